@@ -1,0 +1,83 @@
+package io.mesh4j.api;
+
+import io.mesh4j.api.internal.Checks;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What changed in a service's instance list: the new list, and which instances were added and
+ * removed compared with the previous one. Immutable.
+ */
+public final class ServiceChange {
+  private final String serviceName;
+  private final List<ServiceInstance> instances;
+  private final List<ServiceInstance> added;
+  private final List<ServiceInstance> removed;
+
+  /**
+   * @param serviceName the service
+   * @param instances the new, complete list
+   * @param added instances in the new list and not in the previous one
+   * @param removed instances in the previous list and not in the new one
+   */
+  public ServiceChange(String serviceName, List<ServiceInstance> instances,
+      List<ServiceInstance> added, List<ServiceInstance> removed) {
+    this.serviceName = Checks.notBlank(serviceName, "serviceName");
+    this.instances = List.copyOf(Checks.notNull(instances, "instances"));
+    this.added = List.copyOf(Checks.notNull(added, "added"));
+    this.removed = List.copyOf(Checks.notNull(removed, "removed"));
+  }
+
+  /** The change from {@code previous} to {@code current}, computed by instance equality. */
+  public static ServiceChange between(String serviceName, List<ServiceInstance> previous,
+      List<ServiceInstance> current) {
+    Set<ServiceInstance> before = new HashSet<>(previous);
+    Set<ServiceInstance> after = new HashSet<>(current);
+    List<ServiceInstance> added = new ArrayList<>();
+    for (ServiceInstance i : current) {
+      if (!before.contains(i)) {
+        added.add(i);
+      }
+    }
+    List<ServiceInstance> removed = new ArrayList<>();
+    for (ServiceInstance i : previous) {
+      if (!after.contains(i)) {
+        removed.add(i);
+      }
+    }
+    return new ServiceChange(serviceName, current, added, removed);
+  }
+
+  /** The service. */
+  public String serviceName() {
+    return serviceName;
+  }
+
+  /** The new, complete instance list. */
+  public List<ServiceInstance> instances() {
+    return instances;
+  }
+
+  /** Instances that joined. */
+  public List<ServiceInstance> added() {
+    return added;
+  }
+
+  /** Instances that left. */
+  public List<ServiceInstance> removed() {
+    return removed;
+  }
+
+  /** True when nothing was added or removed (tags or metadata may still differ). */
+  public boolean isEmpty() {
+    return added.isEmpty() && removed.isEmpty();
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceChange{" + serviceName + " now " + instances.size() + ", +" + added.size()
+        + " -" + removed.size() + "}";
+  }
+}

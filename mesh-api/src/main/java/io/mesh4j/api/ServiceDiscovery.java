@@ -1,0 +1,32 @@
+package io.mesh4j.api;
+
+import java.util.List;
+
+/**
+ * Where the instances of a service are, answered from a local snapshot.
+ *
+ * <p>{@link #instances(String)} must be cheap: it is on every call's hot path, so implementations
+ * answer from memory and keep the snapshot fresh in the background (Consul's blocking queries,
+ * for example). Implementations are thread safe.
+ */
+public interface ServiceDiscovery extends AutoCloseable {
+  /**
+   * The current healthy instances of {@code serviceName}; empty when the service is known to
+   * have none. An implementation may wait for a first load of a service it has never watched.
+   *
+   * @throws NoInstanceAvailableException if the first load of the service did not finish in time
+   * @throws NullPointerException if {@code serviceName} is null
+   */
+  List<ServiceInstance> instances(String serviceName);
+
+  /**
+   * Calls {@code listener} each time the instances of {@code serviceName} change, until the
+   * returned subscription is closed. A listener is never told of an empty list because the
+   * registry could not be reached.
+   */
+  Subscription subscribe(String serviceName, ServiceChangeListener listener);
+
+  /** Stops every watch and releases threads and connections. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,4 @@
+/**
+ * Implementation details of mesh-api. Not a public API: anything here may change in any release.
+ */
+package io.mesh4j.api.internal;
