@@ -1,0 +1,394 @@
+package io.mesh4j.testkit;
+
+import io.mesh4j.testkit.internal.Binaries;
+import io.mesh4j.testkit.internal.FreePorts;
+import io.mesh4j.testkit.internal.Launcher;
+import io.mesh4j.testkit.internal.ProcessRegistry;
+import io.mesh4j.testkit.internal.Resp;
+import io.mesh4j.testkit.internal.ServerProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * A real Redis Cluster: six {@code redis-server} processes on free loopback ports, three masters
+ * with a replica each, no persistence. {@link #startPrivate()} returns once every node reports
+ * {@code cluster_state:ok}, all 16384 slots are covered and every replica's link is up.
+ *
+ * <p>The slots are assigned and the replicas attached with cluster commands sent directly (no
+ * {@code redis-cli}). A test can kill a master and wait for its replica to be promoted
+ * ({@link #killMasterAndAwaitFailover}), start the killed node again ({@link #restartNode}), and
+ * kill client connections ({@link #killClients}).
+ *
+ * <p>{@link #shared()} is one cluster per JVM, stopped at JVM exit; tests that break things take
+ * {@link #startPrivate()} and close it. Thread safe.
+ */
+public final class RedisCluster implements AutoCloseable {
+  private static final int NODES = 6;
+  private static final int MASTERS = 3;
+  private static final int SLOTS = 16384;
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static RedisCluster shared;
+
+  private final Launcher launcher;
+  private final Path dir;
+  private final List<Integer> ports = new ArrayList<>();
+  private final Map<Integer, ServerProcess> processes = new LinkedHashMap<>();
+  private boolean closed;
+
+  private RedisCluster() {
+    this.launcher = Binaries.launcherFor("redis-server");
+    this.dir = ProcessRegistry.tempDir("redis");
+    for (int i = 0; i < NODES; i++) {
+      ports.add(FreePorts.next(10_000));
+    }
+  }
+
+  /** The JVM-wide shared cluster, started on first call. Never break it; take a private one. */
+  public static synchronized RedisCluster shared() {
+    if (shared == null) {
+      RedisCluster c = new RedisCluster();
+      c.start();
+      ProcessRegistry.closeAtExit(c);
+      shared = c;
+    }
+    return shared;
+  }
+
+  /** A new cluster of the caller's own, started; the caller closes it. */
+  public static RedisCluster startPrivate() {
+    RedisCluster c = new RedisCluster();
+    ProcessRegistry.closeAtExit(c);
+    try {
+      c.start();
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  private synchronized void start() {
+    for (int port : ports) {
+      startNode(port);
+    }
+    awaitAllPing();
+    try {
+      List<String> ids = new ArrayList<>();
+      for (int port : ports) {
+        ids.add(str(cmd(port, "CLUSTER", "MYID")));
+      }
+      int per = SLOTS / MASTERS;
+      for (int m = 0; m < MASTERS; m++) {
+        int from = m * per;
+        int to = m == MASTERS - 1 ? SLOTS - 1 : (m + 1) * per - 1;
+        expectOk(cmd(ports.get(m), "CLUSTER", "ADDSLOTSRANGE", String.valueOf(from), String.valueOf(to)));
+        // Distinct config epochs, as redis-cli does, so no epoch collision has to be resolved.
+        cmd(ports.get(m), "CLUSTER", "SET-CONFIG-EPOCH", String.valueOf(m + 1));
+      }
+      for (int i = 1; i < NODES; i++) {
+        expectOk(cmd(ports.get(0), "CLUSTER", "MEET", "127.0.0.1", String.valueOf(ports.get(i))));
+      }
+      await("all nodes know each other", () -> {
+        for (int port : ports) {
+          String nodes = str(cmd(port, "CLUSTER", "NODES"));
+          if (nodes.lines().count() < NODES || nodes.contains("handshake") || nodes.contains("noaddr")) {
+            return false;
+          }
+        }
+        return true;
+      });
+      for (int r = MASTERS; r < NODES; r++) {
+        String masterId = ids.get(r - MASTERS);
+        int port = ports.get(r);
+        await("replica " + port + " attached", () -> "OK".equals(cmd(port, "CLUSTER", "REPLICATE", masterId)));
+      }
+      awaitHealthy(START_TIMEOUT);
+    } catch (IOException e) {
+      throw new UncheckedIOException("redis cluster setup failed", e);
+    }
+  }
+
+  private void startNode(int port) {
+    Path nodeDir = dir.resolve(String.valueOf(port));
+    List<String> cmd = List.of("redis-server",
+        "--port", String.valueOf(port),
+        "--bind", "127.0.0.1",
+        "--protected-mode", "no",
+        "--daemonize", "no",
+        "--cluster-enabled", "yes",
+        "--cluster-config-file", "nodes-" + port + ".conf",
+        "--cluster-node-timeout", "2000",
+        // Let a replica take over whatever its replication lag, so failover tests are quick.
+        "--cluster-replica-validity-factor", "0",
+        "--dir", nodeDir.toString(),
+        "--save", "",
+        "--appendonly", "no",
+        "--loglevel", "notice");
+    processes.put(port, launcher.start("redis-" + port, cmd, nodeDir, dir.resolve("redis-" + port + ".log")));
+  }
+
+  private void awaitAllPing() {
+    await("every node answers PING", () -> {
+      for (int port : ports) {
+        ServerProcess p = processes.get(port);
+        if (!p.isAlive()) {
+          throw new IllegalStateException("redis-server on port " + port + " exited; log:\n" + p.logTail());
+        }
+        try {
+          if (!"PONG".equals(cmd(port, "PING"))) {
+            return false;
+          }
+        } catch (IOException e) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  /**
+   * Waits until every live node reports {@code cluster_state:ok}, the live masters cover all
+   * slots, and every live replica's link to its master is up.
+   */
+  public void awaitHealthy(Duration timeout) {
+    awaitFor("cluster healthy", timeout, this::isHealthy);
+  }
+
+  private boolean isHealthy() throws IOException {
+    List<Integer> live = livePorts();
+    int covered = 0;
+    for (int port : live) {
+      String info;
+      try {
+        info = str(cmd(port, "CLUSTER", "INFO"));
+      } catch (IOException e) {
+        return false;
+      }
+      if (!info.contains("cluster_state:ok")) {
+        return false;
+      }
+      String role = str(cmd(port, "ROLE").toString());
+      if (role.startsWith("[slave") && !str(cmd(port, "INFO", "replication")).contains("master_link_status:up")) {
+        return false;
+      }
+    }
+    String nodes = str(cmd(live.get(0), "CLUSTER", "NODES"));
+    for (String line : nodes.split("\n")) {
+      String[] f = line.trim().split(" ");
+      if (f.length > 8 && f[2].contains("master") && !f[2].contains("fail")) {
+        for (int i = 8; i < f.length; i++) {
+          String range = f[i];
+          if (range.startsWith("[")) {
+            continue;
+          }
+          int dash = range.indexOf('-');
+          covered += dash < 0 ? 1 : Integer.parseInt(range.substring(dash + 1)) - Integer.parseInt(range.substring(0, dash)) + 1;
+        }
+      }
+    }
+    return covered == SLOTS;
+  }
+
+  /** All six nodes, live or not, as seed addresses. */
+  public List<InetSocketAddress> seedNodes() {
+    List<InetSocketAddress> l = new ArrayList<>();
+    for (int p : ports) {
+      l.add(new InetSocketAddress("127.0.0.1", p));
+    }
+    return Collections.unmodifiableList(l);
+  }
+
+  /** {@code host:port} strings of all six nodes. */
+  public List<String> seedNodeStrings() {
+    List<String> l = new ArrayList<>();
+    for (int p : ports) {
+      l.add("127.0.0.1:" + p);
+    }
+    return Collections.unmodifiableList(l);
+  }
+
+  /** The live nodes that are masters now. */
+  public List<InetSocketAddress> masterAddresses() {
+    List<InetSocketAddress> l = new ArrayList<>();
+    for (int port : livePorts()) {
+      try {
+        Object role = cmd(port, "ROLE");
+        if (role instanceof List && "master".equals(((List<?>) role).get(0))) {
+          l.add(new InetSocketAddress("127.0.0.1", port));
+        }
+      } catch (IOException e) {
+        // A node that does not answer is not a usable master.
+      }
+    }
+    return l;
+  }
+
+  /**
+   * Kills one master process at once (SIGKILL), then waits until a replica has taken its slots
+   * and the cluster is healthy again.
+   *
+   * @return the killed master's address
+   */
+  public synchronized InetSocketAddress killMasterAndAwaitFailover(Duration timeout) {
+    List<InetSocketAddress> masters = masterAddresses();
+    if (masters.isEmpty()) {
+      throw new IllegalStateException("no live master");
+    }
+    InetSocketAddress victim = masters.get(0);
+    processes.get(victim.getPort()).stop(false);
+    awaitFor("replica promoted after killing " + victim, timeout, () -> {
+      List<InetSocketAddress> now = masterAddresses();
+      return now.size() == MASTERS && !now.contains(victim) && isHealthy();
+    });
+    return victim;
+  }
+
+  /** Starts a killed node again on its port; it rejoins (a killed master comes back as a replica). */
+  public synchronized void restartNode(InetSocketAddress node) {
+    ServerProcess p = processes.get(node.getPort());
+    if (p == null) {
+      throw new IllegalArgumentException("not a node of this cluster: " + node);
+    }
+    if (p.isAlive()) {
+      return;
+    }
+    startNode(node.getPort());
+  }
+
+  /**
+   * {@code CLIENT KILL <filter...>} on every live node, e.g. {@code killClients("TYPE", "pubsub")};
+   * the testkit's own connection is skipped.
+   *
+   * @return how many connections were killed
+   */
+  public long killClients(String... filter) {
+    long killed = 0;
+    for (int port : livePorts()) {
+      String[] args = new String[filter.length + 2];
+      args[0] = "CLIENT";
+      args[1] = "KILL";
+      System.arraycopy(filter, 0, args, 2, filter.length);
+      try {
+        Object r = cmd(port, args);
+        if (r instanceof Long) {
+          killed += (Long) r;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return killed;
+  }
+
+  /** One raw command on {@code node}: the reply as String, Long, List, null, or an error object. */
+  public Object command(InetSocketAddress node, String... args) {
+    try {
+      return Resp.call(node, args);
+    } catch (IOException e) {
+      throw new UncheckedIOException("command on " + node + " failed", e);
+    }
+  }
+
+  /** {@code FLUSHALL} on every live master. */
+  public void flushAll() {
+    for (InetSocketAddress m : masterAddresses()) {
+      command(m, "FLUSHALL");
+    }
+  }
+
+  /** The process ids of the running nodes, where they are local processes. */
+  public synchronized List<Long> pids() {
+    List<Long> l = new ArrayList<>();
+    for (ServerProcess p : processes.values()) {
+      OptionalLong pid = p.pid();
+      if (p.isAlive() && pid.isPresent()) {
+        l.add(pid.getAsLong());
+      }
+    }
+    return l;
+  }
+
+  /** Stops every node and removes the folder. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (ServerProcess p : processes.values()) {
+      p.stop(false);
+    }
+    ProcessRegistry.deleteDir(dir);
+  }
+
+  /** The temporary folder holding this cluster's data and logs (removed on close). */
+  public Path workDir() {
+    return dir;
+  }
+
+  @Override
+  public String toString() {
+    return "RedisCluster{" + seedNodeStrings() + ", " + launcher.describe() + "}";
+  }
+
+  private synchronized List<Integer> livePorts() {
+    List<Integer> live = new ArrayList<>();
+    for (Map.Entry<Integer, ServerProcess> e : processes.entrySet()) {
+      if (e.getValue().isAlive()) {
+        live.add(e.getKey());
+      }
+    }
+    return live;
+  }
+
+  private static Object cmd(int port, String... args) throws IOException {
+    return Resp.call(new InetSocketAddress("127.0.0.1", port), args);
+  }
+
+  private static String str(Object o) {
+    return o == null ? "" : o.toString();
+  }
+
+  private static void expectOk(Object reply) {
+    if (!"OK".equals(reply)) {
+      throw new IllegalStateException("redis answered " + reply);
+    }
+  }
+
+  private interface Condition {
+    boolean holds() throws IOException;
+  }
+
+  private static void await(String what, Condition c) {
+    awaitFor(what, START_TIMEOUT, c);
+  }
+
+  private static void awaitFor(String what, Duration timeout, Condition c) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        if (c.holds()) {
+          return;
+        }
+      } catch (IOException | RuntimeException e) {
+        if (e instanceof IllegalStateException) {
+          throw (IllegalStateException) e;
+        }
+        last = e;
+      }
+      ConsulAgent.sleep(50);
+    }
+    throw new IllegalStateException("timed out after " + timeout + " waiting for: " + what
+        + (last == null ? "" : " (last error: " + last + ")"));
+  }
+}
