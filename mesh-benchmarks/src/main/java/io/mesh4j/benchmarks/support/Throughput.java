@@ -1,0 +1,69 @@
+package io.mesh4j.benchmarks.support;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Runs an operation on N threads for a fixed time and reports operations per second. */
+public final class Throughput {
+  /** One unit of work; may throw, which fails the measurement. */
+  @FunctionalInterface
+  public interface Op {
+    /** Does the work once. */
+    void run() throws Exception;
+  }
+
+  private Throughput() {}
+
+  /** Operations per second of {@code op} over {@code duration} on {@code threads} threads. */
+  public static double opsPerSecond(Op op, int threads, Duration duration) throws InterruptedException {
+    long[] counts = new long[threads];
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> workers = new ArrayList<>();
+    long[] window = new long[2];
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread w = new Thread(() -> {
+        try {
+          start.await();
+          long end = window[1];
+          long n = 0;
+          while (System.nanoTime() < end) {
+            op.run();
+            n++;
+          }
+          counts[id] = n;
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }, "bench-worker-" + t);
+      workers.add(w);
+      w.start();
+    }
+    window[0] = System.nanoTime();
+    window[1] = window[0] + duration.toNanos();
+    start.countDown();
+    for (Thread w : workers) {
+      w.join();
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("benchmark operation failed", failure.get());
+    }
+    long total = 0;
+    for (long c : counts) {
+      total += c;
+    }
+    return total / (duration.toNanos() / 1e9);
+  }
+
+  /** The median of {@code values}. */
+  public static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+}
