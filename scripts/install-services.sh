@@ -70,7 +70,7 @@ else
   else
     echo "deb $MIRROR bullseye main" > "$APT_DIR/sources.list"
   fi
-  APT_OPTS=(-o "Dir::Etc::SourceList=$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null
+  APT_OPTS=(-o APT::Sandbox::User=root -o "Dir::Etc::SourceList=$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null
             -o "Dir::State::Lists=$APT_DIR/lists" -o "Dir::Cache::Archives=$APT_DIR/archives")
   log "consul: apt-get update against $MIRROR bullseye"
   $SUDO apt-get "${APT_OPTS[@]}" update -qq || fail "apt-get update of the bullseye list failed"
