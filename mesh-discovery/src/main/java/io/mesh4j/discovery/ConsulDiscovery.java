@@ -1,0 +1,402 @@
+package io.mesh4j.discovery;
+
+import io.mesh4j.api.MeshEventListener;
+import io.mesh4j.api.NoInstanceAvailableException;
+import io.mesh4j.api.ServiceChangeListener;
+import io.mesh4j.api.ServiceDiscovery;
+import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.api.Subscription;
+import io.mesh4j.api.Ticker;
+import io.mesh4j.api.internal.Checks;
+import io.mesh4j.discovery.internal.ConnectionConfig;
+import io.mesh4j.discovery.internal.ConsulFailure;
+import io.mesh4j.discovery.internal.ConsulHandle;
+import io.mesh4j.discovery.internal.NamedThreadFactory;
+import io.mesh4j.discovery.internal.Watch;
+import io.mesh4j.discovery.internal.WatchSettings;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import javax.net.ssl.HostnameVerifier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ServiceDiscovery} on Consul's health endpoint with one blocking query per watched
+ * service, answered from a local snapshot that survives Consul outages.
+ *
+ * <pre>{@code
+ * try (ConsulDiscovery discovery = ConsulDiscovery.builder()
+ *     .url("http://127.0.0.1:8500")
+ *     .token(System.getenv("CONSUL_HTTP_TOKEN"))   // sent as X-Consul-Token only
+ *     .build()) {
+ *   List<ServiceInstance> users = discovery.instances("user-service");
+ *   discovery.subscribe("user-service", change -> log.info("now {}", change.instances()));
+ * }
+ * }</pre>
+ *
+ * <ul>
+ *   <li>A service is watched from its first {@link #instances} or {@link #subscribe} call; any
+ *       number of callers share that one watch (one thread, one long poll at a time).</li>
+ *   <li>{@link #instances} reads the snapshot (no Consul round trip). Only the very first call
+ *       for a service waits, up to {@link Builder#firstLoadTimeout}, then throws
+ *       {@link NoInstanceAvailableException} naming the service.</li>
+ *   <li>While Consul is unreachable, leaderless or answering errors, the last good list is
+ *       served and listeners hear nothing; an empty list comes only from a successful answer.</li>
+ *   <li>Listeners run on the listener executor, in order per listener, never on the watch thread;
+ *       one that throws harms no other.</li>
+ *   <li>{@link #close()} stops every watch, cancels in-flight queries and releases every thread
+ *       and pooled connection it created.</li>
+ * </ul>
+ *
+ * <p>This class is thread safe.
+ */
+public final class ConsulDiscovery implements ServiceDiscovery {
+  private static final Logger LOG = LoggerFactory.getLogger(ConsulDiscovery.class);
+
+  private final ConnectionConfig connection;
+  private final WatchSettings settings;
+  private final Duration firstLoadTimeout;
+  private final ConsulHandle consul;
+  private final ThreadPoolExecutor ownListenerExecutor; // null when the user gave one
+  private final NamedThreadFactory watchThreads = new NamedThreadFactory("watch");
+  private final ConcurrentHashMap<String, Watch> watches = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private ConsulDiscovery(Builder b, ConnectionConfig connection) {
+    this.connection = connection;
+    this.firstLoadTimeout = b.firstLoadTimeout;
+    Executor listeners = b.listenerExecutor;
+    if (listeners == null) {
+      // One thread, created on demand and gone after 10 s idle: listener calls are rare.
+      ownListenerExecutor = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(), new NamedThreadFactory("discovery-listener"));
+      ownListenerExecutor.allowCoreThreadTimeOut(true);
+      listeners = ownListenerExecutor;
+    } else {
+      ownListenerExecutor = null;
+    }
+    this.settings = new WatchSettings(b.queryWait, b.passingOnly, new ArrayList<>(b.tags), b.datacenter,
+        b.consistency, b.nearAgent, b.minQueryInterval, b.backoffMin, b.backoffMax, listeners,
+        b.events, b.ticker, b.random);
+    this.consul = ConsulHandle.open(connection, "discovery");
+  }
+
+  /** A builder with the defaults: local agent, passing instances only, 55 s wait. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The current instances of {@code serviceName} from the local snapshot.
+   *
+   * @throws NoInstanceAvailableException if this is the first call for the service and Consul did
+   *     not answer within the first-load timeout
+   * @throws IllegalStateException if this discovery is closed
+   */
+  @Override
+  public List<ServiceInstance> instances(String serviceName) {
+    Watch w = watches.get(Checks.notNull(serviceName, "serviceName"));
+    if (w != null) {
+      List<ServiceInstance> s = w.snapshot();
+      if (s != null) {
+        return s;
+      }
+    } else {
+      w = watch(serviceName);
+    }
+    return awaitFirstLoad(w);
+  }
+
+  private List<ServiceInstance> awaitFirstLoad(Watch w) {
+    List<ServiceInstance> s;
+    try {
+      s = w.awaitFirstLoad(firstLoadTimeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new NoInstanceAvailableException(w.service(), 0, 0, "interrupted while waiting for the first load", e);
+    }
+    if (s != null) {
+      return s;
+    }
+    checkOpen();
+    ConsulFailure f = w.lastFailure();
+    throw new NoInstanceAvailableException(w.service(), 0, 0,
+        "first load from Consul at " + connection.url() + " did not finish within " + firstLoadTimeout
+            + (f == null ? "" : " (last error: " + f.reason() + ", " + f.message() + ")"), null);
+  }
+
+  /**
+   * Calls {@code listener} on the listener executor whenever the instances of
+   * {@code serviceName} change, starting the watch if needed. If the list is already known and
+   * not empty, the listener first hears it as "all added".
+   *
+   * @throws IllegalStateException if this discovery is closed
+   */
+  @Override
+  public Subscription subscribe(String serviceName, ServiceChangeListener listener) {
+    Checks.notBlank(serviceName, "serviceName");
+    Checks.notNull(listener, "listener");
+    return watch(serviceName).subscribe(listener);
+  }
+
+  private Watch watch(String serviceName) {
+    Checks.notBlank(serviceName, "serviceName");
+    checkOpen();
+    Watch w = watches.get(serviceName);
+    if (w != null) {
+      return w;
+    }
+    boolean[] created = {false};
+    w = watches.computeIfAbsent(serviceName, name -> {
+      created[0] = true;
+      return new Watch(name, settings, consul, watchThreads);
+    });
+    if (created[0]) {
+      w.start();
+      if (closed) { // close() raced with us and may have missed this watch
+        w.stop();
+      }
+    }
+    return w;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("ConsulDiscovery is closed");
+    }
+  }
+
+  /** The services watched so far, in no particular order. */
+  public Set<String> watchedServices() {
+    return Set.copyOf(watches.keySet());
+  }
+
+  /** Connections pooled right now; for tests that check close() released them. */
+  int connectionCount() {
+    return consul.connectionCount();
+  }
+
+  /**
+   * Stops every watch, cancels queries in flight, stops the listener thread and closes pooled
+   * connections. Returns after the watch threads ended (waiting at most a few seconds). Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<Watch> all = new ArrayList<>(watches.values());
+    all.forEach(Watch::stop);
+    consul.close(); // cancels every blocking query in flight
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    try {
+      for (Watch w : all) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (!w.join(Math.max(1, left))) {
+          LOG.warn("watch thread of '{}' did not stop in time", w.service());
+        }
+      }
+      if (ownListenerExecutor != null) {
+        ownListenerExecutor.shutdownNow();
+        ownListenerExecutor.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    consul.evictIdle();
+  }
+
+  @Override
+  public String toString() {
+    return "ConsulDiscovery{" + connection.url() + ", " + watches.size() + " watches"
+        + (closed ? ", closed" : "") + "}";
+  }
+
+  /**
+   * Builds a {@link ConsulDiscovery}. Every setting is checked when set or at {@link #build()},
+   * with a message naming it. Not thread safe.
+   */
+  public static final class Builder {
+    private String url = "http://127.0.0.1:8500";
+    private String token;
+    private SSLContext sslContext;
+    private X509TrustManager trustManager;
+    private HostnameVerifier hostnameVerifier;
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private Duration queryWait = Duration.ofSeconds(55);
+    private Duration firstLoadTimeout = Duration.ofSeconds(5);
+    private Duration minQueryInterval = Duration.ofMillis(50);
+    private Duration backoffMin = Duration.ofMillis(500);
+    private Duration backoffMax = Duration.ofSeconds(30);
+    private boolean passingOnly = true;
+    private final Set<String> tags = new LinkedHashSet<>();
+    private String datacenter;
+    private ConsistencyMode consistency = ConsistencyMode.DEFAULT;
+    private boolean nearAgent;
+    private Executor listenerExecutor;
+    private MeshEventListener events;
+    private Ticker ticker = Ticker.system();
+    private RandomGenerator random = new java.util.Random();
+
+    private Builder() {}
+
+    /** The agent's base URL, {@code http://host:port} or {@code https://host:port}; default {@code http://127.0.0.1:8500}. */
+    public Builder url(String url) {
+      this.url = Checks.notBlank(url, "url");
+      return this;
+    }
+
+    /** The ACL token, sent as the {@code X-Consul-Token} header on every call (never in the URL). */
+    public Builder token(String token) {
+      this.token = Checks.notBlank(token, "token");
+      return this;
+    }
+
+    /** TLS for an https URL: the context and the trust manager that decides which certificates to accept. */
+    public Builder tls(SSLContext sslContext, X509TrustManager trustManager) {
+      this.sslContext = Checks.notNull(sslContext, "sslContext");
+      this.trustManager = Checks.notNull(trustManager, "trustManager");
+      return this;
+    }
+
+    /** A host name verifier for TLS; by default OkHttp's, which checks the certificate's names. */
+    public Builder hostnameVerifier(HostnameVerifier verifier) {
+      this.hostnameVerifier = Checks.notNull(verifier, "hostnameVerifier");
+      return this;
+    }
+
+    /** TCP connect timeout; default 2 s. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = Checks.notNull(timeout, "connectTimeout");
+      return this;
+    }
+
+    /** Read timeout of calls that do not block; default 10 s (blocking queries get wait + a margin). */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = Checks.notNull(timeout, "requestTimeout");
+      return this;
+    }
+
+    /** How long Consul may hold a blocking query (rounded up to seconds, 1 s to 10 min); default 55 s. */
+    public Builder queryWait(Duration wait) {
+      this.queryWait = Checks.notNull(wait, "queryWait");
+      return this;
+    }
+
+    /** How long the first {@code instances(service)} of a service waits for Consul; default 5 s. */
+    public Builder firstLoadTimeout(Duration timeout) {
+      this.firstLoadTimeout = Checks.notNull(timeout, "firstLoadTimeout");
+      return this;
+    }
+
+    /**
+     * The shortest time between the starts of two queries of one service; default 50 ms. A query
+     * that blocked until a change is followed at once; one that returned early is delayed by the
+     * rest of this interval plus up to half of it as jitter, so index churn cannot spin.
+     */
+    public Builder minQueryInterval(Duration interval) {
+      this.minQueryInterval = Checks.notNull(interval, "minQueryInterval");
+      return this;
+    }
+
+    /** Exponential backoff with jitter after failed queries, from {@code min} up to {@code max}; default 500 ms to 30 s. */
+    public Builder errorBackoff(Duration min, Duration max) {
+      this.backoffMin = Checks.notNull(min, "errorBackoff min");
+      this.backoffMax = Checks.notNull(max, "errorBackoff max");
+      return this;
+    }
+
+    /** Only instances whose health checks all pass (default true); false includes warning and critical ones. */
+    public Builder passingOnly(boolean passingOnly) {
+      this.passingOnly = passingOnly;
+      return this;
+    }
+
+    /** Only instances that carry every one of these tags; replaces earlier tags. */
+    public Builder tags(String... tags) {
+      Checks.notNull(tags, "tags");
+      this.tags.clear();
+      for (String t : tags) {
+        this.tags.add(Checks.notBlank(t, "tag"));
+      }
+      return this;
+    }
+
+    /** The datacenter to query; default the agent's own. */
+    public Builder datacenter(String datacenter) {
+      this.datacenter = Checks.notBlank(datacenter, "datacenter");
+      return this;
+    }
+
+    /** Read consistency; default {@link ConsistencyMode#DEFAULT}. */
+    public Builder consistency(ConsistencyMode mode) {
+      this.consistency = Checks.notNull(mode, "consistency");
+      return this;
+    }
+
+    /** Sort instances by estimated round-trip time from the agent's node ({@code near=_agent}); default off. */
+    public Builder nearAgent(boolean nearAgent) {
+      this.nearAgent = nearAgent;
+      return this;
+    }
+
+    /** Where listeners run; by default one daemon thread of this discovery's own. Not shut down by close(). */
+    public Builder listenerExecutor(Executor executor) {
+      this.listenerExecutor = Checks.notNull(executor, "listenerExecutor");
+      return this;
+    }
+
+    /** Receives {@link WatchSyncedEvent} and {@link WatchFailedEvent}, on the watch thread; keep it short. */
+    public Builder eventListener(MeshEventListener listener) {
+      this.events = Checks.notNull(listener, "eventListener");
+      return this;
+    }
+
+    /** The time source for query intervals; for tests. Default {@link Ticker#system()}. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Checks.notNull(ticker, "ticker");
+      return this;
+    }
+
+    /** The source of jitter; for tests (a seeded generator). Used under a lock. */
+    public Builder random(RandomGenerator random) {
+      this.random = Checks.notNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Validates every setting and builds. Makes no request: Consul may be down at this point.
+     *
+     * @throws IllegalArgumentException naming the setting that is invalid
+     */
+    public ConsulDiscovery build() {
+      URI u = ConnectionConfig.parseUrl(url);
+      Checks.positive(queryWait, "queryWait");
+      Checks.argument(queryWait.compareTo(Duration.ofMinutes(10)) <= 0,
+          "queryWait must be at most 10 minutes (Consul's limit), was %s", queryWait);
+      Checks.positive(firstLoadTimeout, "firstLoadTimeout");
+      Checks.positive(minQueryInterval, "minQueryInterval");
+      Checks.positive(backoffMin, "errorBackoff min");
+      Checks.positive(backoffMax, "errorBackoff max");
+      Checks.argument(backoffMin.compareTo(backoffMax) <= 0,
+          "errorBackoff min (%s) must not exceed errorBackoff max (%s)", backoffMin, backoffMax);
+      ConnectionConfig c = new ConnectionConfig(u, token, sslContext, trustManager, hostnameVerifier,
+          Checks.positive(connectTimeout, "connectTimeout"), Checks.positive(requestTimeout, "requestTimeout"));
+      return new ConsulDiscovery(this, c);
+    }
+  }
+}

@@ -1,0 +1,453 @@
+package io.mesh4j.discovery;
+
+import io.mesh4j.api.HealthCheck;
+import io.mesh4j.api.MeshEventListener;
+import io.mesh4j.api.MeshException;
+import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.api.ServiceRegistration;
+import io.mesh4j.api.ServiceRegistry;
+import io.mesh4j.api.internal.Checks;
+import io.mesh4j.discovery.internal.Backoff;
+import io.mesh4j.discovery.internal.ConnectionConfig;
+import io.mesh4j.discovery.internal.ConsulFailure;
+import io.mesh4j.discovery.internal.ConsulHandle;
+import io.mesh4j.discovery.internal.ConsulModes;
+import io.mesh4j.discovery.internal.Events;
+import io.mesh4j.discovery.internal.HostAddresses;
+import io.mesh4j.discovery.internal.NamedThreadFactory;
+import io.mesh4j.discovery.internal.Secrets;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import javax.net.ssl.HostnameVerifier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509TrustManager;
+import org.kiwiproject.consul.ConsulException;
+import org.kiwiproject.consul.NotRegisteredException;
+import org.kiwiproject.consul.model.State;
+import org.kiwiproject.consul.model.agent.ImmutableRegCheck;
+import org.kiwiproject.consul.model.agent.ImmutableRegistration;
+import org.kiwiproject.consul.model.agent.Registration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ServiceRegistry} on a Consul agent: registers instances with an HTTP or TTL check,
+ * keeps TTL checks passing with a heartbeat, registers again at once when the agent has forgotten
+ * an instance, and deregisters everything on {@link #close()}.
+ *
+ * <pre>{@code
+ * try (ConsulRegistry registry = ConsulRegistry.builder().url("http://127.0.0.1:8500")
+ *     .shutdownHook(true).build()) {
+ *   registry.register(ServiceRegistration.of(
+ *       ServiceInstance.newBuilder().serviceName("user-service")
+ *           .host(ConsulRegistry.localAddress()).port(8080).tag("v2").build(),
+ *       HealthCheck.ttl(Duration.ofSeconds(10)).build()));
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <ul>
+ *   <li>The Consul service id is the instance id ({@code name-host-port} unless set).</li>
+ *   <li>An HTTP check polls {@code http(s)://host:port/path}; Consul runs it, so no heartbeat
+ *       exists for it. A TTL check is fed by a heartbeat at the check's heartbeat interval
+ *       (default a third of the TTL) shortened by up to 20% at random, on one scheduler thread
+ *       per registry, created with the first TTL registration.</li>
+ *   <li>When a heartbeat is answered "unknown check" (the agent restarted and lost its state), the
+ *       instance is registered again at once and a {@link ServiceReregisteredEvent} published.</li>
+ *   <li>Instances with {@link ServiceInstance#secure()} get metadata {@code secure=true}, which
+ *       {@link ConsulDiscovery} reads back.</li>
+ * </ul>
+ *
+ * <p>Errors are {@link MeshException}s whose messages never contain the ACL token. This class is
+ * thread safe.
+ */
+public final class ConsulRegistry implements ServiceRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(ConsulRegistry.class);
+
+  private final ConnectionConfig connection;
+  private final ConsulHandle consul;
+  private final MeshEventListener events;
+  private final RandomGenerator random;
+  private final ConcurrentHashMap<String, Registered> registered = new ConcurrentHashMap<>();
+  private final Object schedulerLock = new Object();
+  private ScheduledThreadPoolExecutor heartbeats; // created with the first TTL check
+  private final Thread shutdownHook;
+  private volatile boolean closed;
+
+  private ConsulRegistry(Builder b, ConnectionConfig connection) {
+    this.connection = connection;
+    this.events = b.events;
+    this.random = b.random;
+    this.consul = ConsulHandle.open(connection, "registry");
+    if (b.shutdownHook) {
+      shutdownHook = new NamedThreadFactory("registry-shutdown").newThread(this::close);
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    } else {
+      shutdownHook = null;
+    }
+  }
+
+  /** A builder with the defaults: local agent, no token, no shutdown hook. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * This machine's first non-loopback site-local IPv4 address (10/8, 172.16/12, 192.168/16), else
+   * {@code 127.0.0.1}: a reasonable {@code host} for an instance registered from here.
+   */
+  public static String localAddress() {
+    return HostAddresses.firstSiteLocalOrLoopback();
+  }
+
+  /**
+   * Registers (or re-registers) the instance with its check; a TTL check is reported passing at
+   * once and then kept passing by the heartbeat.
+   *
+   * @throws MeshException if Consul refused or could not be reached (no token in the message)
+   * @throws IllegalStateException if this registry is closed
+   */
+  @Override
+  public void register(ServiceRegistration registration) {
+    Checks.notNull(registration, "registration");
+    checkOpen();
+    ServiceInstance i = registration.instance();
+    Registration r = toConsul(registration);
+    Registered previous = registered.get(i.id());
+    if (previous != null) {
+      previous.cancelHeartbeat();
+    }
+    put(i.serviceName(), i.id(), r, "registration");
+    Registered reg = new Registered(registration, r);
+    registered.put(i.id(), reg);
+    HealthCheck check = registration.healthCheck().orElse(null);
+    if (check != null && check.kind() == HealthCheck.Kind.TTL) {
+      try {
+        pass(i.id());
+      } catch (NotRegisteredException e) {
+        throw failure(i.serviceName(), "first heartbeat of '" + i.id() + "'", e);
+      }
+      scheduleHeartbeat(reg);
+    }
+    LOG.debug("registered {} with {}", i, check);
+  }
+
+  /**
+   * Deregisters the instance and stops its heartbeat. An id this agent does not know is fine.
+   *
+   * @throws MeshException if Consul could not be reached
+   */
+  @Override
+  public void deregister(String instanceId) {
+    Checks.notBlank(instanceId, "instanceId");
+    Registered reg = registered.remove(instanceId);
+    if (reg != null) {
+      reg.cancelHeartbeat();
+    }
+    String service = reg == null ? null : reg.registration.instance().serviceName();
+    try {
+      consul.consul().agentClient().deregister(instanceId);
+    } catch (ConsulException e) {
+      if (e.hasCode() && e.getCode() == 404) { // newer agents; 1.8 answers 200
+        return;
+      }
+      throw failure(service, "deregistration of '" + instanceId + "'", e);
+    }
+  }
+
+  /** The ids of the instances this registry has registered and not deregistered. */
+  public List<String> registeredIds() {
+    return List.copyOf(registered.keySet());
+  }
+
+  private void put(String service, String id, Registration r, String what) {
+    try {
+      consul.consul().agentClient().register(r);
+    } catch (RuntimeException e) {
+      throw failure(service, what + " of '" + id + "'", e);
+    }
+  }
+
+  private void pass(String instanceId) throws NotRegisteredException {
+    consul.consul().agentClient().pass(instanceId);
+  }
+
+  private void scheduleHeartbeat(Registered reg) {
+    long interval = reg.registration.healthCheck().orElseThrow().heartbeatInterval().orElseThrow().toNanos();
+    long delay;
+    synchronized (random) {
+      delay = Backoff.heartbeatDelayNanos(interval, random.nextDouble());
+    }
+    synchronized (schedulerLock) {
+      if (closed) {
+        return;
+      }
+      if (heartbeats == null) {
+        heartbeats = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("heartbeat"));
+        heartbeats.setRemoveOnCancelPolicy(true);
+      }
+      reg.next = heartbeats.schedule(() -> beat(reg), delay, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void beat(Registered reg) {
+    ServiceInstance i = reg.registration.instance();
+    if (closed || registered.get(i.id()) != reg) {
+      return;
+    }
+    try {
+      pass(i.id());
+    } catch (NotRegisteredException e) {
+      if (agentForgot(e)) {
+        reregister(reg);
+      } else {
+        ConsulFailure f = ConsulFailure.of(e.getCause() == null ? e : e.getCause(), connection.token());
+        LOG.debug("heartbeat of {} failed: {}", i.id(), f.message());
+        Events.publish(events, new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(),
+            i.id(), f.message()));
+      }
+    } catch (RuntimeException e) {
+      ConsulFailure f = ConsulFailure.of(e, connection.token());
+      Events.publish(events, new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(),
+          i.id(), f.message()));
+    } finally {
+      if (!closed && registered.get(i.id()) == reg) {
+        scheduleHeartbeat(reg);
+      }
+    }
+  }
+
+  private void reregister(Registered reg) {
+    ServiceInstance i = reg.registration.instance();
+    try {
+      consul.consul().agentClient().register(reg.consul);
+      pass(i.id());
+      LOG.info("the agent had forgotten {}; registered it again", i.id());
+      Events.publish(events, new ServiceReregisteredEvent(i.serviceName(), System.currentTimeMillis(), i.id()));
+    } catch (NotRegisteredException | RuntimeException e) {
+      ConsulFailure f = ConsulFailure.of(e.getCause() == null ? e : e.getCause(), connection.token());
+      Events.publish(events, new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(),
+          i.id(), "re-registration failed: " + f.message()));
+    }
+  }
+
+  /**
+   * True when Consul answered that it does not know the check: 404 on newer agents, 500 with
+   * "does not have associated TTL" or "Unknown check" on 1.x agents such as 1.8.
+   */
+  static boolean agentForgot(NotRegisteredException e) {
+    Throwable c = e.getCause();
+    if (!(c instanceof ConsulException) || !((ConsulException) c).hasCode()) {
+      return false;
+    }
+    int code = ((ConsulException) c).getCode();
+    String m = String.valueOf(c.getMessage());
+    return code == 404 || (code == 500 && (m.contains("does not have associated TTL")
+        || m.contains("Unknown check") || m.contains("Unknown service")));
+  }
+
+  private MeshException failure(String service, String what, Throwable e) {
+    ConsulFailure f = ConsulFailure.of(e instanceof NotRegisteredException && e.getCause() != null
+        ? e.getCause() : e, connection.token());
+    String message = "Consul at " + connection.url() + " failed the " + what + ": " + f.reason() + ", "
+        + f.message();
+    // The cause is kept only when nothing in its chain could carry the token.
+    return new MeshException(service, message, Secrets.mentions(e, connection.token()) ? null : e);
+  }
+
+  private static Registration toConsul(ServiceRegistration reg) {
+    ServiceInstance i = reg.instance();
+    Map<String, String> meta = new LinkedHashMap<>(i.metadata());
+    if (i.secure()) {
+      meta.put(ConsulModes.SECURE_META_KEY, "true");
+    }
+    ImmutableRegistration.Builder b = ImmutableRegistration.builder()
+        .id(i.id())
+        .name(i.serviceName())
+        .address(i.host())
+        .port(i.port())
+        .tags(new ArrayList<>(i.tags()))
+        .meta(meta);
+    reg.healthCheck().ifPresent(c -> b.check(toConsul(i, c)));
+    return b.build();
+  }
+
+  private static Registration.RegCheck toConsul(ServiceInstance i, HealthCheck c) {
+    ImmutableRegCheck.Builder b = ImmutableRegCheck.builder();
+    if (c.kind() == HealthCheck.Kind.HTTP) {
+      b.http(i.uri() + c.path().orElseThrow())
+          .interval(ConsulModes.goDuration(c.interval().orElseThrow()))
+          .timeout(ConsulModes.goDuration(c.timeout().orElseThrow()));
+    } else {
+      b.ttl(ConsulModes.goDuration(c.ttl().orElseThrow()));
+    }
+    c.deregisterCriticalAfter().ifPresent(d -> b.deregisterCriticalServiceAfter(ConsulModes.goDuration(d)));
+    return b.build();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("ConsulRegistry is closed");
+    }
+  }
+
+  /**
+   * Deregisters every instance this registry registered (failures are logged, not thrown: the
+   * agent will drop a TTL instance by itself once it stops hearing from us), stops the heartbeat
+   * thread and releases connections. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (schedulerLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (heartbeats != null) {
+        heartbeats.shutdownNow();
+      }
+    }
+    for (String id : new ArrayList<>(registered.keySet())) {
+      try {
+        deregister(id);
+      } catch (MeshException e) {
+        LOG.warn("could not deregister {} on close: {}", id, e.getMessage());
+      }
+    }
+    try {
+      if (heartbeats != null) {
+        heartbeats.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    consul.close();
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException e) {
+        // the JVM is already shutting down; the hook runs or ran, and finds us closed
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ConsulRegistry{" + connection.url() + ", " + registered.size() + " registered"
+        + (closed ? ", closed" : "") + "}";
+  }
+
+  /** What we registered, to re-register it verbatim. */
+  private static final class Registered {
+    final ServiceRegistration registration;
+    final Registration consul;
+    volatile ScheduledFuture<?> next;
+
+    Registered(ServiceRegistration registration, Registration consul) {
+      this.registration = registration;
+      this.consul = consul;
+    }
+
+    void cancelHeartbeat() {
+      ScheduledFuture<?> f = next;
+      if (f != null) {
+        f.cancel(false);
+      }
+    }
+  }
+
+  /**
+   * Builds a {@link ConsulRegistry}. Every setting is checked when set or at {@link #build()},
+   * with a message naming it. Not thread safe.
+   */
+  public static final class Builder {
+    private String url = "http://127.0.0.1:8500";
+    private String token;
+    private SSLContext sslContext;
+    private X509TrustManager trustManager;
+    private HostnameVerifier hostnameVerifier;
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private boolean shutdownHook;
+    private MeshEventListener events;
+    private RandomGenerator random = new java.util.Random();
+
+    private Builder() {}
+
+    /** The agent's base URL; default {@code http://127.0.0.1:8500}. Register with the local agent. */
+    public Builder url(String url) {
+      this.url = Checks.notBlank(url, "url");
+      return this;
+    }
+
+    /** The ACL token, sent as the {@code X-Consul-Token} header on every call (never in the URL). */
+    public Builder token(String token) {
+      this.token = Checks.notBlank(token, "token");
+      return this;
+    }
+
+    /** TLS for an https URL: the context and the trust manager that decides which certificates to accept. */
+    public Builder tls(SSLContext sslContext, X509TrustManager trustManager) {
+      this.sslContext = Checks.notNull(sslContext, "sslContext");
+      this.trustManager = Checks.notNull(trustManager, "trustManager");
+      return this;
+    }
+
+    /** A host name verifier for TLS; by default OkHttp's. */
+    public Builder hostnameVerifier(HostnameVerifier verifier) {
+      this.hostnameVerifier = Checks.notNull(verifier, "hostnameVerifier");
+      return this;
+    }
+
+    /** TCP connect timeout; default 2 s. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = Checks.notNull(timeout, "connectTimeout");
+      return this;
+    }
+
+    /** Read timeout of each call; default 10 s. */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = Checks.notNull(timeout, "requestTimeout");
+      return this;
+    }
+
+    /** Whether to {@link #close()} (deregister everything) from a JVM shutdown hook; default false. */
+    public Builder shutdownHook(boolean enabled) {
+      this.shutdownHook = enabled;
+      return this;
+    }
+
+    /** Receives {@link HeartbeatFailedEvent} and {@link ServiceReregisteredEvent}, on the heartbeat thread. */
+    public Builder eventListener(MeshEventListener listener) {
+      this.events = Checks.notNull(listener, "eventListener");
+      return this;
+    }
+
+    /** The source of heartbeat jitter; for tests. Used under a lock. */
+    public Builder random(RandomGenerator random) {
+      this.random = Checks.notNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Validates every setting and builds. Makes no request.
+     *
+     * @throws IllegalArgumentException naming the setting that is invalid
+     */
+    public ConsulRegistry build() {
+      URI u = ConnectionConfig.parseUrl(url);
+      ConnectionConfig c = new ConnectionConfig(u, token, sslContext, trustManager, hostnameVerifier,
+          Checks.positive(connectTimeout, "connectTimeout"), Checks.positive(requestTimeout, "requestTimeout"));
+      return new ConsulRegistry(this, c);
+    }
+  }
+}

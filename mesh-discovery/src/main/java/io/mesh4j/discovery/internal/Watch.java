@@ -1,0 +1,337 @@
+package io.mesh4j.discovery.internal;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import io.mesh4j.api.ServiceChange;
+import io.mesh4j.api.ServiceChangeListener;
+import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.api.Subscription;
+import io.mesh4j.discovery.WatchFailedEvent;
+import io.mesh4j.discovery.WatchSyncedEvent;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.kiwiproject.consul.model.ConsulResponse;
+import org.kiwiproject.consul.model.health.Service;
+import org.kiwiproject.consul.model.health.ServiceHealth;
+import org.kiwiproject.consul.option.ImmutableQueryOptions;
+import org.kiwiproject.consul.option.QueryOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One blocking query loop on {@code /v1/health/service/<name>} for one service, on a thread of
+ * its own, keeping a snapshot that readers get without locking.
+ *
+ * <p>The loop, and why each step is there (Consul's blocking-query guidance):
+ * <ol>
+ *   <li>Query with {@code index} and {@code wait}; consul-client's read timeout is raised to
+ *       wait + wait/16 + a margin, so a long poll is never cut short by the client.</li>
+ *   <li>A good answer replaces the snapshot only when its content differs, and only then are
+ *       listeners told, on their executor. An empty list is applied only when Consul said so
+ *       with a known leader.</li>
+ *   <li>An index lower than the last one (a restarted agent, a snapshot restore) resets the
+ *       index to 0 so the next query returns at once with fresh data; an index of 0 is treated
+ *       as 1, as Consul's documentation asks, so it cannot turn into a loop of instant answers.</li>
+ *   <li>Queries start at least {@code minQueryInterval} apart, plus jitter when the wait is
+ *       needed: a query that blocked until a change costs no delay, one that returned at once
+ *       (index churn from unrelated writes, Consul issue 3890) is slowed down.</li>
+ *   <li>A failure (no answer, 5xx, 4xx, no leader, unreadable body) keeps the snapshot, publishes
+ *       a {@link WatchFailedEvent} and backs off exponentially with jitter.</li>
+ * </ol>
+ */
+public final class Watch {
+  private static final Logger LOG = LoggerFactory.getLogger(Watch.class);
+
+  private final String service;
+  private final WatchSettings settings;
+  private final ConsulHandle consul;
+  private final Object lock = new Object();
+  private final CopyOnWriteArrayList<Sub> subs = new CopyOnWriteArrayList<>();
+  private final CountDownLatch firstLoad = new CountDownLatch(1);
+  private final String waitParam;
+  private final Thread thread;
+
+  private volatile List<ServiceInstance> snapshot; // null until the first good answer
+  private volatile ConsulFailure lastFailure;
+  private volatile boolean stopped;
+
+  /** A watch of {@code service}; call {@link #start()} to begin. */
+  public Watch(String service, WatchSettings settings, ConsulHandle consul, NamedThreadFactory threads) {
+    this.service = service;
+    this.settings = settings;
+    this.consul = consul;
+    this.waitParam = Math.max(1, (settings.queryWait().toMillis() + 999) / 1000) + "s";
+    this.thread = threads.newThread(this::run, service);
+  }
+
+  /** Starts the query loop thread. */
+  public void start() {
+    thread.start();
+  }
+
+  /** The watched service. */
+  public String service() {
+    return service;
+  }
+
+  /** The current snapshot, or null before the first good answer. The hot path: one volatile read. */
+  public List<ServiceInstance> snapshot() {
+    return snapshot;
+  }
+
+  /** The last failure since the last good answer, or null. */
+  public ConsulFailure lastFailure() {
+    return lastFailure;
+  }
+
+  /**
+   * Waits up to {@code timeout} for the first good answer.
+   *
+   * @return the snapshot, or null if none arrived in time (or the watch was stopped)
+   */
+  public List<ServiceInstance> awaitFirstLoad(Duration timeout) throws InterruptedException {
+    firstLoad.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    return snapshot;
+  }
+
+  /** Adds a listener; it hears the current list at once if one is known and not empty. */
+  public Subscription subscribe(ServiceChangeListener listener) {
+    Sub sub = new Sub(listener, MoreExecutors.newSequentialExecutor(settings.listenerExecutor()));
+    synchronized (lock) {
+      subs.add(sub);
+      List<ServiceInstance> now = snapshot;
+      if (now != null && !now.isEmpty()) {
+        sub.deliver(ServiceChange.between(service, List.of(), now));
+      }
+    }
+    return () -> {
+      sub.active = false;
+      subs.remove(sub);
+    };
+  }
+
+  /** Stops the loop: no more queries, no more notifications. Does not wait. */
+  public void stop() {
+    stopped = true;
+    for (Sub s : subs) {
+      s.active = false;
+    }
+    firstLoad.countDown(); // wake readers waiting for a first load that will not come
+    thread.interrupt();
+  }
+
+  /** Waits up to {@code millis} for the loop thread to end. */
+  public boolean join(long millis) throws InterruptedException {
+    thread.join(millis);
+    return !thread.isAlive();
+  }
+
+  private void run() {
+    BigInteger index = BigInteger.ZERO;
+    int failures = 0;
+    while (!stopped) {
+      long started = settings.ticker().read();
+      long delayNanos;
+      try {
+        ConsulResponse<List<ServiceHealth>> r = query(index);
+        if (stopped) {
+          break;
+        }
+        if (!r.isKnownLeader()) {
+          failures++;
+          delayNanos = failed(ConsulFailure.noLeader(), failures);
+        } else {
+          BigInteger got = r.getIndex() == null ? BigInteger.ZERO : r.getIndex();
+          if (got.signum() <= 0) {
+            got = BigInteger.ONE;
+          }
+          BigInteger next = got.compareTo(index) < 0 ? BigInteger.ZERO : got;
+          if (next.signum() == 0) {
+            LOG.debug("watch of '{}': index went back from {} to {}; resetting to 0", service, index, got);
+          }
+          index = next;
+          failures = 0;
+          lastFailure = null;
+          applied(r.getResponse(), got.longValue());
+          long elapsed = settings.ticker().read() - started;
+          delayNanos = Backoff.minIntervalDelayNanos(elapsed, settings.minQueryInterval().toNanos(),
+              settings.nextRandom());
+        }
+      } catch (RuntimeException e) {
+        if (stopped) {
+          break;
+        }
+        failures++;
+        delayNanos = failed(ConsulFailure.of(e, consul.token()), failures);
+      }
+      if (delayNanos > 0 && !pause(delayNanos)) {
+        break;
+      }
+    }
+  }
+
+  private ConsulResponse<List<ServiceHealth>> query(BigInteger index) {
+    ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder().wait(waitParam).index(index)
+        .consistencyMode(ConsulModes.of(settings.consistency()))
+        .tag(settings.tags());
+    if (settings.datacenter() != null) {
+      q.datacenter(settings.datacenter());
+    }
+    if (settings.nearAgent()) {
+      q.near("_agent");
+    }
+    QueryOptions options = q.build();
+    return settings.passingOnly()
+        ? consul.consul().healthClient().getHealthyServiceInstances(service, options)
+        : consul.consul().healthClient().getAllServiceInstances(service, options);
+  }
+
+  private void applied(List<ServiceHealth> answer, long index) {
+    List<ServiceInstance> next = toInstances(answer);
+    boolean changed;
+    synchronized (lock) {
+      List<ServiceInstance> previous = snapshot;
+      changed = previous == null || !sameContent(previous, next);
+      if (changed) {
+        snapshot = next;
+        ServiceChange change = ServiceChange.between(service, previous == null ? List.of() : previous, next);
+        // The first load of an unknown service tells nobody of "nothing".
+        if (previous != null || !next.isEmpty()) {
+          for (Sub s : subs) {
+            s.deliver(change);
+          }
+        }
+      }
+    }
+    firstLoad.countDown();
+    if (settings.events() != null) {
+      Events.publish(settings.events(), new WatchSyncedEvent(service, System.currentTimeMillis(),
+          next.size(), index, changed));
+    }
+  }
+
+  private long failed(ConsulFailure f, int failures) {
+    lastFailure = f;
+    long delay = Backoff.errorDelayNanos(failures, settings.backoffMin().toNanos(),
+        settings.backoffMax().toNanos(), settings.nextRandom());
+    List<ServiceInstance> serving = snapshot;
+    LOG.debug("watch of '{}' failed ({} in a row), serving {} last known instances, retry in {} ms: {}",
+        service, failures, serving == null ? "no" : serving.size(), delay / 1_000_000, f.message());
+    if (settings.events() != null) {
+      Events.publish(settings.events(), new WatchFailedEvent(service, System.currentTimeMillis(),
+          f.reason(), f.status(), f.message(), failures, Duration.ofNanos(delay),
+          serving == null ? -1 : serving.size()));
+    }
+    return delay;
+  }
+
+  /** Sleeps; false when stopped meanwhile. */
+  private boolean pause(long nanos) {
+    try {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+      return !stopped;
+    } catch (InterruptedException e) {
+      return false;
+    }
+  }
+
+  private List<ServiceInstance> toInstances(List<ServiceHealth> answer) {
+    if (answer == null || answer.isEmpty()) {
+      return List.of();
+    }
+    List<ServiceInstance> out = new ArrayList<>(answer.size());
+    for (ServiceHealth h : answer) {
+      ServiceInstance i = toInstance(service, h);
+      if (i != null) {
+        out.add(i);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Maps one health entry; null (skipped, logged at DEBUG) for an entry no client could call,
+   * such as a registration without a port. The service address wins over the node address;
+   * metadata {@code secure=true} marks a TLS instance.
+   */
+  static ServiceInstance toInstance(String service, ServiceHealth h) {
+    try {
+      Service s = h.getService();
+      String host = s.getAddress();
+      if (host == null || host.isBlank()) {
+        host = h.getNode().getAddress();
+      }
+      Map<String, String> meta = s.getMeta() == null ? Map.of() : s.getMeta();
+      return ServiceInstance.newBuilder()
+          .id(s.getId())
+          .serviceName(service)
+          .host(host)
+          .port(s.getPort())
+          .secure("true".equalsIgnoreCase(meta.get(ConsulModes.SECURE_META_KEY)))
+          .tags(s.getTags() == null ? List.of() : s.getTags())
+          .metadata(meta)
+          .build();
+    } catch (RuntimeException e) {
+      LOG.debug("skipping an instance of '{}' that cannot be called: {}", service, e.getMessage());
+      return null;
+    }
+  }
+
+  /** Equal lists including tags, metadata and the TLS flag (instance equality looks at id, host, port only). */
+  static boolean sameContent(List<ServiceInstance> a, List<ServiceInstance> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      ServiceInstance x = a.get(i);
+      ServiceInstance y = b.get(i);
+      if (!x.equals(y) || x.secure() != y.secure() || !x.tags().equals(y.tags())
+          || !x.metadata().equals(y.metadata())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    List<ServiceInstance> s = snapshot;
+    return "Watch{" + service + ", " + (s == null ? "not loaded" : s.size() + " instances") + "}";
+  }
+
+  /** One subscribed listener with its own in-order lane on the listener executor. */
+  private final class Sub {
+    private final ServiceChangeListener listener;
+    private final Executor lane;
+    volatile boolean active = true;
+
+    Sub(ServiceChangeListener listener, Executor lane) {
+      this.listener = listener;
+      this.lane = lane;
+    }
+
+    void deliver(ServiceChange change) {
+      try {
+        lane.execute(() -> {
+          if (!active || stopped) {
+            return;
+          }
+          try {
+            listener.onChange(change);
+          } catch (RuntimeException e) {
+            LOG.warn("a listener of service '{}' threw; other listeners are unaffected", service, e);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        LOG.debug("listener executor rejected a change of '{}' (shutting down?)", service);
+      }
+    }
+  }
+}
