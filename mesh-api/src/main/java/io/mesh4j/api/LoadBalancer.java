@@ -1,8 +1,12 @@
 package io.mesh4j.api;
 
+import io.mesh4j.api.internal.Checks;
+import io.mesh4j.api.internal.PowerOfTwoChoicesLoadBalancer;
 import io.mesh4j.api.internal.RoundRobinLoadBalancer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Chooses the instance for one attempt of a call. Thread safe: one load balancer serves every
@@ -40,5 +44,32 @@ public interface LoadBalancer {
    */
   static LoadBalancer roundRobin() {
     return new RoundRobinLoadBalancer();
+  }
+
+  /**
+   * Power of two choices, least outstanding requests: draws two instances at random and takes
+   * the one with fewer attempts in flight. Needs {@link #onAttemptStart}/{@link #onAttemptEnd}.
+   */
+  static LoadBalancer leastOutstanding() {
+    return new PowerOfTwoChoicesLoadBalancer(false, 1, Ticker.system(), ThreadLocalRandom::current);
+  }
+
+  /**
+   * Power of two choices, peak-EWMA latency-aware (Finagle's and Linkerd's balancer): cost is
+   * the peak-sensitive moving average of latency times (outstanding + 1), decaying over 10 s.
+   * Sends little traffic to a slow instance and probes it again as its estimate decays.
+   */
+  static LoadBalancer peakEwma() {
+    return peakEwma(Duration.ofSeconds(10), Ticker.system());
+  }
+
+  /**
+   * {@link #peakEwma()} with its decay time and time source chosen (a test ticker, say).
+   *
+   * @throws IllegalArgumentException if {@code decay} is not positive
+   */
+  static LoadBalancer peakEwma(Duration decay, Ticker ticker) {
+    Checks.positive(decay, "decay");
+    return new PowerOfTwoChoicesLoadBalancer(true, decay.toNanos(), ticker, ThreadLocalRandom::current);
   }
 }
