@@ -110,9 +110,10 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     Watch w = watches.get(Checks.notNull(serviceName, "serviceName"));
     if (w != null) {
       List<ServiceInstance> s = w.snapshot();
-      if (s != null) {
+      if (s != null && !closed) {
         return s;
       }
+      checkOpen();
     } else {
       w = watch(serviceName);
     }
@@ -127,10 +128,10 @@ public final class ConsulDiscovery implements ServiceDiscovery {
       Thread.currentThread().interrupt();
       throw new NoInstanceAvailableException(w.service(), 0, 0, "interrupted while waiting for the first load", e);
     }
+    checkOpen();
     if (s != null) {
       return s;
     }
-    checkOpen();
     ConsulFailure f = w.lastFailure();
     throw new NoInstanceAvailableException(w.service(), 0, 0,
         "first load from Consul at " + connection.url() + " did not finish within " + firstLoadTimeout
