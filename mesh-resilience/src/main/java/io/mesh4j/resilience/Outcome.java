@@ -1,0 +1,85 @@
+package io.mesh4j.resilience;
+
+import io.mesh4j.api.internal.Checks;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How one attempt ended, as a {@link OutcomeClassifier} judges it: a success, a failure that is
+ * not worth retrying, or a retryable failure, optionally with the server's retry-delay hint.
+ * Failures of both kinds count against the instance (outlier ejection) and the service (breaker).
+ * Immutable; the common outcomes are shared constants.
+ */
+public final class Outcome {
+  /** The kinds of outcome. */
+  public enum Kind {
+    /** The attempt succeeded. */
+    SUCCESS,
+    /** The attempt failed; a retry would not help (or could do harm). */
+    FAILURE,
+    /** The attempt failed; another attempt, on another instance, may succeed. */
+    RETRYABLE_FAILURE
+  }
+
+  private static final Outcome SUCCESS = new Outcome(Kind.SUCCESS, null);
+  private static final Outcome FAILURE = new Outcome(Kind.FAILURE, null);
+  private static final Outcome RETRYABLE = new Outcome(Kind.RETRYABLE_FAILURE, null);
+
+  private final Kind kind;
+  private final Duration retryAfter;
+
+  private Outcome(Kind kind, Duration retryAfter) {
+    this.kind = kind;
+    this.retryAfter = retryAfter;
+  }
+
+  /** A success. */
+  public static Outcome success() {
+    return SUCCESS;
+  }
+
+  /** A failure not to retry. */
+  public static Outcome failure() {
+    return FAILURE;
+  }
+
+  /** A retryable failure. */
+  public static Outcome retryableFailure() {
+    return RETRYABLE;
+  }
+
+  /**
+   * A retryable failure whose server asked to wait {@code retryAfter} (HTTP {@code Retry-After});
+   * honoured up to {@link RetryConfig#retryAfterMax()}.
+   *
+   * @throws IllegalArgumentException if retryAfter is negative
+   */
+  public static Outcome retryableFailure(Duration retryAfter) {
+    return new Outcome(Kind.RETRYABLE_FAILURE, Checks.notNegative(retryAfter, "retryAfter"));
+  }
+
+  /** The kind. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** True for {@link Kind#SUCCESS}. */
+  public boolean isSuccess() {
+    return kind == Kind.SUCCESS;
+  }
+
+  /** True for {@link Kind#RETRYABLE_FAILURE}. */
+  public boolean isRetryable() {
+    return kind == Kind.RETRYABLE_FAILURE;
+  }
+
+  /** The server's retry-delay hint, if it gave one. */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
+  }
+
+  @Override
+  public String toString() {
+    return retryAfter == null ? kind.toString() : kind + "(retryAfter=" + retryAfter + ")";
+  }
+}

@@ -1,0 +1,283 @@
+package io.mesh4j.resilience.internal;
+
+import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.api.Ticker;
+import io.mesh4j.resilience.OutlierDetector;
+import io.mesh4j.resilience.OutlierEjectionConfig;
+import io.mesh4j.resilience.ResilienceEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+
+/**
+ * {@link OutlierDetector} with one small lock per instance. Lock order: instance, then service.
+ * When nothing of a service is ejected, {@link #selectable} returns the list it was given without
+ * allocating. Thread safe.
+ */
+public final class DefaultOutlierDetector implements OutlierDetector {
+  private static final int ACTIVE = 0;
+  private static final int EJECTED = 1;
+  private static final int RETURNING = 2;
+
+  private final OutlierEjectionConfig config;
+  private final Ticker ticker;
+  private final RandomGenerator random;
+  private final Events events;
+  private final ConcurrentHashMap<String, ServiceHealth> services = new ConcurrentHashMap<>();
+
+  /** A detector under {@code config}. */
+  public DefaultOutlierDetector(OutlierEjectionConfig config, Ticker ticker, RandomGenerator random, Events events) {
+    this.config = config;
+    this.ticker = ticker;
+    this.random = random;
+    this.events = events;
+  }
+
+  private ServiceHealth service(String name) {
+    ServiceHealth s = services.get(name);
+    return s != null ? s : services.computeIfAbsent(name, ServiceHealth::new);
+  }
+
+  private InstanceHealth existing(ServiceInstance instance) {
+    ServiceHealth s = services.get(instance.serviceName());
+    return s == null ? null : s.members.get(instance);
+  }
+
+  @Override
+  public List<ServiceInstance> selectable(String serviceName, List<ServiceInstance> candidates) {
+    if (!config.enabled() || candidates.isEmpty()) {
+      return candidates;
+    }
+    ServiceHealth s = service(serviceName);
+    s.size = candidates.size();
+    if (s.lastList != candidates) {
+      s.prune(candidates);
+    }
+    if (s.ejected.get() == 0) {
+      return candidates;
+    }
+    long now = ticker.read();
+    List<ServiceInstance> out = new ArrayList<>(candidates.size());
+    for (ServiceInstance c : candidates) {
+      InstanceHealth h = s.members.get(c);
+      if (h == null || h.selectable(now)) {
+        out.add(c);
+      }
+    }
+    // At least one instance always stays selectable (the cap makes this rare: a shrunk list).
+    return out.isEmpty() ? candidates : out;
+  }
+
+  @Override
+  public boolean tryAdmit(ServiceInstance instance) {
+    if (!config.enabled()) {
+      return true;
+    }
+    InstanceHealth h = existing(instance);
+    return h == null || h.tryAdmit();
+  }
+
+  @Override
+  public void record(ServiceInstance instance, boolean success) {
+    if (!config.enabled()) {
+      return;
+    }
+    ServiceHealth s = service(instance.serviceName());
+    InstanceHealth h = s.members.get(instance);
+    if (h == null) {
+      h = s.members.computeIfAbsent(instance, i -> new InstanceHealth(s, i));
+    }
+    ResilienceEvent event = h.record(success, ticker.read());
+    if (event != null && events.enabled) {
+      events.emit(event);
+    }
+  }
+
+  @Override
+  public void releaseUnused(ServiceInstance instance) {
+    InstanceHealth h = config.enabled() ? existing(instance) : null;
+    if (h != null) {
+      h.releaseUnused();
+    }
+  }
+
+  @Override
+  public boolean isEjected(ServiceInstance instance) {
+    InstanceHealth h = config.enabled() ? existing(instance) : null;
+    return h != null && h.state != ACTIVE;
+  }
+
+  @Override
+  public List<ServiceInstance> ejected(String serviceName) {
+    ServiceHealth s = services.get(serviceName);
+    if (s == null) {
+      return List.of();
+    }
+    List<ServiceInstance> out = new ArrayList<>();
+    for (InstanceHealth h : s.members.values()) {
+      if (h.state != ACTIVE) {
+        out.add(h.instance);
+      }
+    }
+    return out;
+  }
+
+  /** How many instances of {@code serviceName} count as ejected (returning ones included). */
+  public int ejectedCount(String serviceName) {
+    ServiceHealth s = services.get(serviceName);
+    return s == null ? 0 : s.ejected.get();
+  }
+
+  @Override
+  public String toString() {
+    return "OutlierDetector{" + config + "}";
+  }
+
+  private final class ServiceHealth {
+    final String name;
+    final Map<ServiceInstance, InstanceHealth> members = new ConcurrentHashMap<>();
+    /** Ejected and returning instances; incremented only under this object's lock, within the cap. */
+    final AtomicInteger ejected = new AtomicInteger();
+    volatile int size;
+    volatile List<ServiceInstance> lastList;
+
+    ServiceHealth(String name) {
+      this.name = name;
+    }
+
+    synchronized boolean tryReserveEjection() {
+      int n = size;
+      int allowed = Math.min(n * config.maxEjectionPercent() / 100, n - 1);
+      if (ejected.get() < allowed) {
+        ejected.incrementAndGet();
+        return true;
+      }
+      return false;
+    }
+
+    void prune(List<ServiceInstance> current) {
+      lastList = current;
+      Set<ServiceInstance> keep = new HashSet<>(current);
+      for (InstanceHealth h : members.values()) {
+        if (!keep.contains(h.instance) && members.remove(h.instance, h)) {
+          h.forget();
+        }
+      }
+    }
+  }
+
+  private final class InstanceHealth {
+    final ServiceHealth service;
+    final ServiceInstance instance;
+    volatile int state = ACTIVE;
+    private int consecutiveFailures;
+    private final WindowCounter window;
+    private int ejections;
+    private long ejectedUntil;
+    private long returnedAt;
+    private int trialsLeft;
+    private int trialSuccesses;
+    private boolean forgotten;
+
+    InstanceHealth(ServiceHealth service, ServiceInstance instance) {
+      this.service = service;
+      this.instance = instance;
+      long now = ticker.read();
+      this.window = new WindowCounter(config.window().toNanos(), 10, now);
+      this.returnedAt = now - config.maxEjectionTime().toNanos() - 1;
+    }
+
+    synchronized boolean selectable(long now) {
+      if (state == EJECTED && now - ejectedUntil >= 0) {
+        state = RETURNING;
+        trialsLeft = config.trialCalls();
+        trialSuccesses = 0;
+      }
+      return state == ACTIVE || (state == RETURNING && trialsLeft > 0);
+    }
+
+    synchronized boolean tryAdmit() {
+      if (state != RETURNING) {
+        return true; // active, or ejected but chosen because nothing else was left
+      }
+      if (trialsLeft > 0) {
+        trialsLeft--;
+        return true;
+      }
+      return false;
+    }
+
+    synchronized void releaseUnused() {
+      if (state == RETURNING && trialsLeft < config.trialCalls()) {
+        trialsLeft++;
+      }
+    }
+
+    synchronized ResilienceEvent record(boolean success, long now) {
+      if (forgotten) {
+        return null;
+      }
+      if (state == ACTIVE) {
+        window.add(now, 1, success ? 0 : 1);
+        consecutiveFailures = success ? 0 : consecutiveFailures + 1;
+        String reason = null;
+        if (consecutiveFailures >= config.consecutiveFailures()) {
+          reason = consecutiveFailures + " consecutive failures";
+        } else if (!success && window.first() >= config.minimumCalls()
+            && window.second() >= config.failureRateThreshold() * window.first()) {
+          reason = "failure rate " + (100 * window.second() / window.first()) + "% of " + window.first() + " calls";
+        }
+        if (reason != null && service.tryReserveEjection()) {
+          if (now - returnedAt > config.maxEjectionTime().toNanos()) {
+            ejections = 0; // healthy for a long while: start again from the base time
+          }
+          return eject(now, reason);
+        }
+        return null;
+      }
+      if (state == RETURNING) {
+        if (!success) {
+          return eject(now, "failed trial call");
+        }
+        if (++trialSuccesses >= config.trialCalls()) {
+          state = ACTIVE;
+          consecutiveFailures = 0;
+          window.reset(now);
+          returnedAt = now;
+          service.ejected.decrementAndGet();
+          return events.enabled ? new ResilienceEvent.InstanceReturned(service.name, instance) : null;
+        }
+      }
+      return null; // ejected: late results of attempts started before the ejection
+    }
+
+    private ResilienceEvent eject(long now, String reason) {
+      ejections++;
+      long base = config.baseEjectionTime().toNanos();
+      long max = config.maxEjectionTime().toNanos();
+      long time = ejections > max / base ? max : Math.min(max, base * ejections);
+      time = Backoff.lengthenNanos(time, config.returnJitter(), random.nextDouble());
+      ejectedUntil = now + time;
+      state = EJECTED;
+      consecutiveFailures = 0;
+      window.reset(now);
+      return events.enabled
+          ? new ResilienceEvent.InstanceEjected(service.name, instance, Duration.ofNanos(time), ejections, reason)
+          : null;
+    }
+
+    synchronized void forget() {
+      forgotten = true;
+      if (state != ACTIVE) {
+        state = ACTIVE;
+        service.ejected.decrementAndGet();
+      }
+    }
+  }
+}

@@ -1,0 +1,498 @@
+package io.mesh4j.resilience.internal;
+
+import dev.failsafe.Bulkhead;
+import dev.failsafe.RateLimiter;
+import io.mesh4j.api.CircuitOpenException;
+import io.mesh4j.api.LoadBalancer;
+import io.mesh4j.api.MeshException;
+import io.mesh4j.api.MeshTimeoutException;
+import io.mesh4j.api.NoInstanceAvailableException;
+import io.mesh4j.api.RejectedException;
+import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.api.Ticker;
+import io.mesh4j.api.internal.Checks;
+import io.mesh4j.resilience.AsyncAttempt;
+import io.mesh4j.resilience.Attempt;
+import io.mesh4j.resilience.AttemptContext;
+import io.mesh4j.resilience.CallOptions;
+import io.mesh4j.resilience.CircuitState;
+import io.mesh4j.resilience.Outcome;
+import io.mesh4j.resilience.OutcomeClassifier;
+import io.mesh4j.resilience.OutlierDetector;
+import io.mesh4j.resilience.RateLimiterConfig;
+import io.mesh4j.resilience.ResilienceEvent;
+import io.mesh4j.resilience.ResilientExecutor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The {@link ResilientExecutor}. The sync path runs on the caller's thread and allocates little:
+ * one attempt context per attempt, and a set of tried instances only when it retries. The async
+ * path is {@link AsyncCall}. Failsafe supplies the rate limiter, the bulkhead and the breaker's
+ * statistics; the retry loop is ours, because the instance must be chosen inside it (Failsafe's
+ * OkHttp module retries by cloning the call, which goes to the same host).
+ */
+public final class DefaultResilientExecutor implements ResilientExecutor {
+  final ExecutorSettings settings;
+  final Ticker ticker;
+  final LoadBalancer loadBalancer;
+  final Events events;
+  final DefaultOutlierDetector detector;
+  private final ConcurrentHashMap<String, ServiceState> services = new ConcurrentHashMap<>();
+  final long attemptTimeoutNanos;
+  final long callTimeoutNanos;
+  final long backoffBaseNanos;
+  final long backoffMaxNanos;
+  final long retryAfterMaxNanos;
+
+  /** An executor with {@code settings}. */
+  public DefaultResilientExecutor(ExecutorSettings settings) {
+    this.settings = settings;
+    this.ticker = settings.ticker();
+    this.loadBalancer = settings.loadBalancer();
+    this.events = new Events(settings.listeners());
+    this.detector = new DefaultOutlierDetector(settings.outlierEjection(), ticker, settings.random(), events);
+    this.attemptTimeoutNanos = settings.timeouts().attemptTimeout().toNanos();
+    this.callTimeoutNanos = settings.timeouts().callTimeout().toNanos();
+    this.backoffBaseNanos = settings.retry().backoffBase().toNanos();
+    this.backoffMaxNanos = settings.retry().backoffMax().toNanos();
+    this.retryAfterMaxNanos = settings.retry().retryAfterMax().toNanos();
+  }
+
+  /** The per-service policies: created on first use. */
+  final class ServiceState {
+    final String name;
+    final RateLimiter<Object> rateLimiter;
+    final Duration rateLimitWait;
+    final Bulkhead<Object> bulkhead;
+    final Duration bulkheadWait;
+    final ServiceBreaker breaker;
+    final RetryBudget budget;
+
+    ServiceState(String name) {
+      this.name = name;
+      RateLimiterConfig rl = settings.rateLimiter();
+      this.rateLimiter = !rl.enabled() ? null
+          : (rl.smooth() ? RateLimiter.smoothBuilder(rl.permits(), rl.period())
+              : RateLimiter.burstyBuilder(rl.permits(), rl.period())).build();
+      this.rateLimitWait = rl.maxWait();
+      this.bulkhead = settings.bulkhead().enabled()
+          ? Bulkhead.builder(settings.bulkhead().maxConcurrentCalls()).build() : null;
+      this.bulkheadWait = settings.bulkhead().maxWait();
+      this.breaker = settings.circuitBreaker().enabled()
+          ? new ServiceBreaker(name, settings.circuitBreaker(), ticker, settings.random(), events) : null;
+      this.budget = settings.retryBudget().enabled() ? new RetryBudget(settings.retryBudget(), ticker) : null;
+    }
+  }
+
+  ServiceState state(String serviceName) {
+    ServiceState s = services.get(serviceName);
+    return s != null ? s : services.computeIfAbsent(serviceName, ServiceState::new);
+  }
+
+  /** The retry budget of {@code serviceName}, or null when budgets are disabled (for tests and benchmarks). */
+  public RetryBudget retryBudget(String serviceName) {
+    return state(serviceName).budget;
+  }
+
+  @Override
+  public OutlierDetector outlierDetector() {
+    return detector;
+  }
+
+  /** The detector with its counters (for tests). */
+  public DefaultOutlierDetector defaultOutlierDetector() {
+    return detector;
+  }
+
+  @Override
+  public CircuitState circuitState(String serviceName) {
+    ServiceBreaker b = state(serviceName).breaker;
+    return b == null ? CircuitState.DISABLED : b.state();
+  }
+
+  // ---- shared steps ----
+
+  MeshException reject(String serviceName, MeshException e) {
+    if (events.enabled) {
+      events.emit(new ResilienceEvent.CallRejected(serviceName, e));
+    }
+    return e;
+  }
+
+  RejectedException rateLimited(String serviceName) {
+    return new RejectedException(serviceName, RejectedException.Reason.RATE_LIMIT, null, null);
+  }
+
+  RejectedException bulkheadFull(String serviceName) {
+    return new RejectedException(serviceName, RejectedException.Reason.BULKHEAD,
+        "max " + settings.bulkhead().maxConcurrentCalls() + " concurrent calls", null);
+  }
+
+  /** Chooses and admits the instance of the next attempt. */
+  ServiceInstance choose(String serviceName, Set<ServiceInstance> tried) {
+    List<ServiceInstance> all = settings.instances().apply(serviceName);
+    if (all == null || all.isEmpty()) {
+      throw new NoInstanceAvailableException(serviceName, 0, 0);
+    }
+    List<ServiceInstance> selectable = detector.selectable(serviceName, all);
+    Set<ServiceInstance> excluded = tried == null ? Set.of() : tried;
+    ServiceInstance chosen = loadBalancer.choose(serviceName, selectable, excluded);
+    if (detector.tryAdmit(chosen)) {
+      return chosen;
+    }
+    // A returning instance whose trial calls were taken meanwhile: choose among the others.
+    List<ServiceInstance> rest = new ArrayList<>(selectable);
+    while (rest.remove(chosen) && !rest.isEmpty()) {
+      chosen = loadBalancer.choose(serviceName, rest, excluded);
+      if (detector.tryAdmit(chosen)) {
+        return chosen;
+      }
+    }
+    throw new NoInstanceAvailableException(serviceName, all.size(), detector.ejectedCount(serviceName),
+        "every selectable instance is returning from ejection and its trial calls are taken", null);
+  }
+
+  long retryDelayNanos(int attempt, Outcome outcome) {
+    long backoff = Backoff.fullJitterNanos(attempt, backoffBaseNanos, backoffMaxNanos, settings.random().nextDouble());
+    Duration hint = outcome.retryAfter().orElse(null);
+    return Backoff.retryDelayNanos(backoff, hint == null ? -1 : hint.toNanos(), retryAfterMaxNanos);
+  }
+
+  boolean mayRetry(CallOptions<?> options) {
+    return settings.retry().maxAttempts() > 1 && (options.isIdempotent() || settings.retry().retryNonIdempotent());
+  }
+
+  /**
+   * After a failed attempt {@code n}: the backoff before the next one, or -1 when the call ends
+   * here, or -2 when it ends because the budget refused.
+   */
+  long nextDelay(ServiceState s, int n, Outcome outcome, boolean retryAllowed, long deadline) {
+    if (!outcome.isRetryable() || !retryAllowed || n >= settings.retry().maxAttempts()) {
+      return -1;
+    }
+    long delay = retryDelayNanos(n, outcome);
+    if (ticker.read() + delay - deadline >= 0) {
+      return -1; // no time left for another attempt
+    }
+    if (s.budget != null && !s.budget.tryAcquireRetry()) {
+      if (events.enabled) {
+        events.emit(new ResilienceEvent.RetryBudgetExhausted(s.name, n));
+      }
+      return -2;
+    }
+    return delay;
+  }
+
+  void attemptEnded(String serviceName, ServiceInstance instance, int n, long took, Outcome outcome, Throwable error) {
+    loadBalancer.onAttemptEnd(instance, took, outcome.isSuccess());
+    detector.record(instance, outcome.isSuccess());
+    if (events.enabled) {
+      events.emit(new ResilienceEvent.AttemptFinished(serviceName, instance, n, took, outcome, error));
+    }
+  }
+
+  static <T> Outcome classify(OutcomeClassifier<? super T> classifier, T value, Throwable error) {
+    return error == null ? classifier.classifyResult(value) : classifier.classifyException(error);
+  }
+
+  static MeshException budgetExhausted(String serviceName, Throwable last) {
+    return new RejectedException(serviceName, RejectedException.Reason.RETRY_BUDGET,
+        "retries over the service's retry budget", last);
+  }
+
+  // ---- sync ----
+
+  @Override
+  public <T> T execute(String serviceName, CallOptions<T> options, Attempt<? extends T> attempt) {
+    Checks.notNull(serviceName, "serviceName");
+    Checks.notNull(options, "options");
+    Checks.notNull(attempt, "attempt");
+    Function<? super Throwable, ? extends T> fallback = options.fallback();
+    if (fallback == null) {
+      return executeSync(serviceName, options, attempt);
+    }
+    try {
+      return executeSync(serviceName, options, attempt);
+    } catch (RuntimeException e) {
+      return fallback.apply(e);
+    }
+  }
+
+  private <T> T executeSync(String serviceName, CallOptions<T> options, Attempt<? extends T> attempt) {
+    ServiceState s = state(serviceName);
+    if (s.rateLimiter != null && !acquireRate(s)) {
+      throw reject(serviceName, rateLimited(serviceName));
+    }
+    if (s.bulkhead != null && !acquireBulkhead(s)) {
+      throw reject(serviceName, bulkheadFull(serviceName));
+    }
+    try {
+      long permit = 0;
+      if (s.breaker != null) {
+        permit = s.breaker.tryAcquire();
+        if (permit == ServiceBreaker.REFUSED) {
+          throw reject(serviceName, new CircuitOpenException(serviceName, s.breaker.remainingOpen()));
+        }
+      }
+      return retryLoop(s, permit, options, attempt);
+    } finally {
+      if (s.bulkhead != null) {
+        s.bulkhead.releasePermit();
+      }
+    }
+  }
+
+  private boolean acquireRate(ServiceState s) {
+    if (s.rateLimitWait.isZero()) {
+      return s.rateLimiter.tryAcquirePermit();
+    }
+    try {
+      return s.rateLimiter.tryAcquirePermit(s.rateLimitWait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private boolean acquireBulkhead(ServiceState s) {
+    if (s.bulkheadWait.isZero()) {
+      return s.bulkhead.tryAcquirePermit();
+    }
+    try {
+      return s.bulkhead.tryAcquirePermit(s.bulkheadWait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private <T> T retryLoop(ServiceState s, long permit, CallOptions<T> options, Attempt<? extends T> attempt) {
+    String serviceName = s.name;
+    long start = ticker.read();
+    long callTimeout = options.callTimeout() != null ? options.callTimeout().toNanos() : callTimeoutNanos;
+    long attemptTimeout = options.attemptTimeout() != null ? options.attemptTimeout().toNanos() : attemptTimeoutNanos;
+    long deadline = start + callTimeout;
+    boolean retryAllowed = mayRetry(options);
+    boolean attempted = false;
+    boolean success = false;
+    Set<ServiceInstance> tried = null;
+    try {
+      if (s.budget != null) {
+        s.budget.recordCall();
+      }
+      for (int n = 1; ; n++) {
+        ServiceInstance instance = choose(serviceName, tried);
+        long now = ticker.read();
+        long remaining = deadline - now;
+        if (remaining <= 0) {
+          detector.releaseUnused(instance);
+          throw new MeshTimeoutException(serviceName, "call", Duration.ofNanos(callTimeout), null);
+        }
+        long timeout = Math.min(attemptTimeout, remaining);
+        Context ctx = new Context(serviceName, instance, n, options.isIdempotent(), timeout, remaining);
+        SyncInterrupter interrupter = settings.timeouts().interruptSyncAttempts()
+            ? SyncInterrupter.arm(settings.scheduler(), timeout) : null;
+        loadBalancer.onAttemptStart(instance);
+        T value = null;
+        Throwable error = null;
+        try {
+          value = attempt.call(instance, ctx);
+        } catch (Throwable e) {
+          error = e;
+        }
+        boolean interrupted = interrupter != null && interrupter.disarm();
+        long took = ticker.read() - now;
+        if (interrupted || (error == null && took > timeout)) {
+          // Past its timeout: the value, if any, is discarded (the caller stopped waiting for it).
+          error = new MeshTimeoutException(serviceName, "attempt", Duration.ofNanos(timeout), error);
+          value = null;
+        } else if (error instanceof InterruptedException || error instanceof Error) {
+          loadBalancer.onAttemptEnd(instance, took, false);
+          detector.releaseUnused(instance);
+          if (error instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            throw new MeshException(serviceName, "call to service '" + serviceName + "' interrupted", error);
+          }
+          throw (Error) error;
+        }
+        Outcome outcome = classify(options.classifier(), value, error);
+        attemptEnded(serviceName, instance, n, took, outcome, error);
+        attempted = true;
+        if (outcome.isSuccess()) {
+          success = true;
+          return value;
+        }
+        long delay = nextDelay(s, n, outcome, retryAllowed, deadline);
+        if (delay < 0) {
+          if (error == null) {
+            return value;
+          }
+          throw delay == -2 ? budgetExhausted(serviceName, error) : unchecked(serviceName, error);
+        }
+        if (events.enabled) {
+          events.emit(new ResilienceEvent.RetryScheduled(serviceName, instance, n + 1, Duration.ofNanos(delay)));
+        }
+        if (delay > 0) {
+          try {
+            TimeUnit.NANOSECONDS.sleep(delay);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (error == null) {
+              return value;
+            }
+            throw unchecked(serviceName, error);
+          }
+        }
+        if (tried == null) {
+          tried = new HashSet<>(4);
+        }
+        tried.add(instance);
+      }
+    } finally {
+      if (s.breaker != null) {
+        if (attempted) {
+          s.breaker.record(permit, success);
+        } else {
+          s.breaker.releaseUnused(permit);
+        }
+      }
+    }
+  }
+
+  static RuntimeException unchecked(String serviceName, Throwable error) {
+    if (error instanceof RuntimeException) {
+      return (RuntimeException) error;
+    }
+    if (error instanceof Error) {
+      throw (Error) error;
+    }
+    return new MeshException(serviceName, "call to service '" + serviceName + "' failed: " + error, error);
+  }
+
+  // ---- async ----
+
+  @Override
+  public <T> CompletableFuture<T> executeAsync(String serviceName, CallOptions<T> options,
+      AsyncAttempt<? extends T> attempt) {
+    Checks.notNull(serviceName, "serviceName");
+    Checks.notNull(options, "options");
+    Checks.notNull(attempt, "attempt");
+    AsyncCall<T> call = new AsyncCall<>(this, state(serviceName), options, attempt);
+    call.start();
+    return call.promise;
+  }
+
+  @Override
+  public String toString() {
+    return "ResilientExecutor{" + settings.retry() + ", " + settings.retryBudget() + ", " + settings.outlierEjection()
+        + ", " + settings.circuitBreaker() + ", " + settings.timeouts() + ", " + settings.bulkhead() + ", "
+        + settings.rateLimiter() + "}";
+  }
+
+  /** The attempt context. */
+  static final class Context implements AttemptContext {
+    private final String serviceName;
+    private final ServiceInstance instance;
+    private final int attempt;
+    private final boolean idempotent;
+    private final long timeoutNanos;
+    private final long remainingNanos;
+
+    Context(String serviceName, ServiceInstance instance, int attempt, boolean idempotent, long timeoutNanos,
+        long remainingNanos) {
+      this.serviceName = serviceName;
+      this.instance = instance;
+      this.attempt = attempt;
+      this.idempotent = idempotent;
+      this.timeoutNanos = timeoutNanos;
+      this.remainingNanos = remainingNanos;
+    }
+
+    @Override
+    public String serviceName() {
+      return serviceName;
+    }
+
+    @Override
+    public ServiceInstance instance() {
+      return instance;
+    }
+
+    @Override
+    public int attempt() {
+      return attempt;
+    }
+
+    @Override
+    public boolean idempotent() {
+      return idempotent;
+    }
+
+    @Override
+    public Duration timeout() {
+      return Duration.ofNanos(timeoutNanos);
+    }
+
+    @Override
+    public Duration remaining() {
+      return Duration.ofNanos(remainingNanos);
+    }
+
+    @Override
+    public String toString() {
+      return "Attempt{" + serviceName + " #" + attempt + " on " + instance.id() + "}";
+    }
+  }
+
+  /** Interrupts a sync attempt's thread at its timeout, without leaking the interrupt past it. */
+  static final class SyncInterrupter implements Runnable {
+    private static final int ARMED = 0;
+    private static final int FIRING = 1;
+    private static final int FIRED = 2;
+    private static final int DISARMED = 3;
+
+    private final Thread thread = Thread.currentThread();
+    private final AtomicInteger state = new AtomicInteger(ARMED);
+    private volatile ScheduledFuture<?> task;
+
+    static SyncInterrupter arm(java.util.concurrent.ScheduledExecutorService scheduler, long timeoutNanos) {
+      SyncInterrupter i = new SyncInterrupter();
+      i.task = scheduler.schedule(i, timeoutNanos, TimeUnit.NANOSECONDS);
+      return i;
+    }
+
+    @Override
+    public void run() {
+      if (state.compareAndSet(ARMED, FIRING)) {
+        thread.interrupt();
+        state.set(FIRED);
+      }
+    }
+
+    /** True when the interrupt fired (its flag is cleared here). */
+    boolean disarm() {
+      if (state.compareAndSet(ARMED, DISARMED)) {
+        ScheduledFuture<?> t = task;
+        if (t != null) {
+          t.cancel(false);
+        }
+        return false;
+      }
+      while (state.get() == FIRING) {
+        Thread.onSpinWait();
+      }
+      Thread.interrupted();
+      return true;
+    }
+  }
+}
