@@ -134,6 +134,18 @@ public final class DefaultOutlierDetector implements OutlierDetector {
     return s == null ? 0 : s.ejected.get();
   }
 
+  /** Calls counted in {@code instance}'s current window (for tests). */
+  public long recordedCalls(ServiceInstance instance) {
+    InstanceHealth h = existing(instance);
+    if (h == null) {
+      return 0;
+    }
+    synchronized (h) {
+      h.window.roll(ticker.read());
+      return h.window.first();
+    }
+  }
+
   @Override
   public String toString() {
     return "OutlierDetector{" + config + "}";
@@ -177,7 +189,7 @@ public final class DefaultOutlierDetector implements OutlierDetector {
     final ServiceInstance instance;
     volatile int state = ACTIVE;
     private int consecutiveFailures;
-    private final WindowCounter window;
+    final WindowCounter window;
     private int ejections;
     private long ejectedUntil;
     private long returnedAt;

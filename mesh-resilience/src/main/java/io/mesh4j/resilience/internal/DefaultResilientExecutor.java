@@ -104,6 +104,11 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     return state(serviceName).budget;
   }
 
+  /** The breaker of {@code serviceName}, or null when disabled (for tests). */
+  public ServiceBreaker breaker(String serviceName) {
+    return state(serviceName).breaker;
+  }
+
   @Override
   public OutlierDetector outlierDetector() {
     return detector;

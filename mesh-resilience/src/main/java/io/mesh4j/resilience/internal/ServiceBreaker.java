@@ -185,6 +185,11 @@ public final class ServiceBreaker {
     return Duration.ofNanos(Math.max(0, openUntil - ticker.read()));
   }
 
+  /** Verdicts counted by the statistics of the current state (for tests). */
+  public int recordedCalls() {
+    return stats.getExecutionCount();
+  }
+
   @Override
   public String toString() {
     return "ServiceBreaker{" + serviceName + " " + state() + "}";
