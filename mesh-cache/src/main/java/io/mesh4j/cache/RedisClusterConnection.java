@@ -1,0 +1,157 @@
+package io.mesh4j.cache;
+
+import io.mesh4j.api.internal.Checks;
+import io.mesh4j.cache.internal.JedisClusterConnection;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * A connection to one Redis Cluster (a pool per node and the slot map), shareable by any number of
+ * caches. Caches built on it do not close it; its creator does.
+ *
+ * <p>Make one with {@link #builder()}, or wrap a Jedis client you already have with
+ * {@link io.mesh4j.cache.spi.JedisClusterAdapter}. The connection is opened lazily: building it never
+ * fails because Redis is down; the first commands do, and are retried at most once per second.
+ * Thread safe.
+ */
+public interface RedisClusterConnection extends AutoCloseable {
+  /** A builder for a connection from seed nodes. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /** The seed nodes this connection was built from (possibly just one node of the cluster). */
+  List<InetSocketAddress> seedNodes();
+
+  /** Closes the pools and the cluster client, if this connection owns them. Idempotent. */
+  @Override
+  void close();
+
+  /**
+   * Builds a {@link RedisClusterConnection}. Every setting is checked when set or at
+   * {@link #build()}, with a message naming it.
+   */
+  final class Builder {
+    private final List<InetSocketAddress> seeds = new ArrayList<>();
+    private Duration connectTimeout = Duration.ofSeconds(1);
+    private Duration socketTimeout = Duration.ofSeconds(1);
+    private int maxAttempts = 3;
+    private Duration maxTotalRetriesDuration = Duration.ofSeconds(2);
+    private int maxConnectionsPerNode = 16;
+    private String user;
+    private String password;
+    private String clientName = "mesh4j-cache";
+
+    private Builder() {}
+
+    /** Seed nodes as {@code host:port} strings; one reachable node is enough. */
+    public Builder seedNodes(String... hostPorts) {
+      Checks.notNull(hostPorts, "seedNodes");
+      List<InetSocketAddress> parsed = new ArrayList<>();
+      for (int i = 0; i < hostPorts.length; i++) {
+        parsed.add(parse(hostPorts[i], "seedNodes[" + i + "]"));
+      }
+      seeds.addAll(parsed);
+      return this;
+    }
+
+    /** Seed nodes as addresses; one reachable node is enough. */
+    public Builder seedNodes(Collection<InetSocketAddress> addresses) {
+      Checks.notNull(addresses, "seedNodes");
+      int i = 0;
+      for (InetSocketAddress a : addresses) {
+        Checks.notNull(a, "seedNodes[" + i++ + "]");
+      }
+      seeds.addAll(addresses);
+      return this;
+    }
+
+    /** How long to wait for a TCP connection to a node (default 1 s). */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = Checks.positive(timeout, "connectTimeout");
+      return this;
+    }
+
+    /** How long to wait for a reply (default 1 s); blocking pops wait longer by themselves. */
+    public Builder socketTimeout(Duration timeout) {
+      this.socketTimeout = Checks.positive(timeout, "socketTimeout");
+      return this;
+    }
+
+    /** Attempts per command across redirections and reconnections (default 3). */
+    public Builder maxAttempts(int attempts) {
+      Checks.inRange(attempts, 1, 100, "maxAttempts");
+      this.maxAttempts = attempts;
+      return this;
+    }
+
+    /** The time budget of one command's retries (default 2 s). */
+    public Builder maxTotalRetriesDuration(Duration duration) {
+      this.maxTotalRetriesDuration = Checks.positive(duration, "maxTotalRetriesDuration");
+      return this;
+    }
+
+    /** Pooled connections per node (default 16). */
+    public Builder maxConnectionsPerNode(int max) {
+      Checks.inRange(max, 1, 10_000, "maxConnectionsPerNode");
+      this.maxConnectionsPerNode = max;
+      return this;
+    }
+
+    /** ACL user and password (never logged). */
+    public Builder credentials(String user, String password) {
+      this.user = Checks.notBlank(user, "user");
+      this.password = Checks.notNull(password, "password");
+      return this;
+    }
+
+    /** The password of the {@code default} user (never logged). */
+    public Builder password(String password) {
+      this.user = null;
+      this.password = Checks.notNull(password, "password");
+      return this;
+    }
+
+    /** The CLIENT SETNAME of every connection (default {@code mesh4j-cache}). */
+    public Builder clientName(String name) {
+      Checks.notBlank(name, "clientName");
+      Checks.argument(name.chars().noneMatch(Character::isWhitespace),
+          "clientName must not contain white space, was '%s'", name);
+      this.clientName = name;
+      return this;
+    }
+
+    /**
+     * The connection.
+     *
+     * @throws IllegalArgumentException if no seed node was given
+     */
+    public RedisClusterConnection build() {
+      Checks.argument(!seeds.isEmpty(), "seedNodes must name at least one node");
+      return JedisClusterConnection.create(List.copyOf(seeds), connectTimeout, socketTimeout,
+          maxAttempts, maxTotalRetriesDuration, maxConnectionsPerNode, user, password, clientName);
+    }
+
+    static InetSocketAddress parse(String hostPort, String name) {
+      Checks.notBlank(hostPort, name);
+      int colon = hostPort.lastIndexOf(':');
+      Checks.argument(colon > 0 && colon < hostPort.length() - 1,
+          "%s must be host:port, was '%s'", name, hostPort);
+      String host = hostPort.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      int port;
+      try {
+        port = Integer.parseInt(hostPort.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(name + " must be host:port, was '" + hostPort + "'", e);
+      }
+      Checks.argument(port > 0 && port < 65536, "%s port must be 1..65535, was %d", name, port);
+      return InetSocketAddress.createUnresolved(host, port);
+    }
+  }
+}

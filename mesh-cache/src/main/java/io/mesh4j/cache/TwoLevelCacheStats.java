@@ -1,0 +1,27 @@
+package io.mesh4j.cache;
+
+/**
+ * A snapshot of a {@link TwoLevelCache}'s counters, per level.
+ *
+ * @param l1Hits reads answered by L1
+ * @param l1Misses reads L1 could not answer while it was active
+ * @param l1Bypassed reads that skipped L1 because the invalidation channel was down
+ * @param l1Size the approximate number of L1 entries
+ * @param l1Active whether L1 is in use right now
+ * @param invalidationsPublished invalidation messages this cache sent
+ * @param invalidationsReceived invalidation messages this cache received (its own included)
+ * @param gapsDetected lost invalidation messages detected by sequence number
+ * @param subscriptions times the invalidation channel was (re)subscribed
+ * @param l2 the counters of the underlying {@link DistributedCache}
+ */
+public record TwoLevelCacheStats(
+    long l1Hits,
+    long l1Misses,
+    long l1Bypassed,
+    long l1Size,
+    boolean l1Active,
+    long invalidationsPublished,
+    long invalidationsReceived,
+    long gapsDetected,
+    long subscriptions,
+    CacheStats l2) {}

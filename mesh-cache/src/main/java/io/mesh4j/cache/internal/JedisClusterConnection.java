@@ -1,0 +1,188 @@
+package io.mesh4j.cache.internal;
+
+import io.mesh4j.cache.RedisClusterConnection;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The one place that holds a Jedis {@link RedisClusterClient}. Created lazily: while no seed node
+ * answers, {@link #client()} throws a {@link RedisUnavailableException} at once and tries again at
+ * most once per second, so an outage at start-up costs nobody a connect timeout per call.
+ */
+public final class JedisClusterConnection implements RedisClusterConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(JedisClusterConnection.class);
+  private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** Jedis renews its slot map on MOVED and on errors; a period also catches quiet failovers. */
+  private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(5);
+
+  private final List<InetSocketAddress> seeds;
+  private final JedisClientConfig config;
+  private final int maxAttempts;
+  private final Duration maxTotalRetriesDuration;
+  private final int maxConnectionsPerNode;
+  private final boolean owned;
+  private final Object lock = new Object();
+  private volatile RedisClusterClient client;
+  private long nextAttemptNanos;
+  private volatile boolean closed;
+
+  private JedisClusterConnection(List<InetSocketAddress> seeds, JedisClientConfig config,
+      int maxAttempts, Duration maxTotalRetriesDuration, int maxConnectionsPerNode,
+      RedisClusterClient existing) {
+    this.seeds = seeds;
+    this.config = config;
+    this.maxAttempts = maxAttempts;
+    this.maxTotalRetriesDuration = maxTotalRetriesDuration;
+    this.maxConnectionsPerNode = maxConnectionsPerNode;
+    this.owned = existing == null;
+    this.client = existing;
+  }
+
+  /** A connection that creates and owns its client. */
+  public static JedisClusterConnection create(List<InetSocketAddress> seeds, Duration connectTimeout,
+      Duration socketTimeout, int maxAttempts, Duration maxTotalRetriesDuration,
+      int maxConnectionsPerNode, String user, String password, String clientName) {
+    DefaultJedisClientConfig.Builder cfg = DefaultJedisClientConfig.builder()
+        .connectionTimeoutMillis((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+        .socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE, socketTimeout.toMillis()))
+        .clientName(clientName);
+    if (password != null) {
+      cfg.user(user).password(password);
+    }
+    return new JedisClusterConnection(seeds, cfg.build(), maxAttempts, maxTotalRetriesDuration,
+        maxConnectionsPerNode, null);
+  }
+
+  /** A connection over a client the caller owns (and closes). */
+  public static JedisClusterConnection wrap(RedisClusterClient existing, JedisClientConfig config) {
+    List<InetSocketAddress> seeds = new ArrayList<>();
+    for (String node : existing.getClusterNodes().keySet()) {
+      HostAndPort hp = HostAndPort.from(node);
+      seeds.add(InetSocketAddress.createUnresolved(hp.getHost(), hp.getPort()));
+    }
+    return new JedisClusterConnection(List.copyOf(seeds), config, 0, null, 0, existing);
+  }
+
+  @Override
+  public List<InetSocketAddress> seedNodes() {
+    return seeds;
+  }
+
+  /** The client, created on first use. */
+  public RedisClusterClient client() {
+    RedisClusterClient c = client;
+    if (c != null) {
+      return c;
+    }
+    synchronized (lock) {
+      if (closed) {
+        throw new RedisUnavailableException("the Redis cluster connection is closed", null);
+      }
+      if (client != null) {
+        return client;
+      }
+      long now = System.nanoTime();
+      if (now - nextAttemptNanos < 0) {
+        throw new RedisUnavailableException("no Redis cluster node answered recently", null);
+      }
+      Set<HostAndPort> nodes = new LinkedHashSet<>();
+      for (InetSocketAddress a : seeds) {
+        nodes.add(new HostAndPort(a.getHostString(), a.getPort()));
+      }
+      ConnectionPoolConfig pool = new ConnectionPoolConfig();
+      pool.setMaxTotal(maxConnectionsPerNode);
+      pool.setMaxIdle(maxConnectionsPerNode);
+      pool.setMinIdle(0);
+      try {
+        client = RedisClusterClient.builder()
+            .nodes(nodes)
+            .clientConfig(config)
+            .poolConfig(pool)
+            .maxAttempts(maxAttempts)
+            .maxTotalRetriesDuration(maxTotalRetriesDuration)
+            .topologyRefreshPeriod(TOPOLOGY_REFRESH)
+            .build();
+        return client;
+      } catch (JedisException e) {
+        nextAttemptNanos = now + RETRY_NANOS;
+        throw new RedisUnavailableException("no Redis cluster seed node answered: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The client configuration, for the dedicated subscription connections. */
+  public JedisClientConfig clientConfig() {
+    return config;
+  }
+
+  /** A pooled connection to the master of {@code slot}; close it to give it back. */
+  public Connection connectionForSlot(int slot) {
+    return client().getConnectionFromSlot(slot);
+  }
+
+  /** The master that serves {@code slot} now. */
+  public HostAndPort nodeForSlot(int slot) {
+    try (Connection c = connectionForSlot(slot)) {
+      return c.getHostAndPort();
+    }
+  }
+
+  /** Every known node (masters and replicas, possibly dead ones), by {@code host:port}. */
+  public Map<String, ConnectionPool> nodes() {
+    return client().getClusterNodes();
+  }
+
+  /** Asks Jedis to rebuild its slot map now (after MOVED replies or a failover). */
+  public void refreshTopology() {
+    try {
+      client().refreshClusterTopology();
+    } catch (JedisException e) {
+      LOG.debug("topology refresh failed: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    RedisClusterClient c;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      c = client;
+    }
+    if (owned && c != null) {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        LOG.debug("closing the Redis cluster client failed: {}", e.toString());
+      }
+    }
+  }
+
+  /** True once {@link #close()} ran. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public String toString() {
+    return "RedisClusterConnection" + seeds;
+  }
+}
