@@ -1,0 +1,181 @@
+package io.mesh4j.cache;
+
+import static io.mesh4j.cache.TestSupport.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mesh4j.testkit.RedisCluster;
+import io.mesh4j.testkit.RedisClusterExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.params.SetParams;
+
+/** getOrLoad under concurrent misses, across two caches with separate cluster clients. */
+class StampedeTest {
+  @RegisterExtension static final RedisClusterExtension REDIS = RedisClusterExtension.shared();
+
+  private static RedisCluster cluster;
+  private static RedisClusterClient raw;
+  private static ExecutorService pool;
+
+  @BeforeAll
+  static void start() {
+    cluster = REDIS.cluster();
+    raw = TestSupport.raw(cluster);
+    pool = Executors.newCachedThreadPool();
+  }
+
+  @AfterAll
+  static void stop() {
+    pool.shutdownNow();
+    raw.close();
+  }
+
+  @Test
+  void twoCachesTimes32ThreadsRunTheLoaderOnce() throws Exception {
+    String ns = TestSupport.ns("stampede");
+    // Separate connections: the two caches stand for two JVMs.
+    try (DistributedCache<String> a = TestSupport.strings(cluster, ns).build();
+        DistributedCache<String> b = TestSupport.strings(cluster, ns).build()) {
+      AtomicInteger loads = new AtomicInteger();
+      CyclicBarrier go = new CyclicBarrier(64);
+      List<Future<String>> calls = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        DistributedCache<String> cache = i % 2 == 0 ? a : b;
+        calls.add(pool.submit(() -> {
+          go.await();
+          return cache.getOrLoad("hot", Duration.ofMinutes(1), () -> {
+            loads.incrementAndGet();
+            sleep(200);
+            return "computed";
+          });
+        }));
+      }
+      for (Future<String> f : calls) {
+        assertEquals("computed", f.get(30, TimeUnit.SECONDS));
+      }
+      assertEquals(1, loads.get(), "the loader ran once for 64 callers in 2 JVMs");
+      assertEquals(1, a.stats().loads() + b.stats().loads());
+      assertEquals(1, a.stats().lockWaits() + b.stats().lockWaits(), "the other cache waited on the lock");
+    }
+  }
+
+  @Test
+  void aHolderWhoseLoaderThrowsBlocksNobody() throws Exception {
+    String ns = TestSupport.ns("throws");
+    try (DistributedCache<String> a = TestSupport.strings(cluster, ns).lockTimeout(Duration.ofSeconds(30)).build();
+        DistributedCache<String> b = TestSupport.strings(cluster, ns).lockTimeout(Duration.ofSeconds(30)).build()) {
+      CountDownLatch aHoldsLock = new CountDownLatch(1);
+      CountDownLatch bWaits = new CountDownLatch(1);
+      Future<String> fa = pool.submit(() -> a.getOrLoad("k", Duration.ofMinutes(1), () -> {
+        aHoldsLock.countDown();
+        await(bWaits);
+        throw new IllegalStateException("loader failed");
+      }));
+      assertTrue(aHoldsLock.await(10, TimeUnit.SECONDS));
+      Future<String> fb = pool.submit(() -> b.getOrLoad("k", Duration.ofMinutes(1), () -> "from-b"));
+      TestSupport.await("b waiting on a's lock", Duration.ofSeconds(10), () -> b.stats().lockWaits() == 1);
+      bWaits.countDown();
+
+      ExecutionException failure = assertThrows(ExecutionException.class, () -> fa.get(10, TimeUnit.SECONDS));
+      assertInstanceOf(IllegalStateException.class, failure.getCause(), "the loader's exception reaches its caller");
+      // The lock lives 30 s; b finishing well inside 10 s shows it took over at the release.
+      assertEquals("from-b", fb.get(10, TimeUnit.SECONDS));
+      assertEquals(1, a.stats().loadFailures());
+      assertEquals("from-b", a.get("k"));
+    }
+  }
+
+  @Test
+  void aHungHolderBlocksNobodyPastTheLockTtlAndItsLateReleaseDeletesNothing() throws Exception {
+    String ns = TestSupport.ns("hangs");
+    Duration lockTtl = Duration.ofMillis(500);
+    try (DistributedCache<String> a = TestSupport.strings(cluster, ns).lockTimeout(lockTtl).build();
+        DistributedCache<String> b = TestSupport.strings(cluster, ns).lockTimeout(lockTtl).build()) {
+      CountDownLatch aHoldsLock = new CountDownLatch(1);
+      CountDownLatch unblockA = new CountDownLatch(1);
+      Future<String> fa = pool.submit(() -> a.getOrLoad("k", Duration.ofMinutes(1), () -> {
+        aHoldsLock.countDown();
+        await(unblockA);
+        return "from-a";
+      }));
+      assertTrue(aHoldsLock.await(10, TimeUnit.SECONDS));
+
+      // Another JVM and another thread of a's JVM both get past the hung holder.
+      Future<String> fb = pool.submit(() -> b.getOrLoad("k", Duration.ofMinutes(1), () -> "from-b"));
+      assertEquals("from-b", fb.get(10, TimeUnit.SECONDS));
+      Future<String> fa2 = pool.submit(() -> a.getOrLoad("k", Duration.ofMinutes(1), () -> "from-a2"));
+      assertEquals("from-b", fa2.get(10, TimeUnit.SECONDS), "a's other caller stopped waiting for the hung load");
+      assertFalse(fa.isDone(), "the holder is still hung");
+
+      // A new holder owns the lock now; the hung holder's release must not delete it.
+      byte[] lockKey = bytes("lock:" + ns + ":0:k");
+      assertEquals("OK", raw.set(lockKey, bytes("another-holder"), SetParams.setParams().px(10_000)));
+      unblockA.countDown();
+      assertEquals("from-a", fa.get(10, TimeUnit.SECONDS));
+      assertEquals("another-holder", new String(raw.get(lockKey), java.nio.charset.StandardCharsets.UTF_8));
+      raw.del(lockKey);
+    }
+  }
+
+  @Test
+  void singleFlightInOneJvmSharesTheLoadersException() throws Exception {
+    try (DistributedCache<String> cache = TestSupport.strings(cluster, TestSupport.ns("sf")).build()) {
+      AtomicInteger loads = new AtomicInteger();
+      CountDownLatch release = new CountDownLatch(1);
+      List<CompletableFuture<String>> calls = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        calls.add(CompletableFuture.supplyAsync(() -> cache.getOrLoad("k", Duration.ofMinutes(1), () -> {
+          loads.incrementAndGet();
+          await(release);
+          throw new UnsupportedOperationException("no");
+        }), pool));
+      }
+      TestSupport.await("every caller missed", Duration.ofSeconds(10), () -> cache.stats().misses() == 8);
+      release.countDown();
+      for (CompletableFuture<String> c : calls) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> c.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(UnsupportedOperationException.class, e.getCause());
+      }
+      assertTrue(loads.get() <= 2, "concurrent misses shared the load: " + loads.get());
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static void await(CountDownLatch latch) {
+    try {
+      if (!latch.await(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("latch never opened");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
