@@ -56,11 +56,12 @@ public interface LoadBalancer {
 
   /**
    * Power of two choices, peak-EWMA latency-aware (Finagle's and Linkerd's balancer): cost is
-   * the peak-sensitive moving average of latency times (outstanding + 1), decaying over 10 s.
+   * the peak-sensitive moving average of latency times (outstanding + 1), with a 2 s time constant
+   * (Finagle uses 10 s; a shorter one forgets a one-off pause, a GC say, within seconds).
    * Sends little traffic to a slow instance and probes it again as its estimate decays.
    */
   static LoadBalancer peakEwma() {
-    return peakEwma(Duration.ofSeconds(10), Ticker.system());
+    return peakEwma(Duration.ofSeconds(2), Ticker.system());
   }
 
   /**

@@ -11,6 +11,17 @@ public interface MeshEventListener {
   /** Called for each event. Does nothing by default. */
   default void onEvent(MeshEvent event) {}
 
+  /** A listener from a lambda: {@code MeshEventListener.of(e -> log.debug("{}", e))}. */
+  static MeshEventListener of(java.util.function.Consumer<? super MeshEvent> consumer) {
+    java.util.Objects.requireNonNull(consumer, "consumer must not be null");
+    return new MeshEventListener() {
+      @Override
+      public void onEvent(MeshEvent event) {
+        consumer.accept(event);
+      }
+    };
+  }
+
   /** A listener that ignores every event. */
   static MeshEventListener noop() {
     return new MeshEventListener() {};

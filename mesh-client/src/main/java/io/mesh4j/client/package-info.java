@@ -1,5 +1,6 @@
 /**
- * ServiceMeshClient. Not implemented yet: see the mesh-client issue; this module holds no
- * working code in 0.1.0-SNAPSHOT.
+ * {@link io.mesh4j.client.ServiceMeshClient}: calls services by name over HTTP (OkHttp) with
+ * discovery, load balancing, the resilience policies of mesh-resilience, credentials, TLS per
+ * service and an opt-in GET response cache on mesh-cache.
  */
 package io.mesh4j.client;

@@ -1,0 +1,487 @@
+package io.mesh4j.client;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.mesh4j.api.CallFailedException;
+import io.mesh4j.api.MeshException;
+import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.api.internal.Checks;
+import io.mesh4j.client.internal.HttpHeaders;
+import io.mesh4j.client.internal.HttpOutcomes;
+import io.mesh4j.client.internal.HttpResult;
+import io.mesh4j.client.internal.PathTemplate;
+import io.mesh4j.resilience.AttemptContext;
+import io.mesh4j.resilience.CallOptions;
+import io.mesh4j.resilience.ResilientExecutor;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * One call being prepared: add query parameters, headers, a body, a timeout; then run it with a
+ * terminal method ({@link #as(Class)}, {@link #execute()}, {@link #asAsync(Class)}, ...).
+ *
+ * <p>Each attempt goes to an instance chosen among the non-ejected ones (a retry avoids those
+ * already tried), with the URL built from that instance, an {@code X-Request-ID} (the caller's,
+ * or a new one, the same on every attempt), no hop-by-hop headers, and the credential of the
+ * moment. A non-2xx answer after the policies throws {@link CallFailedException} with the
+ * status, headers (credentials redacted) and a bounded body excerpt.
+ *
+ * <p>Not thread safe; one instance per call.
+ */
+public final class MeshRequest {
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final HttpUrl PLACEHOLDER = HttpUrl.get("http://mesh4j.invalid/");
+
+  private final ServiceMeshClient mesh;
+  private final ServiceClient service;
+  private final String method;
+  private final PathTemplate path;
+  private final Object[] pathValues;
+  private final List<String[]> query = new ArrayList<>(2);
+  private final Headers.Builder headers = new Headers.Builder();
+  private byte[] body;
+  private MediaType bodyType;
+  private Duration attemptTimeout;
+  private Duration callTimeout;
+  private Boolean idempotent;
+  private Duration cacheTtl;
+  private boolean noCache;
+
+  MeshRequest(ServiceMeshClient mesh, ServiceClient service, String method, PathTemplate path, Object[] pathValues) {
+    this.mesh = mesh;
+    this.service = service;
+    this.method = Checks.notBlank(method, "method");
+    this.path = path;
+    this.pathValues = pathValues;
+    Checks.argument(pathValues.length == path.variableCount(), "path %s needs %d values, got %d",
+        path, path.variableCount(), pathValues.length);
+  }
+
+  /** Adds a query parameter (encoded). */
+  public MeshRequest query(String name, Object value) {
+    Checks.notBlank(name, "query parameter name");
+    query.add(new String[] {name, String.valueOf(Checks.notNull(value, "query parameter " + name))});
+    return this;
+  }
+
+  /** Sets a header. Hop-by-hop headers are refused; {@code X-Request-ID} set here is kept. */
+  public MeshRequest header(String name, String value) {
+    Checks.notBlank(name, "header name");
+    Checks.notNull(value, "header " + name);
+    Checks.argument(!HttpHeaders.isHopByHop(name), "header %s is hop-by-hop and is not sent", name);
+    headers.set(name, value);
+    return this;
+  }
+
+  /** A JSON body written by the client's ObjectMapper. */
+  public MeshRequest body(Object value) {
+    this.body = service.json().write(Checks.notNull(value, "body"));
+    this.bodyType = JSON;
+    return this;
+  }
+
+  /** A raw body with its content type. */
+  public MeshRequest body(byte[] bytes, String contentType) {
+    this.body = Checks.notNull(bytes, "body").clone();
+    this.bodyType = MediaType.get(Checks.notBlank(contentType, "contentType"));
+    return this;
+  }
+
+  /** The timeout of each attempt, replacing the policy's for this call. */
+  public MeshRequest timeout(Duration attemptTimeout) {
+    this.attemptTimeout = Checks.positive(attemptTimeout, "timeout");
+    return this;
+  }
+
+  /** The deadline of the whole call, retries and backoff included. */
+  public MeshRequest deadline(Duration callTimeout) {
+    this.callTimeout = Checks.positive(callTimeout, "deadline");
+    return this;
+  }
+
+  /** Overrides idempotency (GET, PUT, DELETE, HEAD, OPTIONS are by default; POST and PATCH are not). */
+  public MeshRequest idempotent(boolean idempotent) {
+    this.idempotent = idempotent;
+    return this;
+  }
+
+  /** Caches this GET's answer for {@code ttl} (needs a response cache). */
+  public MeshRequest cacheFor(Duration ttl) {
+    this.cacheTtl = Checks.positive(ttl, "cacheFor");
+    return this;
+  }
+
+  /** Neither reads nor writes the response cache for this call. */
+  public MeshRequest noCache() {
+    this.noCache = true;
+    return this;
+  }
+
+  // ---- terminal operations ----
+
+  /** Runs the call; the 2xx answer. */
+  public MeshResponse execute() {
+    return run(false);
+  }
+
+  /** Runs the call and reads the body as JSON into {@code type}. */
+  public <T> T as(Class<T> type) {
+    Checks.notNull(type, "type");
+    return execute().as(type);
+  }
+
+  /** Runs the call and reads the body as JSON into the generic {@code type}. */
+  public <T> T as(TypeReference<T> type) {
+    Checks.notNull(type, "type");
+    return execute().as(type);
+  }
+
+  /** Runs the call; the body as UTF-8 text. */
+  public String asString() {
+    return execute().bodyString();
+  }
+
+  /** Runs the call; the body's bytes. */
+  public byte[] asBytes() {
+    return execute().bodyBytes();
+  }
+
+  /**
+   * Runs the call and returns the body as a stream, for large bodies; the caller closes it. The
+   * response cache is not used.
+   */
+  public InputStream asStream() {
+    Prepared p = prepare();
+    HttpResult r = executor().execute(service.name(), options(p), (instance, ctx) -> attempt(p, instance, ctx, true));
+    if (!r.isSuccessful()) {
+      throw failed(r);
+    }
+    ResponseBody open = r.openBody();
+    return new FilterInputStream(open.byteStream()) {
+      @Override
+      public void close() throws IOException {
+        try {
+          super.close();
+        } finally {
+          open.close();
+        }
+      }
+    };
+  }
+
+  /** Runs the call asynchronously; cancelling the future stops retries and cancels the HTTP call. */
+  public CompletableFuture<MeshResponse> executeAsync() {
+    Prepared p;
+    String key;
+    Duration ttl;
+    try {
+      p = prepare();
+      ttl = cacheTtl(p);
+      key = ttl == null ? null : cacheKey(p.url);
+      if (key != null) {
+        MeshResponse hit = cached(key, p);
+        if (hit != null) {
+          return CompletableFuture.completedFuture(hit);
+        }
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<HttpResult> call = executor().executeAsync(service.name(), options(p),
+        (instance, ctx) -> attemptAsync(p, instance, ctx));
+    CompletableFuture<MeshResponse> result = call.thenApply(r -> finish(r, p, key, ttl));
+    // Cancelling what the caller holds must reach the executor (and through it the HTTP call).
+    result.whenComplete((v, e) -> {
+      if (result.isCancelled()) {
+        call.cancel(true);
+      }
+    });
+    return result;
+  }
+
+  /** {@link #executeAsync()} and read the body as JSON into {@code type}. */
+  public <T> CompletableFuture<T> asAsync(Class<T> type) {
+    Checks.notNull(type, "type");
+    return mapAsync(executeAsync(), r -> r.as(type));
+  }
+
+  /** {@link #executeAsync()} and read the body as JSON into the generic {@code type}. */
+  public <T> CompletableFuture<T> asAsync(TypeReference<T> type) {
+    Checks.notNull(type, "type");
+    return mapAsync(executeAsync(), r -> r.as(type));
+  }
+
+  private static <T> CompletableFuture<T> mapAsync(CompletableFuture<MeshResponse> source,
+      java.util.function.Function<MeshResponse, T> f) {
+    CompletableFuture<T> mapped = source.thenApply(f);
+    mapped.whenComplete((v, e) -> {
+      if (mapped.isCancelled()) {
+        source.cancel(true);
+      }
+    });
+    return mapped;
+  }
+
+  // ---- the call ----
+
+  private MeshResponse run(boolean stream) {
+    Prepared p = prepare();
+    Duration ttl = cacheTtl(p);
+    String key = ttl == null ? null : cacheKey(p.url);
+    if (key != null) {
+      MeshResponse hit = cached(key, p);
+      if (hit != null) {
+        return hit;
+      }
+    }
+    HttpResult r = executor().execute(service.name(), options(p), (instance, ctx) -> attempt(p, instance, ctx, stream));
+    return finish(r, p, key, ttl);
+  }
+
+  private ResilientExecutor executor() {
+    return mesh.executor(service.name());
+  }
+
+  private CallOptions<HttpResult> options(Prepared p) {
+    CallOptions.Builder<HttpResult> o = CallOptions.<HttpResult>builder()
+        .idempotent(p.idempotent)
+        .classifier(HttpOutcomes.INSTANCE);
+    if (attemptTimeout != null) {
+      o.attemptTimeout(attemptTimeout);
+    }
+    if (callTimeout != null) {
+      o.callTimeout(callTimeout);
+    }
+    return o.build();
+  }
+
+  private MeshResponse finish(HttpResult r, Prepared p, String cacheKey, Duration ttl) {
+    if (!r.isSuccessful()) {
+      throw failed(r);
+    }
+    Map<String, List<String>> h = headerMap(r.headers());
+    if (cacheKey != null) {
+      h.put(HttpHeaders.CACHE, List.of("MISS"));
+      if (r.status() == 200) {
+        try {
+          mesh.responseStore.put(cacheKey, new CachedResponse(r.status(), r.headers().get("Content-Type"), r.body()), ttl);
+        } catch (RuntimeException e) {
+          // The cache being down must not fail a call that succeeded.
+        }
+      }
+    }
+    return new MeshResponse(r.status(), java.util.Collections.unmodifiableMap(h), r.body(), r.instance(), false,
+        p.requestId, service.json());
+  }
+
+  private MeshResponse cached(String key, Prepared p) {
+    CachedResponse c;
+    try {
+      c = mesh.responseStore.get(key);
+    } catch (RuntimeException e) {
+      return null; // unreachable cache: a miss
+    }
+    if (c == null) {
+      return null;
+    }
+    Map<String, List<String>> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    if (c.contentType() != null) {
+      h.put("Content-Type", List.of(c.contentType()));
+    }
+    h.put(HttpHeaders.CACHE, List.of("HIT"));
+    return new MeshResponse(c.status(), java.util.Collections.unmodifiableMap(h), c.bodyNoCopy(), null, true,
+        p.requestId, service.json());
+  }
+
+  private CallFailedException failed(HttpResult r) {
+    String excerpt = new String(r.body(), 0, Math.min(r.body().length, CallFailedException.MAX_BODY_EXCERPT * 4),
+        StandardCharsets.UTF_8);
+    return new CallFailedException(service.name(), r.instance() == null ? null : r.instance().id(), r.status(),
+        r.headers().toMultimap(), excerpt);
+  }
+
+  private static Map<String, List<String>> headerMap(Headers headers) {
+    Map<String, List<String>> m = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    m.putAll(headers.toMultimap());
+    return m;
+  }
+
+  /** The per-attempt part: build the request for this instance, run it, read the answer. */
+  private HttpResult attempt(Prepared p, ServiceInstance instance, AttemptContext ctx, boolean stream) throws IOException {
+    Call call = newCall(p, instance, ctx);
+    Response response = call.execute();
+    return read(response, instance, stream);
+  }
+
+  private CompletableFuture<HttpResult> attemptAsync(Prepared p, ServiceInstance instance, AttemptContext ctx) {
+    Call call = newCall(p, instance, ctx);
+    CompletableFuture<HttpResult> f = new CompletableFuture<>();
+    call.enqueue(new Callback() {
+      @Override
+      public void onFailure(Call c, IOException e) {
+        f.completeExceptionally(e);
+      }
+
+      @Override
+      public void onResponse(Call c, Response response) {
+        try {
+          f.complete(read(response, instance, false));
+        } catch (IOException | RuntimeException e) {
+          f.completeExceptionally(e);
+        }
+      }
+    });
+    f.whenComplete((v, e) -> {
+      if (f.isCancelled()) {
+        call.cancel();
+      }
+    });
+    return f;
+  }
+
+  private Call newCall(Prepared p, ServiceInstance instance, AttemptContext ctx) {
+    boolean https = instance.secure() || mesh.requireTls(service.name());
+    HttpUrl url = p.url.newBuilder().scheme(https ? "https" : "http").host(instance.host()).port(instance.port()).build();
+    Request.Builder rb = new Request.Builder().url(url).headers(p.headers);
+    CredentialsProvider creds = mesh.credentials;
+    if (creds != null) {
+      Credential c = creds.credential();
+      if (c != null) {
+        rb.header(c.headerName(), c.value());
+      }
+    }
+    rb.method(method, p.body);
+    Call call = mesh.http(service.name()).newCall(rb.build());
+    Duration t = ctx.timeout();
+    Duration remaining = ctx.remaining();
+    long nanos = 0;
+    if (t != null && !t.isZero() && !t.isNegative()) {
+      nanos = t.toNanos();
+    }
+    if (remaining != null && !remaining.isNegative() && !remaining.isZero() && (nanos == 0 || remaining.toNanos() < nanos)) {
+      nanos = remaining.toNanos();
+    }
+    if (nanos > 0) {
+      call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
+    }
+    return call;
+  }
+
+  private static HttpResult read(Response response, ServiceInstance instance, boolean stream) throws IOException {
+    if (stream && response.isSuccessful()) {
+      return HttpResult.streaming(response.code(), response.headers(), response.body(), instance);
+    }
+    try (Response r = response) {
+      // A truncated or reset body throws here, inside the attempt: a retryable failure.
+      byte[] bytes = r.body().bytes();
+      return new HttpResult(r.code(), r.headers(), bytes, instance);
+    }
+  }
+
+  // ---- preparation, once per call ----
+
+  HttpUrl prepareUrl() {
+    HttpUrl.Builder url = PLACEHOLDER.newBuilder();
+    path.expandInto(url, pathValues);
+    for (String[] q : query) {
+      url.addQueryParameter(q[0], q[1]);
+    }
+    return url.build();
+  }
+
+  private Prepared prepare() {
+    HttpUrl url = prepareUrl();
+    Headers.Builder h = new Headers.Builder();
+    Headers defaults = mesh.defaultHeaders;
+    for (int i = 0; i < defaults.size(); i++) {
+      h.add(defaults.name(i), defaults.value(i));
+    }
+    Headers own = headers.build();
+    for (String name : own.names()) {
+      h.removeAll(name);
+    }
+    for (int i = 0; i < own.size(); i++) {
+      h.add(own.name(i), own.value(i));
+    }
+    String requestId = h.get(HttpHeaders.REQUEST_ID);
+    if (requestId == null || requestId.isBlank()) {
+      requestId = HttpHeaders.newRequestId();
+      h.set(HttpHeaders.REQUEST_ID, requestId);
+    }
+    RequestBody rb = null;
+    if (body != null) {
+      rb = RequestBody.create(body, bodyType);
+    } else if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
+      // OkHttp refuses these without a body; send an empty one.
+      rb = RequestBody.create(new byte[0], null);
+    }
+    boolean idem = idempotent != null ? idempotent
+        : method.equals("GET") || method.equals("HEAD") || method.equals("PUT") || method.equals("DELETE")
+            || method.equals("OPTIONS");
+    return new Prepared(url, h.build(), rb, requestId, idem);
+  }
+
+  private Duration cacheTtl(Prepared p) {
+    if (noCache || mesh.responseStore == null || !method.equals("GET")) {
+      return null;
+    }
+    if (cacheTtl != null) {
+      return cacheTtl;
+    }
+    String decodedPath = p.url.encodedPath();
+    for (ServiceMeshClient.CacheRoute r : mesh.cacheRoutes) {
+      if (r.service.equals(service.name()) && r.pattern.matches(decodedPath)) {
+        return r.ttl != null ? r.ttl : mesh.defaultCacheTtl;
+      }
+    }
+    return null;
+  }
+
+  static String cacheKeyPrefix(String serviceName) {
+    return "http:" + serviceName + ":GET:";
+  }
+
+  String cacheKey(HttpUrl url) {
+    String q = url.encodedQuery();
+    return cacheKeyPrefix(service.name()) + url.encodedPath() + (q == null ? "" : "?" + q);
+  }
+
+  private static final class Prepared {
+    final HttpUrl url;
+    final Headers headers;
+    final RequestBody body;
+    final String requestId;
+    final boolean idempotent;
+
+    Prepared(HttpUrl url, Headers headers, RequestBody body, String requestId, boolean idempotent) {
+      this.url = url;
+      this.headers = headers;
+      this.body = body;
+      this.requestId = requestId;
+      this.idempotent = idempotent;
+    }
+  }
+
+  static RuntimeException unwrap(Throwable t) {
+    Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    return c instanceof RuntimeException ? (RuntimeException) c : new MeshException(null, c.toString(), c);
+  }
+}

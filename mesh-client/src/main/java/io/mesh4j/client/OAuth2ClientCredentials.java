@@ -1,0 +1,220 @@
+package io.mesh4j.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mesh4j.api.MeshException;
+import io.mesh4j.api.Ticker;
+import io.mesh4j.api.internal.Checks;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.locks.ReentrantLock;
+import okhttp3.FormBody;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * OAuth 2.0 client-credentials tokens, cached until {@code refreshBefore} ahead of their expiry,
+ * then fetched again by one caller while the others keep the still-valid token. The client id
+ * and secret go in HTTP Basic authentication (RFC 6749 section 2.3.1). Thread safe.
+ *
+ * <p>It uses the {@link ServiceMeshClient}'s OkHttp client unless given one. Neither the secret
+ * nor a token appears in any message.
+ */
+public final class OAuth2ClientCredentials implements CredentialsProvider {
+  private final HttpUrl tokenUrl;
+  private final String clientId;
+  private final String clientSecret;
+  private final String scope;
+  private final Duration refreshBefore;
+  private final Ticker ticker;
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final ReentrantLock refreshLock = new ReentrantLock();
+  private volatile OkHttpClient http;
+  private volatile Token token;
+  private volatile long fetches;
+
+  private OAuth2ClientCredentials(Builder b) {
+    this.tokenUrl = b.tokenUrl;
+    this.clientId = b.clientId;
+    this.clientSecret = b.clientSecret;
+    this.scope = b.scope;
+    this.refreshBefore = b.refreshBefore;
+    this.ticker = b.ticker;
+    this.http = b.http;
+  }
+
+  /** A builder; token URL, client id and client secret are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Called by ServiceMeshClient: the HTTP client to fetch tokens with, unless one was given. */
+  void useHttpClientIfNone(OkHttpClient client) {
+    if (http == null) {
+      http = client;
+    }
+  }
+
+  @Override
+  public Credential credential() {
+    Token t = token;
+    long now = ticker.read();
+    if (t != null && now < t.refreshAtNanos) {
+      return t.credential;
+    }
+    boolean stillValid = t != null && now < t.expiresAtNanos;
+    if (stillValid) {
+      if (!refreshLock.tryLock()) {
+        return t.credential; // another caller refreshes; this token is still good
+      }
+    } else {
+      refreshLock.lock();
+    }
+    try {
+      Token current = token;
+      if (current != null && ticker.read() < current.refreshAtNanos) {
+        return current.credential;
+      }
+      try {
+        token = fetch();
+      } catch (MeshException e) {
+        if (stillValid) {
+          return t.credential; // the endpoint hiccupped: keep using the unexpired token
+        }
+        throw e;
+      }
+      return token.credential;
+    } finally {
+      refreshLock.unlock();
+    }
+  }
+
+  /** How many tokens were fetched so far (for tests and metrics). */
+  public long fetchCount() {
+    return fetches;
+  }
+
+  private Token fetch() {
+    OkHttpClient client = http;
+    if (client == null) {
+      throw new IllegalStateException("OAuth2ClientCredentials has no HTTP client: give one, or use it in a ServiceMeshClient");
+    }
+    FormBody.Builder form = new FormBody.Builder().add("grant_type", "client_credentials");
+    if (scope != null) {
+      form.add("scope", scope);
+    }
+    Request request = new Request.Builder().url(tokenUrl)
+        .header("Authorization", okhttp3.Credentials.basic(clientId, clientSecret))
+        .header("Accept", "application/json")
+        .post(form.build()).build();
+    long started = ticker.read();
+    try (Response r = client.newCall(request).execute()) {
+      String body = r.body().string();
+      if (!r.isSuccessful()) {
+        throw new MeshException(null, "OAuth2 token endpoint " + tokenUrl.redact() + " answered " + r.code());
+      }
+      JsonNode json = mapper.readTree(body);
+      JsonNode access = json.get("access_token");
+      if (access == null || !access.isTextual() || access.asText().isBlank()) {
+        throw new MeshException(null, "OAuth2 token endpoint " + tokenUrl.redact() + " answered without access_token");
+      }
+      long expiresIn = json.path("expires_in").asLong(3600);
+      long lifetime = Duration.ofSeconds(Math.max(1, expiresIn)).toNanos();
+      // Refresh ahead of expiry, but never later than half-way through a short-lived token.
+      long ahead = Math.min(refreshBefore.toNanos(), lifetime / 2);
+      fetches++;
+      return new Token(Credential.bearer(access.asText()), started + lifetime - ahead, started + lifetime);
+    } catch (IOException e) {
+      throw new MeshException(null, "OAuth2 token endpoint " + tokenUrl.redact() + " unreachable: " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "OAuth2ClientCredentials{" + tokenUrl.redact() + ", clientId=" + clientId + "}";
+  }
+
+  private static final class Token {
+    final Credential credential;
+    final long refreshAtNanos;
+    final long expiresAtNanos;
+
+    Token(Credential credential, long refreshAtNanos, long expiresAtNanos) {
+      this.credential = credential;
+      this.refreshAtNanos = refreshAtNanos;
+      this.expiresAtNanos = expiresAtNanos;
+    }
+  }
+
+  /** Builds {@link OAuth2ClientCredentials}. Not thread safe. */
+  public static final class Builder {
+    private HttpUrl tokenUrl;
+    private String clientId;
+    private String clientSecret;
+    private String scope;
+    private Duration refreshBefore = Duration.ofSeconds(30);
+    private Ticker ticker = Ticker.system();
+    private OkHttpClient http;
+
+    private Builder() {}
+
+    /** The token endpoint (required). */
+    public Builder tokenUrl(String url) {
+      Checks.notBlank(url, "tokenUrl");
+      HttpUrl parsed = HttpUrl.parse(url);
+      Checks.argument(parsed != null, "tokenUrl is not an http(s) URL");
+      this.tokenUrl = parsed;
+      return this;
+    }
+
+    /** The client id (required). */
+    public Builder clientId(String clientId) {
+      this.clientId = Checks.notBlank(clientId, "clientId");
+      return this;
+    }
+
+    /** The client secret (required). */
+    public Builder clientSecret(String clientSecret) {
+      this.clientSecret = Checks.notBlank(clientSecret, "clientSecret");
+      return this;
+    }
+
+    /** The scope to ask for; none by default. */
+    public Builder scope(String scope) {
+      this.scope = Checks.notBlank(scope, "scope");
+      return this;
+    }
+
+    /** How long before expiry a token is replaced; default 30 s (at most half its lifetime). */
+    public Builder refreshBefore(Duration refreshBefore) {
+      this.refreshBefore = Checks.notNegative(refreshBefore, "refreshBefore");
+      return this;
+    }
+
+    /** The time source; for tests. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Checks.notNull(ticker, "ticker");
+      return this;
+    }
+
+    /** The HTTP client for the token endpoint; by default the ServiceMeshClient's. */
+    public Builder httpClient(OkHttpClient http) {
+      this.http = Checks.notNull(http, "httpClient");
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws NullPointerException naming tokenUrl, clientId or clientSecret when missing
+     */
+    public OAuth2ClientCredentials build() {
+      Checks.notNull(tokenUrl, "tokenUrl");
+      Checks.notNull(clientId, "clientId");
+      Checks.notNull(clientSecret, "clientSecret");
+      return new OAuth2ClientCredentials(this);
+    }
+  }
+}

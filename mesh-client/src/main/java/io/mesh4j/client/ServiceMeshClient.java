@@ -1,0 +1,457 @@
+package io.mesh4j.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mesh4j.api.LoadBalancer;
+import io.mesh4j.api.MeshEventListener;
+import io.mesh4j.api.ServiceDiscovery;
+import io.mesh4j.api.Ticker;
+import io.mesh4j.api.internal.Checks;
+import io.mesh4j.cache.DistributedCache;
+import io.mesh4j.cache.TwoLevelCache;
+import io.mesh4j.client.internal.ResponseStore;
+import io.mesh4j.client.internal.ResponseStores;
+import io.mesh4j.client.internal.RoutePattern;
+import io.mesh4j.resilience.BulkheadConfig;
+import io.mesh4j.resilience.CircuitBreakerConfig;
+import io.mesh4j.resilience.CircuitState;
+import io.mesh4j.resilience.OutlierDetector;
+import io.mesh4j.resilience.OutlierEjectionConfig;
+import io.mesh4j.resilience.RateLimiterConfig;
+import io.mesh4j.resilience.ResilientExecutor;
+import io.mesh4j.resilience.RetryBudgetConfig;
+import io.mesh4j.resilience.RetryConfig;
+import io.mesh4j.resilience.TimeoutConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.Headers;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+
+/**
+ * The client side of the mesh: calls services by name over HTTP with discovery, load
+ * balancing, retries on other instances under a retry budget, outlier ejection, a circuit
+ * breaker, timeouts, bulkhead, rate limit, credentials and an opt-in GET response cache.
+ *
+ * <pre>{@code
+ * try (ServiceMeshClient mesh = ServiceMeshClient.builder()
+ *         .discovery(ConsulDiscovery.builder().url("http://127.0.0.1:8500").build())
+ *         .retry(r -> r.maxAttempts(3).backoff(ofMillis(50), ofSeconds(1)))
+ *         .build()) {
+ *   User u = mesh.service("user-service").get("/users/{id}", 42).as(User.class);
+ * }
+ * }</pre>
+ *
+ * <p>Thread safe; build one per application and share it. {@link #close()} releases what the
+ * client created (its OkHttp client's threads and connections), never what it was given.
+ */
+public final class ServiceMeshClient implements AutoCloseable {
+  final ServiceDiscovery discovery;
+  final LoadBalancer loadBalancer;
+  final ObjectMapper mapper;
+  final Headers defaultHeaders;
+  final CredentialsProvider credentials;
+  final ResponseStore responseStore;
+  final List<CacheRoute> cacheRoutes;
+  final Duration defaultCacheTtl;
+  final Ticker ticker;
+  private final OkHttpClient http;
+  private final boolean ownsHttp;
+  private final ResilientExecutor defaultExecutor;
+  private final Map<String, ResilientExecutor> serviceExecutors;
+  private final Map<String, OkHttpClient> serviceHttp;
+  private final Map<String, Boolean> serviceRequireTls;
+  private final ConcurrentHashMap<String, ServiceClient> services = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private ServiceMeshClient(Builder b, OkHttpClient http, boolean ownsHttp) {
+    this.discovery = b.discovery;
+    this.loadBalancer = b.loadBalancer;
+    this.mapper = b.mapper;
+    this.defaultHeaders = b.defaultHeaders.build();
+    this.credentials = b.credentials;
+    this.responseStore = b.responseStore;
+    this.cacheRoutes = List.copyOf(b.cacheRoutes);
+    this.defaultCacheTtl = b.defaultCacheTtl;
+    this.ticker = b.ticker;
+    this.http = http;
+    this.ownsHttp = ownsHttp;
+    this.defaultExecutor = executorFor(b, b.defaults);
+    Map<String, ResilientExecutor> executors = new LinkedHashMap<>();
+    Map<String, OkHttpClient> clients = new LinkedHashMap<>();
+    Map<String, Boolean> requireTls = new LinkedHashMap<>();
+    for (Map.Entry<String, ServiceSettings> e : b.services.entrySet()) {
+      ServiceSettings s = e.getValue();
+      if (s.overridesResilience()) {
+        executors.put(e.getKey(), executorFor(b, s));
+      }
+      if (s.tls != null) {
+        // Same pool and dispatcher; only the TLS material differs.
+        clients.put(e.getKey(), http.newBuilder().sslSocketFactory(s.tls.socketFactory(), s.tls.trustManager()).build());
+      }
+      requireTls.put(e.getKey(), s.requireTls);
+    }
+    this.serviceExecutors = Map.copyOf(executors);
+    this.serviceHttp = Map.copyOf(clients);
+    this.serviceRequireTls = Map.copyOf(requireTls);
+    if (credentials instanceof OAuth2ClientCredentials) {
+      ((OAuth2ClientCredentials) credentials).useHttpClientIfNone(http);
+    }
+  }
+
+  private ResilientExecutor executorFor(Builder b, ServiceSettings s) {
+    ServiceSettings d = b.defaults;
+    ResilientExecutor.Builder e = ResilientExecutor.builder()
+        .discovery(b.discovery)
+        .loadBalancer(b.loadBalancer)
+        .ticker(b.ticker)
+        .retry(pick(s.retry, d.retry, RetryConfig.defaults()))
+        .retryBudget(pick(s.retryBudget, d.retryBudget, RetryBudgetConfig.defaults()))
+        .outlierEjection(pick(s.outlierEjection, d.outlierEjection, OutlierEjectionConfig.defaults()))
+        .circuitBreaker(pick(s.circuitBreaker, d.circuitBreaker, CircuitBreakerConfig.defaults()))
+        .timeouts(pick(s.timeouts, d.timeouts, TimeoutConfig.defaults()))
+        .bulkhead(pick(s.bulkhead, d.bulkhead, BulkheadConfig.defaults()))
+        .rateLimiter(pick(s.rateLimiter, d.rateLimiter, RateLimiterConfig.disabled()));
+    for (MeshEventListener l : b.listeners) {
+      e.listener(l);
+    }
+    return e.build();
+  }
+
+  private static <T> T pick(T service, T defaults, T fallback) {
+    return service != null ? service : defaults != null ? defaults : fallback;
+  }
+
+  /** A builder; {@link Builder#discovery} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The client of service {@code serviceName}: cheap, cached, thread safe.
+   *
+   * @throws IllegalArgumentException if the name is blank
+   * @throws IllegalStateException if this client is closed
+   */
+  public ServiceClient service(String serviceName) {
+    Checks.notBlank(serviceName, "serviceName");
+    Checks.state(!closed, "ServiceMeshClient is closed");
+    ServiceClient c = services.get(serviceName);
+    return c != null ? c : services.computeIfAbsent(serviceName, n -> new ServiceClient(this, n));
+  }
+
+  ResilientExecutor executor(String serviceName) {
+    ResilientExecutor e = serviceExecutors.get(serviceName);
+    return e != null ? e : defaultExecutor;
+  }
+
+  OkHttpClient http(String serviceName) {
+    OkHttpClient c = serviceHttp.get(serviceName);
+    return c != null ? c : http;
+  }
+
+  boolean requireTls(String serviceName) {
+    return serviceRequireTls.getOrDefault(serviceName, false) || serviceHttp.containsKey(serviceName);
+  }
+
+  /** The outlier detector of {@code serviceName}'s executor: which instances are ejected now. */
+  public OutlierDetector outlierDetector(String serviceName) {
+    return executor(serviceName).outlierDetector();
+  }
+
+  /** The state of {@code serviceName}'s circuit breaker. */
+  public CircuitState circuitState(String serviceName) {
+    return executor(serviceName).circuitState(serviceName);
+  }
+
+  /** The OkHttp client calls go through (shared pool and dispatcher). */
+  public OkHttpClient httpClient() {
+    return http;
+  }
+
+  /**
+   * Releases the OkHttp client's threads and connections if this client created it. The
+   * discovery, caches and credentials given to the builder are left open. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (ownsHttp) {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceMeshClient{discovery=" + discovery + ", loadBalancer=" + loadBalancer + "}";
+  }
+
+  static final class CacheRoute {
+    final String service;
+    final RoutePattern pattern;
+    final Duration ttl;
+
+    CacheRoute(String service, RoutePattern pattern, Duration ttl) {
+      this.service = service;
+      this.pattern = pattern;
+      this.ttl = ttl;
+    }
+  }
+
+  /**
+   * Builds a {@link ServiceMeshClient}. Every setting is validated when set or at
+   * {@link #build()}, with a message naming it. Not thread safe.
+   */
+  public static final class Builder {
+    private ServiceDiscovery discovery;
+    private LoadBalancer loadBalancer = LoadBalancer.roundRobin();
+    private final ServiceSettings defaults = new ServiceSettings();
+    private final Map<String, ServiceSettings> services = new LinkedHashMap<>();
+    private OkHttpClient httpClient;
+    private int maxRequestsPerHost = 64;
+    private int maxRequests = 256;
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private ObjectMapper mapper;
+    private final Headers.Builder defaultHeaders = new Headers.Builder();
+    private final List<Interceptor> interceptors = new ArrayList<>();
+    private CredentialsProvider credentials;
+    private ResponseStore responseStore;
+    private Duration defaultCacheTtl;
+    private final List<CacheRoute> cacheRoutes = new ArrayList<>();
+    private final List<MeshEventListener> listeners = new ArrayList<>();
+    private Ticker ticker = Ticker.system();
+
+    private Builder() {}
+
+    /** Where instances come from (required): Consul, a static map, any {@link ServiceDiscovery}. */
+    public Builder discovery(ServiceDiscovery discovery) {
+      this.discovery = Checks.notNull(discovery, "discovery");
+      return this;
+    }
+
+    /** How an instance is picked; default {@link LoadBalancer#roundRobin()}. */
+    public Builder loadBalancer(LoadBalancer loadBalancer) {
+      this.loadBalancer = Checks.notNull(loadBalancer, "loadBalancer");
+      return this;
+    }
+
+    /** The retry policy of every service (default: 3 attempts, 50 ms to 1 s full-jitter backoff). */
+    public Builder retry(RetryConfig retry) {
+      defaults.retry(retry);
+      return this;
+    }
+
+    /** The retry policy, configured from its defaults: {@code r -> r.maxAttempts(3)}. */
+    public Builder retry(UnaryOperator<RetryConfig.Builder> retry) {
+      defaults.retry(retry);
+      return this;
+    }
+
+    /** The retry budget of every service (default 20% of calls over 10 s, floor 10/s). */
+    public Builder retryBudget(RetryBudgetConfig retryBudget) {
+      defaults.retryBudget(retryBudget);
+      return this;
+    }
+
+    /** Outlier ejection of instances (default 5 consecutive failures or 50% over 20 calls). */
+    public Builder outlierEjection(OutlierEjectionConfig outlierEjection) {
+      defaults.outlierEjection(outlierEjection);
+      return this;
+    }
+
+    /** The circuit breaker of every service. */
+    public Builder circuitBreaker(CircuitBreakerConfig circuitBreaker) {
+      defaults.circuitBreaker(circuitBreaker);
+      return this;
+    }
+
+    /** The circuit breaker, configured from its defaults. */
+    public Builder circuitBreaker(UnaryOperator<CircuitBreakerConfig.Builder> circuitBreaker) {
+      defaults.circuitBreaker(circuitBreaker);
+      return this;
+    }
+
+    /** Per-attempt and per-call timeouts of every service. */
+    public Builder timeouts(TimeoutConfig timeouts) {
+      defaults.timeouts(timeouts);
+      return this;
+    }
+
+    /** The bulkhead of every service. */
+    public Builder bulkhead(BulkheadConfig bulkhead) {
+      defaults.bulkhead(bulkhead);
+      return this;
+    }
+
+    /** The rate limiter of every service (default none). */
+    public Builder rateLimiter(RateLimiterConfig rateLimiter) {
+      defaults.rateLimiter(rateLimiter);
+      return this;
+    }
+
+    /** Overrides for one service: {@code .service("payments", s -> s.retry(RetryConfig.disabled()))}. */
+    public Builder service(String serviceName, Consumer<ServiceSettings> settings) {
+      Checks.notBlank(serviceName, "serviceName");
+      Checks.notNull(settings, "settings");
+      settings.accept(services.computeIfAbsent(serviceName, n -> new ServiceSettings()));
+      return this;
+    }
+
+    /**
+     * The OkHttp client to call through; the mesh derives per-service clients from it (same pool
+     * and dispatcher) and does not close it. By default the mesh creates one and closes it.
+     */
+    public Builder httpClient(OkHttpClient httpClient) {
+      this.httpClient = Checks.notNull(httpClient, "httpClient");
+      return this;
+    }
+
+    /** Concurrent requests per host of the created OkHttp client; default 64 (OkHttp's own is 5). */
+    public Builder maxRequestsPerHost(int maxRequestsPerHost) {
+      Checks.argument(maxRequestsPerHost >= 1, "maxRequestsPerHost must be >= 1, was %d", maxRequestsPerHost);
+      this.maxRequestsPerHost = maxRequestsPerHost;
+      return this;
+    }
+
+    /** Concurrent requests in all of the created OkHttp client; default 256. */
+    public Builder maxRequests(int maxRequests) {
+      Checks.argument(maxRequests >= 1, "maxRequests must be >= 1, was %d", maxRequests);
+      this.maxRequests = maxRequests;
+      return this;
+    }
+
+    /** Connect timeout of the created OkHttp client; default 2 s. */
+    public Builder connectTimeout(Duration connectTimeout) {
+      this.connectTimeout = Checks.positive(connectTimeout, "connectTimeout");
+      return this;
+    }
+
+    /** The Jackson mapper for JSON bodies; default a plain {@code new ObjectMapper()}. */
+    public Builder objectMapper(ObjectMapper mapper) {
+      this.mapper = Checks.notNull(mapper, "objectMapper");
+      return this;
+    }
+
+    /** A header every request carries (hop-by-hop headers are refused). */
+    public Builder defaultHeader(String name, String value) {
+      Checks.notBlank(name, "header name");
+      Checks.notNull(value, "header value");
+      Checks.argument(!io.mesh4j.client.internal.HttpHeaders.isHopByHop(name),
+          "defaultHeader %s is hop-by-hop and would be removed", name);
+      defaultHeaders.add(name, value);
+      return this;
+    }
+
+    /** An OkHttp application interceptor, run on every attempt. */
+    public Builder interceptor(Interceptor interceptor) {
+      interceptors.add(Checks.notNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /** Credentials sent on every attempt, read again each time (rotation needs no restart). */
+    public Builder credentials(CredentialsProvider credentials) {
+      this.credentials = Checks.notNull(credentials, "credentials");
+      return this;
+    }
+
+    /**
+     * Turns on the GET response cache over a shared {@link DistributedCache}. Only routes opted
+     * in by {@link #cacheRoute} (or requests by {@link MeshRequest#cacheFor}) are cached;
+     * {@code defaultTtl} is the TTL of routes that name none.
+     */
+    public Builder responseCache(DistributedCache<CachedResponse> cache, Duration defaultTtl) {
+      this.responseStore = ResponseStores.of(Checks.notNull(cache, "responseCache"));
+      this.defaultCacheTtl = Checks.positive(defaultTtl, "responseCache defaultTtl");
+      return this;
+    }
+
+    /** As above, over a {@link TwoLevelCache} (in-process L1 before Redis). */
+    public Builder responseCache(TwoLevelCache<CachedResponse> cache, Duration defaultTtl) {
+      this.responseStore = ResponseStores.of(Checks.notNull(cache, "responseCache"));
+      this.defaultCacheTtl = Checks.positive(defaultTtl, "responseCache defaultTtl");
+      return this;
+    }
+
+    /** Caches GETs of {@code serviceName} whose path matches {@code pathPattern} ({@code *}, {@code {x}}, trailing {@code **}) for {@code ttl}. */
+    public Builder cacheRoute(String serviceName, String pathPattern, Duration ttl) {
+      Checks.notBlank(serviceName, "serviceName");
+      cacheRoutes.add(new CacheRoute(serviceName, RoutePattern.parse(pathPattern), Checks.positive(ttl, "cacheRoute ttl")));
+      return this;
+    }
+
+    /** As above with the response cache's default TTL. */
+    public Builder cacheRoute(String serviceName, String pathPattern) {
+      Checks.notBlank(serviceName, "serviceName");
+      cacheRoutes.add(new CacheRoute(serviceName, RoutePattern.parse(pathPattern), null));
+      return this;
+    }
+
+    /** Receives events: attempts, retries, ejections, breaker changes, rejections. */
+    public Builder listener(MeshEventListener listener) {
+      listeners.add(Checks.notNull(listener, "listener"));
+      return this;
+    }
+
+    /** The time source of policies and token caching; for tests. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Checks.notNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalStateException naming the setting that is missing or contradicts another
+     */
+    public ServiceMeshClient build() {
+      Checks.state(discovery != null, "discovery must be set (a ConsulDiscovery, a StaticServiceDiscovery, ...)");
+      Checks.state(cacheRoutes.isEmpty() || responseStore != null,
+          "cacheRoute needs responseCache(...) to be set");
+      if (mapper == null) {
+        mapper = new ObjectMapper();
+      }
+      for (CacheRoute r : cacheRoutes) {
+        Checks.state(r.ttl != null || defaultCacheTtl != null, "cacheRoute %s has no ttl", r.pattern);
+      }
+      boolean owns = httpClient == null;
+      OkHttpClient base;
+      if (owns) {
+        Dispatcher dispatcher = new Dispatcher();
+        dispatcher.setMaxRequests(maxRequests);
+        dispatcher.setMaxRequestsPerHost(maxRequestsPerHost);
+        base = new OkHttpClient.Builder()
+            .dispatcher(dispatcher)
+            .connectionPool(new ConnectionPool(Math.max(5, maxRequestsPerHost), 5, TimeUnit.MINUTES))
+            .connectTimeout(connectTimeout)
+            // Per-attempt timeouts are set on each call from the policies; no global read cap.
+            .readTimeout(Duration.ZERO)
+            .writeTimeout(Duration.ZERO)
+            .callTimeout(Duration.ZERO)
+            // Retries are the policies' job, on another instance.
+            .retryOnConnectionFailure(false)
+            .followRedirects(false)
+            .build();
+      } else {
+        base = httpClient;
+      }
+      if (!interceptors.isEmpty()) {
+        OkHttpClient.Builder withInterceptors = base.newBuilder();
+        interceptors.forEach(withInterceptors::addInterceptor);
+        base = withInterceptors.build();
+      }
+      return new ServiceMeshClient(this, base, owns);
+    }
+  }
+}

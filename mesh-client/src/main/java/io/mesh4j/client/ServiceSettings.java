@@ -1,0 +1,99 @@
+package io.mesh4j.client;
+
+import io.mesh4j.api.internal.Checks;
+import io.mesh4j.resilience.BulkheadConfig;
+import io.mesh4j.resilience.CircuitBreakerConfig;
+import io.mesh4j.resilience.OutlierEjectionConfig;
+import io.mesh4j.resilience.RateLimiterConfig;
+import io.mesh4j.resilience.RetryBudgetConfig;
+import io.mesh4j.resilience.RetryConfig;
+import io.mesh4j.resilience.TimeoutConfig;
+import java.util.function.UnaryOperator;
+
+/**
+ * Settings of the client as a whole or of one service: the resilience policies and TLS. A
+ * per-service setting left unset takes the client's. Used inside
+ * {@link ServiceMeshClient.Builder#service(String, java.util.function.Consumer)}. Not thread safe.
+ */
+public final class ServiceSettings {
+  RetryConfig retry;
+  RetryBudgetConfig retryBudget;
+  OutlierEjectionConfig outlierEjection;
+  CircuitBreakerConfig circuitBreaker;
+  TimeoutConfig timeouts;
+  BulkheadConfig bulkhead;
+  RateLimiterConfig rateLimiter;
+  ServiceTls tls;
+  boolean requireTls;
+
+  ServiceSettings() {}
+
+  /** The retry policy. */
+  public ServiceSettings retry(RetryConfig retry) {
+    this.retry = Checks.notNull(retry, "retry");
+    return this;
+  }
+
+  /** The retry policy, configured from its defaults: {@code r -> r.maxAttempts(3)}. */
+  public ServiceSettings retry(UnaryOperator<RetryConfig.Builder> retry) {
+    return retry(Checks.notNull(retry, "retry").apply(RetryConfig.builder()).build());
+  }
+
+  /** The retry budget. */
+  public ServiceSettings retryBudget(RetryBudgetConfig retryBudget) {
+    this.retryBudget = Checks.notNull(retryBudget, "retryBudget");
+    return this;
+  }
+
+  /** Outlier ejection of instances. */
+  public ServiceSettings outlierEjection(OutlierEjectionConfig outlierEjection) {
+    this.outlierEjection = Checks.notNull(outlierEjection, "outlierEjection");
+    return this;
+  }
+
+  /** The service circuit breaker. */
+  public ServiceSettings circuitBreaker(CircuitBreakerConfig circuitBreaker) {
+    this.circuitBreaker = Checks.notNull(circuitBreaker, "circuitBreaker");
+    return this;
+  }
+
+  /** The service circuit breaker, configured from its defaults. */
+  public ServiceSettings circuitBreaker(UnaryOperator<CircuitBreakerConfig.Builder> circuitBreaker) {
+    return circuitBreaker(Checks.notNull(circuitBreaker, "circuitBreaker").apply(CircuitBreakerConfig.builder()).build());
+  }
+
+  /** Per-attempt and per-call timeouts. */
+  public ServiceSettings timeouts(TimeoutConfig timeouts) {
+    this.timeouts = Checks.notNull(timeouts, "timeouts");
+    return this;
+  }
+
+  /** The bulkhead (concurrent calls). */
+  public ServiceSettings bulkhead(BulkheadConfig bulkhead) {
+    this.bulkhead = Checks.notNull(bulkhead, "bulkhead");
+    return this;
+  }
+
+  /** The rate limiter. */
+  public ServiceSettings rateLimiter(RateLimiterConfig rateLimiter) {
+    this.rateLimiter = Checks.notNull(rateLimiter, "rateLimiter");
+    return this;
+  }
+
+  /** TLS material for this service's instances (https). */
+  public ServiceSettings tls(ServiceTls tls) {
+    this.tls = Checks.notNull(tls, "tls");
+    return this;
+  }
+
+  /** Reach every instance over https, even those not marked secure by discovery. */
+  public ServiceSettings requireTls(boolean requireTls) {
+    this.requireTls = requireTls;
+    return this;
+  }
+
+  boolean overridesResilience() {
+    return retry != null || retryBudget != null || outlierEjection != null || circuitBreaker != null
+        || timeouts != null || bulkhead != null || rateLimiter != null;
+  }
+}

@@ -1,0 +1,55 @@
+package io.mesh4j.client.internal;
+
+import io.mesh4j.resilience.Outcome;
+import io.mesh4j.resilience.OutcomeClassifier;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/**
+ * How an HTTP answer counts: 502, 503, 504 and 429 are retryable on another instance (with the
+ * server's Retry-After as a hint); other 5xx are failures of the instance (they feed ejection and
+ * the breaker) but not retried; everything else is a success as far as the instance's health is
+ * concerned (a 404 is the caller's business, not a sick instance). Exceptions: connect failures,
+ * resets, empty answers and timeouts are retryable.
+ */
+public final class HttpOutcomes implements OutcomeClassifier<HttpResult> {
+  /** The one instance; stateless. */
+  public static final HttpOutcomes INSTANCE = new HttpOutcomes();
+
+  private HttpOutcomes() {}
+
+  @Override
+  public Outcome classifyResult(HttpResult result) {
+    int s = result.status();
+    if (s == 502 || s == 503 || s == 504 || s == 429) {
+      Duration retryAfter = retryAfter(result.headers().get("Retry-After"));
+      return retryAfter == null ? Outcome.retryableFailure() : Outcome.retryableFailure(retryAfter);
+    }
+    if (s >= 500) {
+      return Outcome.failure();
+    }
+    return Outcome.success();
+  }
+
+  /** Retry-After as delay-seconds or an HTTP date; null when absent or unreadable. */
+  static Duration retryAfter(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    String v = value.trim();
+    try {
+      long seconds = Long.parseLong(v);
+      return seconds < 0 ? null : Duration.ofSeconds(seconds);
+    } catch (NumberFormatException notSeconds) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+        Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (DateTimeParseException notDate) {
+        return null;
+      }
+    }
+  }
+}

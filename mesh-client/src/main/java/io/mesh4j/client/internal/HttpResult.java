@@ -1,0 +1,65 @@
+package io.mesh4j.client.internal;
+
+import io.mesh4j.api.ServiceInstance;
+import okhttp3.Headers;
+import okhttp3.ResponseBody;
+
+/**
+ * One attempt's answer: status, headers, and either the body's bytes, or (for a streamed 2xx)
+ * the still-open body.
+ */
+public final class HttpResult {
+  private final int status;
+  private final Headers headers;
+  private final byte[] body;
+  private final ResponseBody openBody;
+  private final ServiceInstance instance;
+
+  /** An answer whose body was read. */
+  public HttpResult(int status, Headers headers, byte[] body, ServiceInstance instance) {
+    this(status, headers, body, null, instance);
+  }
+
+  private HttpResult(int status, Headers headers, byte[] body, ResponseBody openBody, ServiceInstance instance) {
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
+    this.openBody = openBody;
+    this.instance = instance;
+  }
+
+  /** An answer whose body is still open, to be streamed by the caller. */
+  public static HttpResult streaming(int status, Headers headers, ResponseBody body, ServiceInstance instance) {
+    return new HttpResult(status, headers, new byte[0], body, instance);
+  }
+
+  /** The status code. */
+  public int status() {
+    return status;
+  }
+
+  /** True for 2xx. */
+  public boolean isSuccessful() {
+    return status >= 200 && status < 300;
+  }
+
+  /** The headers. */
+  public Headers headers() {
+    return headers;
+  }
+
+  /** The body's bytes (empty when streaming). */
+  public byte[] body() {
+    return body;
+  }
+
+  /** The open body of a streamed answer, or null. */
+  public ResponseBody openBody() {
+    return openBody;
+  }
+
+  /** The instance that answered. */
+  public ServiceInstance instance() {
+    return instance;
+  }
+}

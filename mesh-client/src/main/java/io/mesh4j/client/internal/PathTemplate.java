@@ -1,0 +1,78 @@
+package io.mesh4j.client.internal;
+
+import io.mesh4j.api.internal.Checks;
+import java.util.ArrayList;
+import java.util.List;
+import okhttp3.HttpUrl;
+
+/**
+ * A path like {@code /users/{id}/orders/{orderId}}, parsed once; variables are filled in order
+ * and each value is percent-encoded as one path segment (so {@code "a/b"} cannot climb paths).
+ */
+public final class PathTemplate {
+  private final String template;
+  private final List<String> literals = new ArrayList<>();
+  private final List<String> names = new ArrayList<>();
+
+  private PathTemplate(String template) {
+    this.template = template;
+    int i = 0;
+    StringBuilder lit = new StringBuilder();
+    while (i < template.length()) {
+      char c = template.charAt(i);
+      if (c == '{') {
+        int end = template.indexOf('}', i);
+        Checks.argument(end > i + 1, "path template %s has an unclosed or empty {}", template);
+        literals.add(lit.toString());
+        lit.setLength(0);
+        names.add(template.substring(i + 1, end));
+        i = end + 1;
+      } else {
+        Checks.argument(c != '}', "path template %s has a stray }", template);
+        lit.append(c);
+        i++;
+      }
+    }
+    literals.add(lit.toString());
+  }
+
+  /** Parses {@code template}, which must start with '/'. */
+  public static PathTemplate parse(String template) {
+    Checks.notNull(template, "path");
+    Checks.argument(template.startsWith("/"), "path must start with '/', was '%s'", template);
+    return new PathTemplate(template);
+  }
+
+  /** How many variables the template has. */
+  public int variableCount() {
+    return names.size();
+  }
+
+  /** The template text. */
+  public String template() {
+    return template;
+  }
+
+  /** Appends the expanded path (its segments) to {@code url}. */
+  public void expandInto(HttpUrl.Builder url, Object[] values) {
+    Checks.argument(values.length == names.size(), "path %s needs %d values, got %d", template, names.size(), values.length);
+    StringBuilder encoded = new StringBuilder();
+    for (int k = 0; k < names.size(); k++) {
+      encoded.append(literals.get(k));
+      Object v = Checks.notNull(values[k], "path variable {" + names.get(k) + "}");
+      encoded.append(encodeSegment(String.valueOf(v)));
+    }
+    encoded.append(literals.get(names.size()));
+    url.encodedPath(encoded.toString());
+  }
+
+  private static String encodeSegment(String raw) {
+    // HttpUrl encodes as one segment: '/' becomes %2F, spaces %20, and so on.
+    return new HttpUrl.Builder().scheme("http").host("h").addPathSegment(raw).build().encodedPath().substring(1);
+  }
+
+  @Override
+  public String toString() {
+    return template;
+  }
+}
