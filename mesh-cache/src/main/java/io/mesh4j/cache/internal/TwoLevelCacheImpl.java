@@ -407,7 +407,6 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
       LOG.debug("mesh-cache '{}': ignored a malformed invalidation message", l2.namespace());
       return;
     }
-    received.increment();
     long last = lastSequence;
     if (seq > last + 1) {
       gaps.increment();
@@ -436,6 +435,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
         l1.invalidateAll();
       }
     }
+    received.increment(); // counted once applied: a reader that sees the count sees the eviction
   }
 
   /**

@@ -1,0 +1,204 @@
+package io.mesh4j.cache;
+
+import static io.mesh4j.cache.TestSupport.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mesh4j.testkit.RedisCluster;
+import io.mesh4j.testkit.RedisClusterExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.RedisClusterClient;
+
+/** Two TwoLevelCaches of one namespace (two JVMs, separate connections) on the shared cluster. */
+class TwoLevelCacheTest {
+  @RegisterExtension static final RedisClusterExtension REDIS = RedisClusterExtension.shared();
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private static RedisCluster cluster;
+  private static RedisClusterClient raw;
+
+  @BeforeAll
+  static void start() {
+    cluster = REDIS.cluster();
+    raw = TestSupport.raw(cluster);
+  }
+
+  @AfterAll
+  static void stop() {
+    raw.close();
+  }
+
+  private static TwoLevelCache<String> twoLevel(String ns) {
+    return twoLevel(ns, new ArrayList<>(), Duration.ofSeconds(1));
+  }
+
+  private static TwoLevelCache<String> twoLevel(String ns, List<CacheEvent> events, Duration check) {
+    TwoLevelCache<String> c = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
+        .sequenceCheckInterval(check).listener(TestSupport.recording(events)).build();
+    TestSupport.await("L1 active", WAIT, c::isL1Active);
+    return c;
+  }
+
+  @Test
+  void readsFillL1AndHitIt() {
+    String ns = TestSupport.ns("l1");
+    try (TwoLevelCache<String> a = twoLevel(ns)) {
+      assertNull(a.get("k"));
+      a.l2().set("k", "v");
+      assertEquals("v", a.get("k"));
+      assertEquals("v", a.get("k"));
+      assertEquals("v", a.get("k"));
+      TwoLevelCacheStats s = a.stats();
+      assertEquals(2, s.l1Hits());
+      assertEquals(2, s.l1Misses());
+      assertEquals(1, s.l2().hits(), "L2 was read once");
+      assertEquals(1, s.l1Size());
+
+      AtomicInteger loads = new AtomicInteger();
+      assertEquals("loaded", a.getOrLoad("g", () -> "loaded" + (loads.incrementAndGet() > 1 ? "again" : "")));
+      assertEquals("loaded", a.getOrLoad("g", () -> "loaded" + (loads.incrementAndGet() > 1 ? "again" : "")));
+      assertEquals(1, loads.get());
+
+      Map<String, String> multi = a.getMulti(List.of("k", "g", "absent"));
+      assertEquals(Map.of("k", "v", "g", "loaded"), multi);
+    }
+  }
+
+  @Test
+  void afterASetOnOneTheOtherNeverServesTheOldValueOnceTheInvalidationArrived() {
+    String ns = TestSupport.ns("coherent");
+    try (TwoLevelCache<String> a = twoLevel(ns); TwoLevelCache<String> b = twoLevel(ns)) {
+      a.set("k", "v0");
+      for (int i = 1; i <= 30; i++) {
+        assertEquals("v" + (i - 1), b.get("k"));
+        assertEquals("v" + (i - 1), b.get("k"), "served by B's L1");
+        long before = b.stats().invalidationsReceived();
+        a.set("k", "v" + i);
+        TestSupport.await("invalidation at B", WAIT, () -> b.stats().invalidationsReceived() > before);
+        assertEquals("v" + i, b.get("k"), "round " + i + ": B must not serve the old value");
+      }
+      assertTrue(b.stats().l1Hits() >= 30);
+      assertEquals(0, b.stats().gapsDetected());
+    }
+  }
+
+  @Test
+  void deleteAndPatternAndNamespaceInvalidationReachOtherL1s() {
+    String ns = TestSupport.ns("inv2");
+    try (TwoLevelCache<String> a = twoLevel(ns); TwoLevelCache<String> b = twoLevel(ns)) {
+      a.set("user:1", "u1");
+      a.set("user:2", "u2");
+      a.set("order:1", "o1");
+      // B fills L1 only after A's own set messages reached it (a later one would evict the fill).
+      TestSupport.await("sets at B", WAIT, () -> b.stats().invalidationsReceived() >= 3);
+      assertEquals("u1", b.get("user:1"));
+      assertEquals("u2", b.get("user:2"));
+      assertEquals("o1", b.get("order:1"));
+      assertEquals(3, b.stats().l1Size());
+
+      long seen = b.stats().invalidationsReceived();
+      assertTrue(a.delete("user:1"));
+      TestSupport.await("delete at B", WAIT, () -> b.stats().invalidationsReceived() > seen);
+      assertNull(b.get("user:1"));
+
+      long seen2 = b.stats().invalidationsReceived();
+      assertEquals(1, a.invalidate("user:*"));
+      TestSupport.await("pattern at B", WAIT, () -> b.stats().invalidationsReceived() > seen2);
+      assertNull(b.get("user:2"));
+      assertEquals("o1", b.get("order:1"), "non-matching keys stay");
+
+      long seen3 = b.stats().invalidationsReceived();
+      assertEquals(1, a.invalidateAll());
+      TestSupport.await("namespace invalidation at B", WAIT, () -> b.stats().invalidationsReceived() > seen3);
+      assertNull(b.get("order:1"), "B's L1 cleared and its L2 on the new version at once");
+    }
+  }
+
+  @Test
+  void aSkippedSequenceNumberClearsL1() {
+    String ns = TestSupport.ns("gap");
+    List<CacheEvent> events = new ArrayList<>();
+    try (TwoLevelCache<String> a = twoLevel(ns);
+        TwoLevelCache<String> b = twoLevel(ns, events, Duration.ofMinutes(1))) {
+      a.set("other", "x");
+      TestSupport.await("set at B", WAIT, () -> b.stats().invalidationsReceived() >= 1);
+      assertEquals("x", b.get("other"));
+      assertEquals(1, b.stats().l1Size());
+      raw.incr(bytes("mesh4j:inv:{" + ns + "}:seq")); // a message that was issued and lost
+      long seen = b.stats().invalidationsReceived();
+      a.set("k", "v");
+      TestSupport.await("next message at B", WAIT, () -> b.stats().invalidationsReceived() > seen);
+      assertEquals(1, b.stats().gapsDetected());
+      assertEquals(0, b.stats().l1Size(), "everything L1 held may have been invalidated by the lost message");
+      assertEquals(1, TestSupport.count(events, CacheEvent.Kind.INVALIDATION_GAP));
+      assertTrue(b.isL1Active(), "the channel itself works: L1 stays in use");
+    }
+  }
+
+  @Test
+  void aChannelThatLooksAliveButDeliversNothingIsDetectedAndResubscribed() {
+    String ns = TestSupport.ns("silent");
+    List<CacheEvent> events = new ArrayList<>();
+    try (TwoLevelCache<String> b = twoLevel(ns, events, Duration.ofMillis(100))) {
+      b.l2().set("k", "v");
+      assertEquals("v", b.get("k"));
+      assertEquals(1, b.stats().l1Size());
+      // Redis issued a number that never reaches B: as if the message were lost on a live socket.
+      raw.incr(bytes("mesh4j:inv:{" + ns + "}:seq"));
+      TestSupport.await("L1 bypassed", WAIT, () -> TestSupport.count(events, CacheEvent.Kind.L1_BYPASSED) == 1);
+      TestSupport.await("resubscribed", WAIT, () -> b.isL1Active() && b.stats().subscriptions() == 2);
+      assertEquals(1, b.stats().gapsDetected());
+      assertEquals(2, TestSupport.count(events, CacheEvent.Kind.L1_RESUMED));
+      long misses = b.stats().l1Misses();
+      assertEquals("v", b.get("k"));
+      assertEquals(misses + 1, b.stats().l1Misses(), "L1 was cleared");
+      assertEquals("v", b.get("k"));
+      assertEquals(misses + 1, b.stats().l1Misses(), "and is used again");
+    }
+  }
+
+  @Test
+  void anL1EntryNeverOutlivesItsL2Ttl() {
+    String ns = TestSupport.ns("ttl");
+    TestSupport.MutableClock clock = new TestSupport.MutableClock(System.currentTimeMillis());
+    AtomicLong nanos = new AtomicLong();
+    try (TwoLevelCache<String> a = twoLevel(ns);
+        TwoLevelCache<String> b = TwoLevelCache.builder(TestSupport.strings(cluster, ns)
+            .clock(clock).ticker(nanos::get).build()).l1Ttl(Duration.ofMinutes(5)).build()) {
+      TestSupport.await("L1 active", WAIT, b::isL1Active);
+      a.set("short", "s", Duration.ofSeconds(30));
+      TestSupport.await("set at B", WAIT, () -> b.stats().invalidationsReceived() >= 1);
+      assertEquals("s", b.get("short"));
+      assertEquals("s", b.get("short"));
+      long hits = b.stats().l1Hits();
+      assertEquals(1, hits);
+      // 31 s later by B's clocks: the L2 entry's TTL has run out, so L1 must not answer.
+      clock.advance(Duration.ofSeconds(31));
+      nanos.addAndGet(Duration.ofSeconds(31).toNanos());
+      b.get("short");
+      assertEquals(hits, b.stats().l1Hits(), "the L1 entry expired with its L2 TTL, not the 5 min L1 TTL");
+    }
+  }
+
+  @Test
+  void l1IsBypassedUntilTheFirstSubscriptionAndAfterClose() {
+    String ns = TestSupport.ns("close");
+    TwoLevelCache<String> a = twoLevel(ns);
+    a.set("k", "v");
+    assertEquals("v", a.get("k"));
+    a.close();
+    assertFalse(a.isL1Active());
+    a.close(); // idempotent
+  }
+}
