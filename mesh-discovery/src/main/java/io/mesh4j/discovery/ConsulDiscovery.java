@@ -107,7 +107,10 @@ public final class ConsulDiscovery implements ServiceDiscovery {
    */
   @Override
   public List<ServiceInstance> instances(String serviceName) {
-    Watch w = watches.get(Checks.notNull(serviceName, "serviceName"));
+    if (serviceName == null) { // no Checks.notNull here: its message lambda would be built per call
+      throw new NullPointerException("serviceName must not be null");
+    }
+    Watch w = watches.get(serviceName);
     if (w != null) {
       List<ServiceInstance> s = w.snapshot();
       if (s != null && !closed) {

@@ -133,7 +133,14 @@ public final class ConsulRegistry implements ServiceRegistry {
     if (check != null && check.kind() == HealthCheck.Kind.TTL) {
       try {
         pass(i.id());
-      } catch (NotRegisteredException e) {
+      } catch (NotRegisteredException | RuntimeException e) {
+        // All or nothing: a registration whose TTL check cannot be fed would turn critical.
+        registered.remove(i.id(), reg);
+        try {
+          consul.consul().agentClient().deregister(i.id());
+        } catch (RuntimeException ignored) {
+          // the agent is probably unreachable; it drops the critical instance by itself
+        }
         throw failure(i.serviceName(), "first heartbeat of '" + i.id() + "'", e);
       }
       scheduleHeartbeat(reg);
