@@ -1,0 +1,108 @@
+package io.mesh4j.client;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mesh4j.api.StaticServiceDiscovery;
+import io.mesh4j.cache.DistributedCache;
+import io.mesh4j.cache.TwoLevelCache;
+import io.mesh4j.testkit.RedisClusterExtension;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The GET response cache on the real Redis Cluster: hit, miss, expiry, invalidation. */
+class ResponseCacheTest {
+  @RegisterExtension
+  static final RedisClusterExtension REDIS = RedisClusterExtension.shared();
+
+  Backends backends;
+  StaticServiceDiscovery discovery;
+  DistributedCache<CachedResponse> cache;
+
+  @BeforeEach
+  void start() {
+    backends = Backends.withJournal(1);
+    backends.get(0).stubFor(any(anyUrl()).willReturn(okJson("{\"name\":\"Ada\"}")));
+    discovery = StaticServiceDiscovery.of("users", backends.instances("users"));
+    cache = DistributedCache.builder(CachedResponse.class)
+        .seedNodes(REDIS.cluster().seedNodeStrings().toArray(new String[0]))
+        .namespace("responses-" + UUID.randomUUID().toString().substring(0, 8))
+        .build();
+  }
+
+  @AfterEach
+  void stop() {
+    cache.close();
+    backends.close();
+  }
+
+  @Test
+  void hitMissExpiryAndInvalidation() throws Exception {
+    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery)
+        .responseCache(cache, Duration.ofSeconds(60))
+        .cacheRoute("users", "/users/{id}", Duration.ofSeconds(60))
+        .build()) {
+      MeshResponse first = mesh.service("users").get("/users/{id}", 1).execute();
+      assertEquals("MISS", first.header("X-Cache").orElseThrow());
+      MeshResponse second = mesh.service("users").get("/users/{id}", 1).execute();
+      assertEquals("HIT", second.header("X-Cache").orElseThrow());
+      assertTrue(second.fromCache());
+      assertEquals("Ada", second.as(Map.class).get("name"));
+      assertEquals(1, backends.received(0), "the second GET never reached the backend");
+
+      // Not opted in: never cached.
+      mesh.service("users").get("/teams/{id}", 1).execute();
+      MeshResponse uncached = mesh.service("users").get("/teams/{id}", 1).execute();
+      assertFalse(uncached.header("X-Cache").isPresent());
+      assertEquals(3, backends.received(0));
+
+      // Invalidation: the next GET goes to the backend again.
+      assertTrue(mesh.service("users").invalidateCached("/users/{id}", 1));
+      assertEquals("MISS", mesh.service("users").get("/users/{id}", 1).execute().header("X-Cache").orElseThrow());
+      assertEquals(4, backends.received(0));
+
+      // Pattern invalidation over every master.
+      mesh.service("users").get("/users/{id}", 2).execute();
+      assertTrue(mesh.service("users").invalidateCachedMatching("/users/*") >= 2);
+      assertEquals("MISS", mesh.service("users").get("/users/{id}", 2).execute().header("X-Cache").orElseThrow());
+
+      // Expiry: a per-request TTL of one second.
+      mesh.service("users").get("/users/{id}", 3).cacheFor(Duration.ofSeconds(1)).execute();
+      assertEquals("HIT", mesh.service("users").get("/users/{id}", 3).cacheFor(Duration.ofSeconds(1)).execute()
+          .header("X-Cache").orElseThrow());
+      Thread.sleep(1_300);
+      assertEquals("MISS", mesh.service("users").get("/users/{id}", 3).cacheFor(Duration.ofSeconds(1)).execute()
+          .header("X-Cache").orElseThrow());
+
+      // noCache bypasses it, POSTs are never cached.
+      int before = backends.received(0);
+      mesh.service("users").get("/users/{id}", 1).noCache().execute();
+      mesh.service("users").post("/users/{id}", 1).execute();
+      assertEquals(before + 2, backends.received(0));
+    }
+  }
+
+  @Test
+  void twoLevelCacheServesRepeatsFromMemory() {
+    try (TwoLevelCache<CachedResponse> twoLevel = TwoLevelCache.builder(cache).l1MaximumSize(1000).build();
+        ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery)
+            .responseCache(twoLevel, Duration.ofSeconds(30))
+            .cacheRoute("users", "/users/**")
+            .build()) {
+      for (int i = 0; i < 20; i++) {
+        mesh.service("users").get("/users/{id}/profile", 9).execute();
+      }
+      assertEquals(1, backends.received(0));
+      assertTrue(twoLevel.stats().l1Hits() >= 18, twoLevel.stats().toString());
+    }
+  }
+}
