@@ -61,6 +61,8 @@ import org.slf4j.LoggerFactory;
  *       exists for it. A TTL check is fed by a heartbeat at the check's heartbeat interval
  *       (default a third of the TTL) shortened by up to 20% at random, on one scheduler thread
  *       per registry, created with the first TTL registration.</li>
+ *   <li>Optionally ({@link Builder#reconcileInterval}), instances without a TTL check are checked
+ *       for presence on the agent periodically and registered again when it forgot them.</li>
  *   <li>When a heartbeat is answered "unknown check" (the agent restarted and lost its state), the
  *       instance is registered again at once and a {@link ServiceReregisteredEvent} published.</li>
  *   <li>Instances with {@link ServiceInstance#secure()} get metadata {@code secure=true}, which
@@ -77,9 +79,11 @@ public final class ConsulRegistry implements ServiceRegistry {
   private final ConsulHandle consul;
   private final MeshEventListener events;
   private final RandomGenerator random;
+  private final Duration reconcileInterval; // null: off
   private final ConcurrentHashMap<String, Registered> registered = new ConcurrentHashMap<>();
   private final Object schedulerLock = new Object();
-  private ScheduledThreadPoolExecutor heartbeats; // created with the first TTL check
+  private ScheduledThreadPoolExecutor scheduler; // created with the first TTL check or reconciliation
+  private ScheduledFuture<?> reconciliation;
   private final Thread shutdownHook;
   private volatile boolean closed;
 
@@ -87,6 +91,7 @@ public final class ConsulRegistry implements ServiceRegistry {
     this.connection = connection;
     this.events = b.events;
     this.random = b.random;
+    this.reconcileInterval = b.reconcileInterval;
     this.consul = ConsulHandle.open(connection, "registry");
     if (b.shutdownHook) {
       shutdownHook = new NamedThreadFactory("registry-shutdown").newThread(this::close);
@@ -144,6 +149,8 @@ public final class ConsulRegistry implements ServiceRegistry {
         throw failure(i.serviceName(), "first heartbeat of '" + i.id() + "'", e);
       }
       scheduleHeartbeat(reg);
+    } else if (reconcileInterval != null) {
+      startReconciliation();
     }
     LOG.debug("registered {} with {}", i, check);
   }
@@ -198,11 +205,51 @@ public final class ConsulRegistry implements ServiceRegistry {
       if (closed) {
         return;
       }
-      if (heartbeats == null) {
-        heartbeats = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("heartbeat"));
-        heartbeats.setRemoveOnCancelPolicy(true);
+      reg.next = scheduler().schedule(() -> beat(reg), delay, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Call with schedulerLock held. */
+  private ScheduledThreadPoolExecutor scheduler() {
+    if (scheduler == null) {
+      scheduler = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("registry-scheduler"));
+      scheduler.setRemoveOnCancelPolicy(true);
+    }
+    return scheduler;
+  }
+
+  private void startReconciliation() {
+    synchronized (schedulerLock) {
+      if (closed || reconciliation != null) {
+        return;
       }
-      reg.next = heartbeats.schedule(() -> beat(reg), delay, TimeUnit.NANOSECONDS);
+      long every = reconcileInterval.toNanos();
+      reconciliation = scheduler().scheduleWithFixedDelay(this::reconcile, every, every, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /**
+   * Registers again the instances without a TTL check that the agent no longer lists: nothing
+   * else would notice that a restarted agent forgot them. One request per round for all of them.
+   */
+  private void reconcile() {
+    if (closed) {
+      return;
+    }
+    Map<String, ?> known;
+    try {
+      known = consul.consul().agentClient().getServices();
+    } catch (RuntimeException e) {
+      LOG.debug("reconciliation could not list the agent's services: {}",
+          ConsulFailure.of(e, connection.token()).message());
+      return;
+    }
+    for (Registered reg : registered.values()) {
+      String id = reg.registration.instance().id();
+      boolean ttl = reg.registration.healthCheck().map(c -> c.kind() == HealthCheck.Kind.TTL).orElse(false);
+      if (!ttl && !known.containsKey(id) && !closed && registered.get(id) == reg) {
+        reregister(reg);
+      }
     }
   }
 
@@ -237,7 +284,9 @@ public final class ConsulRegistry implements ServiceRegistry {
     ServiceInstance i = reg.registration.instance();
     try {
       consul.consul().agentClient().register(reg.consul);
-      pass(i.id());
+      if (reg.registration.healthCheck().map(c -> c.kind() == HealthCheck.Kind.TTL).orElse(false)) {
+        pass(i.id());
+      }
       LOG.info("the agent had forgotten {}; registered it again", i.id());
       Events.publish(events, new ServiceReregisteredEvent(i.serviceName(), System.currentTimeMillis(), i.id()));
     } catch (NotRegisteredException | RuntimeException e) {
@@ -319,8 +368,8 @@ public final class ConsulRegistry implements ServiceRegistry {
         return;
       }
       closed = true;
-      if (heartbeats != null) {
-        heartbeats.shutdownNow();
+      if (scheduler != null) {
+        scheduler.shutdownNow();
       }
     }
     for (String id : new ArrayList<>(registered.keySet())) {
@@ -331,8 +380,8 @@ public final class ConsulRegistry implements ServiceRegistry {
       }
     }
     try {
-      if (heartbeats != null) {
-        heartbeats.awaitTermination(2, TimeUnit.SECONDS);
+      if (scheduler != null) {
+        scheduler.awaitTermination(2, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -385,6 +434,7 @@ public final class ConsulRegistry implements ServiceRegistry {
     private Duration connectTimeout = Duration.ofSeconds(2);
     private Duration requestTimeout = Duration.ofSeconds(10);
     private boolean shutdownHook;
+    private Duration reconcileInterval;
     private MeshEventListener events;
     private RandomGenerator random = new java.util.Random();
 
@@ -433,7 +483,17 @@ public final class ConsulRegistry implements ServiceRegistry {
       return this;
     }
 
-    /** Receives {@link HeartbeatFailedEvent} and {@link ServiceReregisteredEvent}, on the heartbeat thread. */
+    /**
+     * Every {@code interval}, list the agent's services and register again any instance without a
+     * TTL check that it forgot (an agent restarted without its state). Off by default: instances
+     * with a TTL check need no such round, their heartbeat notices. One request per round.
+     */
+    public Builder reconcileInterval(Duration interval) {
+      this.reconcileInterval = Checks.positive(interval, "reconcileInterval");
+      return this;
+    }
+
+    /** Receives {@link HeartbeatFailedEvent} and {@link ServiceReregisteredEvent}, on the registry thread. */
     public Builder eventListener(MeshEventListener listener) {
       this.events = Checks.notNull(listener, "eventListener");
       return this;

@@ -46,12 +46,15 @@ class AgentOutageTest {
     TestSupport.EventRecorder registryEvents = new TestSupport.EventRecorder();
     HealthCheck ttl = HealthCheck.ttl(Duration.ofSeconds(3)).heartbeatInterval(Duration.ofMillis(500)).build();
     try (ConsulRegistry registry = ConsulRegistry.builder().url(agent.baseUrl()).token(TOKEN)
-            .eventListener(registryEvents).build();
+            .reconcileInterval(Duration.ofMillis(500)).eventListener(registryEvents).build();
         ConsulDiscovery discovery = ConsulDiscovery.builder().url(agent.baseUrl()).token(TOKEN)
             .errorBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
             .eventListener(discoveryEvents).build()) {
       registry.register(ServiceRegistration.of(instance(8001), ttl));
       registry.register(ServiceRegistration.of(instance(8002), ttl));
+      // No TTL check, so no heartbeat: only the reconciliation round can notice the agent forgot it.
+      registry.register(ServiceRegistration.withoutHealthCheck(
+          ServiceInstance.newBuilder().serviceName("billing").host("127.0.0.1").port(8005).build()));
       TestSupport.Recorder rec = new TestSupport.Recorder();
       discovery.subscribe("orders", rec);
       await(T, "both instances known", () -> rec.lastSize() == 2);
@@ -76,15 +79,16 @@ class AgentOutageTest {
 
       // --- the agent is back, with no memory of us ---------------------------------------
       agent.start();
-      await(T, "registry registered both again",
+      await(T, "registry registered all three again",
           () -> registryEvents.of(ServiceReregisteredEvent.class).stream()
               .map(ServiceReregisteredEvent::instanceId).collect(Collectors.toSet())
-              .equals(Set.of("orders-127.0.0.1-8001", "orders-127.0.0.1-8002")));
+              .equals(Set.of("orders-127.0.0.1-8001", "orders-127.0.0.1-8002", "billing-127.0.0.1-8005")));
       await(T, "discovery sees them again", () -> ports(discovery.instances("orders")).equals(Set.of(8001, 8002)));
 
       registry.register(ServiceRegistration.of(instance(8003), ttl));
       await(T, "a new change flows to the listener", () -> rec.lastSize() == 3);
       assertEquals(Set.of(8001, 8002, 8003), ports(rec.last().instances()));
+      assertEquals(Set.of(8005), ports(discovery.instances("billing")));
     }
   }
 }

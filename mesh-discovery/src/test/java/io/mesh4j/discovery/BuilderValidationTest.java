@@ -61,6 +61,7 @@ class BuilderValidationTest {
         .errorBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)).build());
     assertNames("connectTimeout", () -> ConsulDiscovery.builder().connectTimeout(Duration.ZERO).build());
     assertNames("requestTimeout", () -> ConsulRegistry.builder().requestTimeout(Duration.ofSeconds(-3)).build());
+    assertNames("reconcileInterval", () -> ConsulRegistry.builder().reconcileInterval(Duration.ZERO));
   }
 
   @Test

@@ -28,22 +28,22 @@ class ConsulRegistryTest {
   void heartbeatThread_existsOnlyForTtlChecks() {
     String svc = uniqueService("beats");
     TestSupport.RawConsul raw = new TestSupport.RawConsul(CONSUL.agent().baseUrl());
-    List<String> before = threadsNamed("mesh4j-consul-heartbeat");
+    List<String> before = threadsNamed("mesh4j-consul-registry-scheduler");
     try (ConsulRegistry r = ConsulRegistry.builder().url(CONSUL.agent().baseUrl()).build()) {
       r.register(ServiceRegistration.withoutHealthCheck(instance(svc, 6001)));
       r.register(ServiceRegistration.of(instance(svc, 6002),
           HealthCheck.http("/health").interval(Duration.ofSeconds(30)).build()));
-      assertEquals(before, threadsNamed("mesh4j-consul-heartbeat"), "no heartbeat without a TTL check");
+      assertEquals(before, threadsNamed("mesh4j-consul-registry-scheduler"), "no heartbeat without a TTL check");
       String checks = raw.get("/v1/agent/checks");
       assertTrue(checks.contains("service:" + svc + "-127.0.0.1-6002") && checks.contains("\"Type\": \"http\""),
           "HTTP check registered: " + checks);
 
       r.register(ServiceRegistration.of(instance(svc, 6003), HealthCheck.ttl(Duration.ofSeconds(30)).build()));
-      assertEquals(before.size() + 1, threadsNamed("mesh4j-consul-heartbeat").size());
+      assertEquals(before.size() + 1, threadsNamed("mesh4j-consul-registry-scheduler").size());
       assertTrue(raw.get("/v1/health/checks/" + svc).contains("\"passing\""), "TTL check passing at once");
       assertEquals(3, r.registeredIds().size());
     }
-    assertEquals(before, threadsNamed("mesh4j-consul-heartbeat"));
+    assertEquals(before, threadsNamed("mesh4j-consul-registry-scheduler"));
     assertFalse(raw.get("/v1/agent/services").contains(svc), "close() deregistered all three");
   }
 
