@@ -127,13 +127,12 @@ public final class ConsulRegistry implements ServiceRegistry {
     checkOpen();
     ServiceInstance i = registration.instance();
     Registration r = toConsul(registration);
-    Registered previous = registered.get(i.id());
-    if (previous != null) {
-      previous.cancelHeartbeat();
-    }
     put(i.serviceName(), i.id(), r, "registration");
     Registered reg = new Registered(registration, r);
-    registered.put(i.id(), reg);
+    Registered previous = registered.put(i.id(), reg);
+    if (previous != null) { // re-registration of the same id: the new one's heartbeat replaces it
+      previous.cancelHeartbeat();
+    }
     HealthCheck check = registration.healthCheck().orElse(null);
     if (check != null && check.kind() == HealthCheck.Kind.TTL) {
       try {

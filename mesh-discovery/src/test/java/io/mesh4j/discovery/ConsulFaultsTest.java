@@ -113,6 +113,11 @@ class ConsulFaultsTest {
   }
 
   @Test
+  void nullBody_keepsLastKnownGood() {
+    assertKeepsLastKnownGood(consul("null", "11"), WatchFailedEvent.Reason.BAD_RESPONSE);
+  }
+
+  @Test
   void serverError_keepsLastKnownGood() {
     assertKeepsLastKnownGood(aResponse().withStatus(500).withBody("rpc error: No cluster leader"),
         WatchFailedEvent.Reason.SERVER_ERROR);

@@ -38,6 +38,11 @@ public record ConsulFailure(Reason reason, int status, String message) {
     return new ConsulFailure(Reason.UNREACHABLE, 0, describe(root, token));
   }
 
+  /** A 200 whose content cannot be a health list. */
+  public static ConsulFailure badResponse(String what) {
+    return new ConsulFailure(Reason.BAD_RESPONSE, 200, "malformed answer: " + what);
+  }
+
   /** The answer had no known leader (X-Consul-KnownLeader: false). */
   public static ConsulFailure noLeader() {
     return new ConsulFailure(Reason.NO_LEADER, 200, "Consul answered without a known leader");

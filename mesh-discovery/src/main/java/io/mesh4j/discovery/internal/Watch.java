@@ -147,6 +147,9 @@ public final class Watch {
         if (!r.isKnownLeader()) {
           failures++;
           delayNanos = failed(ConsulFailure.noLeader(), failures);
+        } else if (r.getResponse() == null) { // "null" is no answer, not "no instances"
+          failures++;
+          delayNanos = failed(ConsulFailure.badResponse("a null body"), failures);
         } else {
           BigInteger got = r.getIndex() == null ? BigInteger.ZERO : r.getIndex();
           if (got.signum() <= 0) {
