@@ -14,7 +14,6 @@ import io.mesh4j.discovery.internal.ConsulHandle;
 import io.mesh4j.discovery.internal.NamedThreadFactory;
 import io.mesh4j.discovery.internal.Watch;
 import io.mesh4j.discovery.internal.WatchSettings;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -26,9 +25,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
-import javax.net.ssl.HostnameVerifier;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -233,14 +229,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
    * Builds a {@link ConsulDiscovery}. Every setting is checked when set or at {@link #build()},
    * with a message naming it. Not thread safe.
    */
-  public static final class Builder {
-    private String url = "http://127.0.0.1:8500";
-    private String token;
-    private SSLContext sslContext;
-    private X509TrustManager trustManager;
-    private HostnameVerifier hostnameVerifier;
-    private Duration connectTimeout = Duration.ofSeconds(2);
-    private Duration requestTimeout = Duration.ofSeconds(10);
+  public static final class Builder extends ConsulClientBuilder<Builder> {
     private Duration queryWait = Duration.ofSeconds(55);
     private Duration firstLoadTimeout = Duration.ofSeconds(5);
     private Duration minQueryInterval = Duration.ofMillis(50);
@@ -257,43 +246,6 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     private RandomGenerator random = new java.util.Random();
 
     private Builder() {}
-
-    /** The agent's base URL, {@code http://host:port} or {@code https://host:port}; default {@code http://127.0.0.1:8500}. */
-    public Builder url(String url) {
-      this.url = Checks.notBlank(url, "url");
-      return this;
-    }
-
-    /** The ACL token, sent as the {@code X-Consul-Token} header on every call (never in the URL). */
-    public Builder token(String token) {
-      this.token = Checks.notBlank(token, "token");
-      return this;
-    }
-
-    /** TLS for an https URL: the context and the trust manager that decides which certificates to accept. */
-    public Builder tls(SSLContext sslContext, X509TrustManager trustManager) {
-      this.sslContext = Checks.notNull(sslContext, "sslContext");
-      this.trustManager = Checks.notNull(trustManager, "trustManager");
-      return this;
-    }
-
-    /** A host name verifier for TLS; by default OkHttp's, which checks the certificate's names. */
-    public Builder hostnameVerifier(HostnameVerifier verifier) {
-      this.hostnameVerifier = Checks.notNull(verifier, "hostnameVerifier");
-      return this;
-    }
-
-    /** TCP connect timeout; default 2 s. */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = Checks.notNull(timeout, "connectTimeout");
-      return this;
-    }
-
-    /** Read timeout of calls that do not block; default 10 s (blocking queries get wait + a margin). */
-    public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = Checks.notNull(timeout, "requestTimeout");
-      return this;
-    }
 
     /** How long Consul may hold a blocking query (rounded up to seconds, 1 s to 10 min); default 55 s. */
     public Builder queryWait(Duration wait) {
@@ -388,7 +340,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
      * @throws IllegalArgumentException naming the setting that is invalid
      */
     public ConsulDiscovery build() {
-      URI u = ConnectionConfig.parseUrl(url);
+      ConnectionConfig c = connection();
       Checks.positive(queryWait, "queryWait");
       Checks.argument(queryWait.compareTo(Duration.ofMinutes(10)) <= 0,
           "queryWait must be at most 10 minutes (Consul's limit), was %s", queryWait);
@@ -398,8 +350,6 @@ public final class ConsulDiscovery implements ServiceDiscovery {
       Checks.positive(backoffMax, "errorBackoff max");
       Checks.argument(backoffMin.compareTo(backoffMax) <= 0,
           "errorBackoff min (%s) must not exceed errorBackoff max (%s)", backoffMin, backoffMax);
-      ConnectionConfig c = new ConnectionConfig(u, token, sslContext, trustManager, hostnameVerifier,
-          Checks.positive(connectTimeout, "connectTimeout"), Checks.positive(requestTimeout, "requestTimeout"));
       return new ConsulDiscovery(this, c);
     }
   }

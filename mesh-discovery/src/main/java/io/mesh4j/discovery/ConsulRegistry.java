@@ -16,7 +16,6 @@ import io.mesh4j.discovery.internal.Events;
 import io.mesh4j.discovery.internal.HostAddresses;
 import io.mesh4j.discovery.internal.NamedThreadFactory;
 import io.mesh4j.discovery.internal.Secrets;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,9 +26,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
-import javax.net.ssl.HostnameVerifier;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.X509TrustManager;
 import org.kiwiproject.consul.ConsulException;
 import org.kiwiproject.consul.NotRegisteredException;
 import org.kiwiproject.consul.model.State;
@@ -424,57 +420,13 @@ public final class ConsulRegistry implements ServiceRegistry {
    * Builds a {@link ConsulRegistry}. Every setting is checked when set or at {@link #build()},
    * with a message naming it. Not thread safe.
    */
-  public static final class Builder {
-    private String url = "http://127.0.0.1:8500";
-    private String token;
-    private SSLContext sslContext;
-    private X509TrustManager trustManager;
-    private HostnameVerifier hostnameVerifier;
-    private Duration connectTimeout = Duration.ofSeconds(2);
-    private Duration requestTimeout = Duration.ofSeconds(10);
+  public static final class Builder extends ConsulClientBuilder<Builder> {
     private boolean shutdownHook;
     private Duration reconcileInterval;
     private MeshEventListener events;
     private RandomGenerator random = new java.util.Random();
 
     private Builder() {}
-
-    /** The agent's base URL; default {@code http://127.0.0.1:8500}. Register with the local agent. */
-    public Builder url(String url) {
-      this.url = Checks.notBlank(url, "url");
-      return this;
-    }
-
-    /** The ACL token, sent as the {@code X-Consul-Token} header on every call (never in the URL). */
-    public Builder token(String token) {
-      this.token = Checks.notBlank(token, "token");
-      return this;
-    }
-
-    /** TLS for an https URL: the context and the trust manager that decides which certificates to accept. */
-    public Builder tls(SSLContext sslContext, X509TrustManager trustManager) {
-      this.sslContext = Checks.notNull(sslContext, "sslContext");
-      this.trustManager = Checks.notNull(trustManager, "trustManager");
-      return this;
-    }
-
-    /** A host name verifier for TLS; by default OkHttp's. */
-    public Builder hostnameVerifier(HostnameVerifier verifier) {
-      this.hostnameVerifier = Checks.notNull(verifier, "hostnameVerifier");
-      return this;
-    }
-
-    /** TCP connect timeout; default 2 s. */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = Checks.notNull(timeout, "connectTimeout");
-      return this;
-    }
-
-    /** Read timeout of each call; default 10 s. */
-    public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = Checks.notNull(timeout, "requestTimeout");
-      return this;
-    }
 
     /** Whether to {@link #close()} (deregister everything) from a JVM shutdown hook; default false. */
     public Builder shutdownHook(boolean enabled) {
@@ -510,9 +462,7 @@ public final class ConsulRegistry implements ServiceRegistry {
      * @throws IllegalArgumentException naming the setting that is invalid
      */
     public ConsulRegistry build() {
-      URI u = ConnectionConfig.parseUrl(url);
-      ConnectionConfig c = new ConnectionConfig(u, token, sslContext, trustManager, hostnameVerifier,
-          Checks.positive(connectTimeout, "connectTimeout"), Checks.positive(requestTimeout, "requestTimeout"));
+      ConnectionConfig c = connection();
       return new ConsulRegistry(this, c);
     }
   }
