@@ -4,8 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.Policy;
 import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.cache.CacheEvent;
 import io.mesh4j.cache.DistributedCache;
@@ -62,9 +60,14 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
   private static final long MAX_BACKOFF_MS = 1000;
 
   private final DistributedCacheImpl<V> l2;
-  private final Cache<String, V> l1;
-  private final Policy.VarExpiration<String, V> l1Expiry;
+  /**
+   * Holds a V, or a {@link Bounded} wrapping one whose L2 TTL ends before the L1 TTL would. Fixed
+   * expire-after-write keeps Caffeine's read path as cheap as a plain Caffeine cache's (variable
+   * expiry writes to the entry on every read); the rare short-lived entry pays one ticker read.
+   */
+  private final Cache<String, Object> l1;
   private final long l1TtlNanos;
+  private final io.mesh4j.api.Ticker ticker;
   private final MeshEventListener listener;
   private final String channel;
   private final byte[] channelBytes;
@@ -97,27 +100,12 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     this.l2 = l2;
     this.l1TtlNanos = l1Ttl.toNanos();
     this.listener = listener;
+    this.ticker = l2.ticker();
     this.l1 = Caffeine.newBuilder()
         .maximumSize(l1MaximumSize)
-        .ticker(l2.ticker()::read)
-        .expireAfter(new Expiry<String, V>() {
-          @Override
-          public long expireAfterCreate(String key, V value, long currentTime) {
-            return l1TtlNanos;
-          }
-
-          @Override
-          public long expireAfterUpdate(String key, V value, long currentTime, long currentDuration) {
-            return l1TtlNanos;
-          }
-
-          @Override
-          public long expireAfterRead(String key, V value, long currentTime, long currentDuration) {
-            return currentDuration;
-          }
-        })
+        .ticker(ticker::read)
+        .expireAfterWrite(l1TtlNanos, TimeUnit.NANOSECONDS)
         .build();
-    this.l1Expiry = l1.policy().expireVariably().orElseThrow();
     String ns = l2.namespace();
     this.channel = "mesh4j:inv:{" + ns + "}";
     this.channelBytes = channel.getBytes(UTF_8);
@@ -147,13 +135,50 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     // The hit path: one volatile read, one Caffeine lookup, one striped counter. No codec, no
     // future, no key encoding.
     if (l1Active) {
-      V v = l1.getIfPresent(key);
-      if (v != null) {
-        l1Hits.increment();
-        return v;
+      Object o = l1.getIfPresent(key);
+      if (o != null) {
+        V v = o instanceof Bounded ? unwrap(key, (Bounded) o) : cast(o);
+        if (v != null) {
+          l1Hits.increment();
+          return v;
+        }
       }
     }
     return getFromL2(key);
+  }
+
+  /** An L1 entry whose L2 TTL ends before the L1 TTL: valid until {@code expiresAtNanos}. */
+  private static final class Bounded {
+    final Object value;
+    final long expiresAtNanos;
+
+    Bounded(Object value, long expiresAtNanos) {
+      this.value = value;
+      this.expiresAtNanos = expiresAtNanos;
+    }
+  }
+
+  private V unwrap(String key, Bounded b) {
+    if (ticker.read() - b.expiresAtNanos < 0) {
+      return cast(b.value);
+    }
+    l1.asMap().remove(key, b);
+    return null;
+  }
+
+  /** L1 holds only values of type V (put by {@link #fill}) and Bounded wrappers of them. */
+  @SuppressWarnings("unchecked")
+  private V cast(Object o) {
+    return (V) o;
+  }
+
+  /** The value L1 holds for {@code key}, or null. */
+  private V l1Value(String key) {
+    Object o = l1.getIfPresent(key);
+    if (o == null) {
+      return null;
+    }
+    return o instanceof Bounded ? unwrap(key, (Bounded) o) : cast(o);
   }
 
   private V getFromL2(String key) {
@@ -189,9 +214,10 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     if (ttl <= 0) {
       return;
     }
-    l1Expiry.put(key, hit.value(), ttl, TimeUnit.NANOSECONDS);
+    Object stored = ttl < l1TtlNanos ? new Bounded(hit.value(), ticker.read() + ttl) : hit.value();
+    l1.put(key, stored);
     if (generation.get() != gen || !l1Active) {
-      l1.asMap().remove(key, hit.value());
+      l1.asMap().remove(key, stored);
     }
   }
 
@@ -206,7 +232,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     int i = 0;
     for (String key : keys) {
       DistributedCacheImpl.checkKey(key, "keys[" + i++ + "]");
-      V v = active ? l1.getIfPresent(key) : null;
+      V v = active ? l1Value(key) : null;
       if (v != null) {
         l1Hits.increment();
         out.put(key, v);
@@ -239,7 +265,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
       throw new NullPointerException("key must not be null");
     }
     if (l1Active) {
-      V v = l1.getIfPresent(key);
+      V v = l1Value(key);
       if (v != null) {
         l1Hits.increment();
         return v;
