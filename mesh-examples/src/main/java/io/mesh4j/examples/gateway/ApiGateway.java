@@ -1,0 +1,443 @@
+package io.mesh4j.examples.gateway;
+
+import com.sun.net.httpserver.HttpServer;
+import io.mesh4j.api.ServiceDiscovery;
+import io.mesh4j.api.Ticker;
+import io.mesh4j.api.internal.Checks;
+import io.mesh4j.cache.DistributedCache;
+import io.mesh4j.client.CachedResponse;
+import io.mesh4j.client.ServiceMeshClient;
+import io.mesh4j.discovery.ConsulDiscovery;
+import io.mesh4j.examples.gateway.internal.Authenticator;
+import io.mesh4j.examples.gateway.internal.GatewayHandler;
+import io.mesh4j.examples.gateway.internal.RouteTable;
+import io.mesh4j.examples.gateway.internal.SharedRateLimiter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An API gateway: an HTTP server (the JDK's {@code com.sun.net.httpserver}) whose route table
+ * sends requests to backend services through a {@link ServiceMeshClient}, so every backend call
+ * gets discovery, load balancing, outlier ejection, the circuit breaker, timeouts and retries.
+ *
+ * <pre>{@code
+ * try (ApiGateway gateway = ApiGateway.builder()
+ *         .config(GatewayConfig.load(Path.of("routes.json")))
+ *         .discovery(consulDiscovery)
+ *         .rateLimitCounters(counters)     // DistributedCache<Long>, shared by every instance
+ *         .responseCache(responses)        // DistributedCache<CachedResponse>
+ *         .build()
+ *         .start()) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Answers of its own: 404 no route, 405 wrong method (with {@code Allow}), 401 missing or
+ * invalid credentials, 429 over the rate limit (with {@code Retry-After}), 503 circuit open or
+ * no instance, 504 timeout, 502 a bad backend answer; see {@code docs/gateway.md}.
+ *
+ * <p>Per-route retries need one mesh client per distinct retry count (the library sets
+ * retries per service, not per call): routes with the same count share one, and so share its
+ * circuit breakers and outlier ejection. All of them share one OkHttp connection pool.
+ *
+ * <p>Thread safe. {@link #close()} stops the server and closes the mesh clients it created; the
+ * discovery and caches it was given stay open.
+ */
+public final class ApiGateway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiGateway.class);
+  /** The logger of the access log's default sink (one INFO line per request). */
+  public static final String ACCESS_LOGGER = "io.mesh4j.examples.gateway.access";
+
+  private final GatewayConfig config;
+  private final String bindHost;
+  private final int port;
+  private final int workerThreads;
+  private final GatewayHandler handler;
+  private final Map<Integer, ServiceMeshClient> meshes;
+  private HttpServer server;
+  private ExecutorService workers;
+  private boolean closed;
+
+  private ApiGateway(Builder b, Map<Integer, ServiceMeshClient> meshes, GatewayHandler handler) {
+    this.config = b.config;
+    this.bindHost = b.bindHost;
+    this.port = b.port >= 0 ? b.port : b.config.port();
+    this.workerThreads = b.workerThreads;
+    this.meshes = meshes;
+    this.handler = handler;
+  }
+
+  /** A builder; {@link Builder#config} and {@link Builder#discovery} are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the port and starts serving.
+   *
+   * @throws UncheckedIOException if the port cannot be bound
+   * @throws IllegalStateException if already started or closed
+   */
+  public synchronized ApiGateway start() {
+    Checks.state(!closed, "ApiGateway is closed");
+    Checks.state(server == null, "ApiGateway is already started");
+    // Small answers must not wait for Nagle's algorithm.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    try {
+      server = HttpServer.create(new InetSocketAddress(bindHost, port), 128);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on " + bindHost + ":" + port + ": " + e.getMessage(), e);
+    }
+    workers = Executors.newFixedThreadPool(workerThreads, new Named("mesh4j-gateway-"));
+    server.setExecutor(workers);
+    server.createContext("/", handler);
+    server.start();
+    LOG.info("gateway listening on {} with {} routes", uri(), config.routes().size());
+    return this;
+  }
+
+  /** The address it listens on (the bound port when 0 was asked for). */
+  public synchronized InetSocketAddress address() {
+    Checks.state(server != null, "ApiGateway is not started");
+    return server.getAddress();
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return address().getPort();
+  }
+
+  /** {@code http://host:port} to reach it (loopback when bound to every interface). */
+  public URI uri() {
+    InetSocketAddress a = address();
+    String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return URI.create("http://" + host + ":" + a.getPort());
+  }
+
+  /** The configuration it serves. */
+  public GatewayConfig config() {
+    return config;
+  }
+
+  /** Stops serving (requests in flight are cut) and closes the mesh clients it created. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (server != null) {
+      server.stop(0);
+      workers.shutdownNow();
+      try {
+        workers.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    // The first client owns the shared OkHttp client: close it last.
+    List<ServiceMeshClient> all = new ArrayList<>(meshes.values());
+    for (int i = all.size() - 1; i >= 0; i--) {
+      all.get(i).close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ApiGateway{" + config + (server == null ? ", not started" : ", " + server.getAddress()) + "}";
+  }
+
+  /**
+   * Runs the gateway against {@code CONSUL_HTTP_ADDR} (default {@code http://127.0.0.1:8500}) and
+   * {@code REDIS_CLUSTER_NODES} ({@code host:port,...}; needed when a route is rate limited or
+   * cached). The config file is {@code args[0]}, else {@code GATEWAY_CONFIG}, else the bundled
+   * {@code gateway/routes.json}; {@code GATEWAY_PORT} overrides its port, {@code GATEWAY_BIND}
+   * the address (default every interface). Exits 2 on an invalid config, 1 on another start
+   * failure; stops cleanly on SIGTERM / Ctrl-C.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    List<AutoCloseable> opened = new ArrayList<>();
+    ApiGateway gateway;
+    try {
+      String file = args.length > 0 ? args[0] : System.getenv("GATEWAY_CONFIG");
+      GatewayConfig config = file == null || file.isBlank()
+          ? GatewayConfig.fromResource("gateway/routes.json", System::getenv)
+          : GatewayConfig.load(Path.of(file));
+      String consul = env("CONSUL_HTTP_ADDR", "http://127.0.0.1:8500");
+      ConsulDiscovery discovery = ConsulDiscovery.builder()
+          .url(consul.startsWith("http") ? consul : "http://" + consul).build();
+      opened.add(discovery);
+      Builder b = builder().config(config).discovery(discovery).bindHost(env("GATEWAY_BIND", "0.0.0.0"));
+      String port = System.getenv("GATEWAY_PORT");
+      if (port != null && !port.isBlank()) {
+        b.port(Integer.parseInt(port.trim()));
+      }
+      boolean limits = config.routes().stream().anyMatch(r -> r.rateLimitPerMinute() > 0);
+      boolean caching = config.routes().stream().anyMatch(r -> r.cacheTtl().isPresent());
+      if (limits || caching) {
+        String nodes = System.getenv("REDIS_CLUSTER_NODES");
+        if (nodes == null || nodes.isBlank()) {
+          throw new IllegalStateException("REDIS_CLUSTER_NODES (host:port,...) must be set: routes are "
+              + (limits ? "rate limited" : "cached") + " in Redis Cluster");
+        }
+        String[] seeds = nodes.trim().split("\\s*,\\s*");
+        if (limits) {
+          DistributedCache<Long> counters = DistributedCache.builder(Long.class).seedNodes(seeds)
+              .namespace("gateway-ratelimit").build();
+          opened.add(counters);
+          b.rateLimitCounters(counters);
+        }
+        if (caching) {
+          DistributedCache<CachedResponse> responses = DistributedCache.builder(CachedResponse.class)
+              .seedNodes(seeds).namespace("gateway-responses").build();
+          opened.add(responses);
+          b.responseCache(responses);
+        }
+      }
+      gateway = b.build().start();
+    } catch (GatewayConfigException e) {
+      System.err.println(e.getMessage());
+      closeAll(opened);
+      System.exit(2);
+      return;
+    } catch (RuntimeException e) {
+      System.err.println("gateway failed to start: " + e.getMessage());
+      closeAll(opened);
+      System.exit(1);
+      return;
+    }
+    System.out.println("mesh4j gateway listening on " + gateway.uri() + " (" + gateway.config().routes().size()
+        + " routes); Ctrl-C to stop");
+    CountDownLatch stopped = new CountDownLatch(1);
+    ApiGateway running = gateway;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      running.close();
+      closeAll(opened);
+      stopped.countDown();
+    }, "mesh4j-gateway-shutdown"));
+    stopped.await();
+  }
+
+  private static String env(String name, String fallback) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? fallback : v.trim();
+  }
+
+  private static void closeAll(List<AutoCloseable> opened) {
+    for (int i = opened.size() - 1; i >= 0; i--) {
+      try {
+        opened.get(i).close();
+      } catch (Exception e) {
+        LOG.debug("closing {} failed", opened.get(i), e);
+      }
+    }
+  }
+
+  private static final class Named implements ThreadFactory {
+    private final String prefix;
+    private final AtomicInteger n = new AtomicInteger();
+
+    Named(String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  }
+
+  /**
+   * Builds an {@link ApiGateway}. Every setting is checked when set or at {@link #build()}, with a
+   * message naming it. Not thread safe.
+   */
+  public static final class Builder {
+    private GatewayConfig config;
+    private ServiceDiscovery discovery;
+    private DistributedCache<CachedResponse> responseCache;
+    private DistributedCache<Long> rateLimitCounters;
+    private String bindHost = "127.0.0.1";
+    private int port = -1;
+    private int workerThreads = 32;
+    private long maxRequestBytes = 8L * 1024 * 1024;
+    private Consumer<ServiceMeshClient.Builder> meshSettings = m -> { };
+    private Consumer<String> accessLog;
+    private Clock clock = Clock.systemUTC();
+    private Ticker ticker = Ticker.system();
+
+    private Builder() {}
+
+    /** The routes and auth settings (required). */
+    public Builder config(GatewayConfig config) {
+      this.config = Checks.notNull(config, "config");
+      return this;
+    }
+
+    /** Where backend instances come from (required): a {@link ConsulDiscovery} in production. */
+    public Builder discovery(ServiceDiscovery discovery) {
+      this.discovery = Checks.notNull(discovery, "discovery");
+      return this;
+    }
+
+    /** Where cached GET answers live; required when a route has a {@code cacheTtl}. */
+    public Builder responseCache(DistributedCache<CachedResponse> responseCache) {
+      this.responseCache = Checks.notNull(responseCache, "responseCache");
+      return this;
+    }
+
+    /**
+     * Where rate limit counters live; required when a route has a {@code rateLimitPerMinute}.
+     * Gateway instances whose counters share a namespace share their limits.
+     */
+    public Builder rateLimitCounters(DistributedCache<Long> rateLimitCounters) {
+      this.rateLimitCounters = Checks.notNull(rateLimitCounters, "rateLimitCounters");
+      return this;
+    }
+
+    /** The address to listen on; default {@code 127.0.0.1} ({@code 0.0.0.0} for every interface). */
+    public Builder bindHost(String bindHost) {
+      this.bindHost = Checks.notBlank(bindHost, "bindHost");
+      return this;
+    }
+
+    /** The port, replacing the config's; 0 for any free port. */
+    public Builder port(int port) {
+      this.port = Checks.inRange(port, 0, 65535, "port");
+      return this;
+    }
+
+    /** Threads serving requests (each blocks for its backend call); default 32. */
+    public Builder workerThreads(int workerThreads) {
+      this.workerThreads = Checks.inRange(workerThreads, 1, 10_000, "workerThreads");
+      return this;
+    }
+
+    /** The largest request body accepted (413 beyond); default 8 MiB. */
+    public Builder maxRequestBytes(long maxRequestBytes) {
+      Checks.argument(maxRequestBytes >= 0, "maxRequestBytes must be >= 0, was %d", maxRequestBytes);
+      this.maxRequestBytes = maxRequestBytes;
+      return this;
+    }
+
+    /**
+     * Settings of the mesh clients (load balancer, outlier ejection, listeners...), applied before
+     * the gateway's own: discovery, the response cache, each route's retries and the config's
+     * circuit breaker.
+     */
+    public Builder meshSettings(Consumer<ServiceMeshClient.Builder> meshSettings) {
+      this.meshSettings = Checks.notNull(meshSettings, "meshSettings");
+      return this;
+    }
+
+    /**
+     * Receives the access log: one line per request with method, path (no query), status,
+     * duration, request id, route, client and cache outcome; never a credential. Default: INFO
+     * on the logger {@value ApiGateway#ACCESS_LOGGER}.
+     */
+    public Builder accessLog(Consumer<String> accessLog) {
+      this.accessLog = Checks.notNull(accessLog, "accessLog");
+      return this;
+    }
+
+    /** The wall clock of rate limit windows and JWT expiry; for tests. */
+    public Builder clock(Clock clock) {
+      this.clock = Checks.notNull(clock, "clock");
+      return this;
+    }
+
+    /** The time source of durations (access log, policies); for tests. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Checks.notNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Validates and builds (not started: see {@link ApiGateway#start()}).
+     *
+     * @throws IllegalStateException naming the missing setting
+     */
+    public ApiGateway build() {
+      Checks.state(config != null, "config must be set (GatewayConfig.load(path))");
+      Checks.state(discovery != null, "discovery must be set (a ConsulDiscovery)");
+      List<String> limited = new ArrayList<>();
+      List<String> cached = new ArrayList<>();
+      TreeSet<Integer> retryCounts = new TreeSet<>();
+      RouteTable.Builder<Route> table = RouteTable.builder();
+      boolean auth = false;
+      for (Route r : config.routes()) {
+        table.add(r.path(), r.methods(), r);
+        retryCounts.add(r.retries());
+        auth |= r.authRequired();
+        if (r.rateLimitPerMinute() > 0) {
+          limited.add(r.name());
+        }
+        if (r.cacheTtl().isPresent()) {
+          cached.add(r.name());
+        }
+      }
+      Checks.state(limited.isEmpty() || rateLimitCounters != null,
+          "rateLimitCounters must be set: routes %s have a rateLimitPerMinute", limited);
+      Checks.state(cached.isEmpty() || responseCache != null,
+          "responseCache must be set: routes %s have a cacheTtl", cached);
+
+      Map<Integer, ServiceMeshClient> meshes = new TreeMap<>();
+      ServiceMeshClient first = null;
+      for (int retries : retryCounts) {
+        ServiceMeshClient.Builder m = ServiceMeshClient.builder();
+        meshSettings.accept(m);
+        m.discovery(discovery).ticker(ticker).retry(r -> r.maxAttempts(retries + 1));
+        config.circuitBreaker().ifPresent(m::circuitBreaker);
+        if (responseCache != null) {
+          // Every request names its route's TTL; this default is never used.
+          m.responseCache(responseCache, Duration.ofMinutes(1));
+        }
+        if (first != null) {
+          m.httpClient(first.httpClient());
+        }
+        ServiceMeshClient mesh = m.build();
+        if (first == null) {
+          first = mesh;
+        }
+        meshes.put(retries, mesh);
+      }
+      Map<Integer, ServiceMeshClient> byRetries = Map.copyOf(meshes);
+      Authenticator authenticator = auth
+          ? new Authenticator(config.apiKeyHeader(), config.apiKeyClientsBySha256(), config.jwtSecret(),
+              config.jwtIssuer(), config.jwtAudience(), config.jwtClockSkew(), clock)
+          : null;
+      SharedRateLimiter limiter = limited.isEmpty() ? null : new SharedRateLimiter(rateLimitCounters, clock);
+      Consumer<String> log = accessLog;
+      if (log == null) {
+        Logger access = LoggerFactory.getLogger(ACCESS_LOGGER);
+        log = access::info;
+      }
+      GatewayHandler handler = new GatewayHandler(table.build(), authenticator, config.jwtEnabled(), limiter,
+          byRetries::get, log, ticker, maxRequestBytes, "http");
+      return new ApiGateway(this, meshes, handler);
+    }
+  }
+}
