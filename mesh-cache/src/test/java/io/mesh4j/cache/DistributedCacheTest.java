@@ -310,6 +310,22 @@ class DistributedCacheTest {
   }
 
   @Test
+  void aWrappedJedisClientIsSharedAndLeftOpen() {
+    String ns = TestSupport.ns("adapter");
+    try (RedisClusterClient mine = TestSupport.raw(cluster)) {
+      RedisClusterConnection wrapped = io.mesh4j.cache.spi.JedisClusterAdapter.wrap(mine);
+      try (DistributedCache<Item> cache = DistributedCache.builder(wrapped, Item.class).namespace(ns).build()) {
+        cache.set("k", new Item("k", 1, List.of()));
+        assertEquals(1, cache.get("k").qty());
+        assertEquals(1, cache.invalidate("*"));
+      }
+      wrapped.close();
+      assertEquals("OK", mine.set(ns + ":probe", "still open"), "closing the wrapper left the client open");
+      mine.del(ns + ":probe");
+    }
+  }
+
+  @Test
   void cacheAsideAndWriteThrough() {
     try (DistributedCache<Item> cache = items(TestSupport.ns("helpers"))) {
       AtomicInteger calls = new AtomicInteger();

@@ -502,7 +502,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     l1Active = false;
     generation.incrementAndGet();
     l1.invalidateAll();
-    if (wasActive) {
+    if (wasActive && !closed) {
       LOG.debug("mesh-cache '{}': L1 bypassed: {}", l2.namespace(), reason);
       emit(CacheEvent.Kind.L1_BYPASSED, reason);
     }
