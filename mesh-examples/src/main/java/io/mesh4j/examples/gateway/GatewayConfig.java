@@ -396,9 +396,9 @@ public final class GatewayConfig {
       CircuitBreakerConfig d = CircuitBreakerConfig.defaults();
       int before = problems.size();
       Integer rate = cb.has("failureRatePercent")
-          ? integer(cb.get("failureRatePercent"), "circuitBreaker.failureRatePercent", 1, 100) : d.failureRatePercent();
+          ? integer(cb.get("failureRatePercent"), "circuitBreaker.failureRatePercent", 1, 100) : Integer.valueOf(d.failureRatePercent());
       Integer min = cb.has("minimumCalls")
-          ? integer(cb.get("minimumCalls"), "circuitBreaker.minimumCalls", 1, 100_000) : d.minimumCalls();
+          ? integer(cb.get("minimumCalls"), "circuitBreaker.minimumCalls", 1, 100_000) : Integer.valueOf(d.minimumCalls());
       Duration window = cb.has("window")
           ? duration(cb.get("window"), "circuitBreaker.window", Duration.ofSeconds(1), Duration.ofHours(1)) : d.window();
       Duration openFor = cb.has("openFor")

@@ -20,8 +20,11 @@ public final class ForwardHeaders {
 
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization");
-  // Set by the gateway or by the HTTP layers on each side, never copied across.
+  // Set by the gateway or by the HTTP layers on each side, never copied across. Accept-Encoding
+  // too: OkHttp then asks for gzip itself and decompresses, so a body (and a cached body) reaches
+  // the client as plain bytes whatever the client accepted.
   private static final Set<String> REQUEST_OWN = Set.of("host", "content-length", "content-type", "expect",
+      "accept-encoding",
       "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-authenticated-client");
   private static final Set<String> RESPONSE_OWN = Set.of("content-length", "date", "server", "x-cache",
       "x-request-id");

@@ -413,7 +413,7 @@ public final class GatewayHandler implements HttpHandler {
       b.append(" cache=").append(call.cache);
     }
     if (call.authFailure != null) {
-      b.append(" auth=\"").append(printable(call.authFailure)).append('"');
+      b.append(" auth=\"").append(printable(call.authFailure, true)).append('"');
     }
     if (call.failure != null) {
       b.append(" failure=").append(call.failure);
@@ -425,15 +425,20 @@ public final class GatewayHandler implements HttpHandler {
     }
   }
 
-  /** Printable ASCII only (no log forging with CR/LF); the rest percent-escaped. */
+  /** Printable ASCII only (no log forging with CR/LF, no spaces); the rest percent-escaped. */
   static String printable(String s) {
+    return printable(s, false);
+  }
+
+  /** As above; {@code spaces} keeps spaces (for quoted values). */
+  static String printable(String s, boolean spaces) {
     if (s == null) {
       return "-";
     }
     StringBuilder b = null;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      boolean ok = c > 32 && c < 127 && c != '"';
+      boolean ok = (c > 32 || (spaces && c == ' ')) && c < 127 && c != '"';
       if (!ok && b == null) {
         b = new StringBuilder(s.length() + 8).append(s, 0, i);
       }
