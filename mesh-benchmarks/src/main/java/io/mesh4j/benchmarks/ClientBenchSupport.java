@@ -3,6 +3,8 @@ package io.mesh4j.benchmarks;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -99,8 +101,16 @@ final class ClientBenchSupport {
     void run() throws Exception;
   }
 
-  /** What a closed-loop round measured: operations per second and every operation's latency. */
-  record Round(double opsPerSecond, long[] sortedNanos) {
+  /**
+   * What a closed-loop round measured: operations per second, every operation's latency, and the
+   * CPU time the calling threads used (what the client itself costs, whatever else runs on the box).
+   */
+  record Round(double opsPerSecond, long[] sortedNanos, long callerCpuNanos) {
+    /** CPU time of the calling threads per operation, in microseconds. */
+    double cpuMicrosPerOp() {
+      return sortedNanos.length == 0 ? Double.NaN : callerCpuNanos / 1e3 / sortedNanos.length;
+    }
+
     double p50Micros() {
       return Latencies.quantile(sortedNanos, 0.50) / 1e3;
     }
@@ -117,6 +127,8 @@ final class ClientBenchSupport {
   /** Runs {@code op} in a closed loop on {@code threads} threads for {@code duration}. */
   static Round closedLoop(Op op, int threads, Duration duration) throws InterruptedException {
     Latencies[] recorded = new Latencies[threads];
+    long[] cpu = new long[threads];
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     CountDownLatch ready = new CountDownLatch(threads);
     CountDownLatch start = new CountDownLatch(1);
@@ -131,6 +143,7 @@ final class ClientBenchSupport {
           ready.countDown();
           start.await();
           long end = window[1];
+          long cpuStart = mx.getCurrentThreadCpuTime();
           long now = System.nanoTime();
           while (now - end < 0) {
             op.run();
@@ -138,6 +151,7 @@ final class ClientBenchSupport {
             mine.add(after - now);
             now = after;
           }
+          cpu[id] = mx.getCurrentThreadCpuTime() - cpuStart;
         } catch (Throwable e) {
           failure.compareAndSet(null, e);
         }
@@ -160,7 +174,11 @@ final class ClientBenchSupport {
       all.addAll(l);
     }
     double seconds = (System.nanoTime() - window[0]) / 1e9;
-    return new Round(all.size() / seconds, all.sorted());
+    long cpuTotal = 0;
+    for (long c : cpu) {
+      cpuTotal += c;
+    }
+    return new Round(all.size() / seconds, all.sorted(), cpuTotal);
   }
 
   static double median(double[] values) {
