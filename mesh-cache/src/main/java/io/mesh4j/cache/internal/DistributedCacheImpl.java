@@ -619,7 +619,8 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
     } catch (JedisException e) {
       failed("get", e, null);
       misses.increment();
-      return singleFlight(key, () -> loadDirect(key, ttlMs, loader));
+      // Redis is failing: the loader runs directly (still once per key in this JVM).
+      return singleFlight(key, () -> load(key, ttlMs, loader));
     }
     if (hit != null) {
       hits.increment();
@@ -738,7 +739,7 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
         locked = tryLock(lockKey, token);
       } catch (JedisException e) {
         failed("lock", e, null);
-        return loadDirect(key, ttlMs, loader);
+        return load(key, ttlMs, loader);
       }
       if (locked) {
         try {
@@ -767,7 +768,7 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
           lockHeld = connection.client().exists(lockKey);
         } catch (JedisException e) {
           failed("get", e, null);
-          return loadDirect(key, ttlMs, loader);
+          return load(key, ttlMs, loader);
         }
         if (ticker.read() - deadline >= 0) {
           // Holders keep failing or hanging: load without the lock rather than wait forever.
@@ -786,11 +787,6 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
     } catch (JedisException e) {
       return failed("get", e, null);
     }
-  }
-
-  /** Redis is failing: call the loader, try to store the result. */
-  private Hit<V> loadDirect(String key, long ttlMs, Supplier<? extends V> loader) {
-    return load(key, ttlMs, loader);
   }
 
   /** Calls the loader, timing it (δ), and stores a non-null result with δ and its expiry. */
