@@ -169,6 +169,8 @@ public final class DistributedCacheBuilder<V> {
     JedisClusterConnection conn = owned
         ? (JedisClusterConnection) RedisClusterConnection.builder().seedNodes(seeds).build()
         : (JedisClusterConnection) connection;
+    // ThreadLocalRandom's methods draw from the calling thread's own seed, so one shared reference
+    // is safe (and uncontended) from every thread.
     RandomGenerator rnd = random != null ? random : ThreadLocalRandom.current();
     CacheSettings<V> settings = new CacheSettings<>(conn, owned, namespace, codec, defaultTtl,
         lockTimeout, earlyRefreshBeta, namespaceVersionCheckInterval, strict, clock, ticker, rnd,
