@@ -138,8 +138,8 @@ public final class ClientOverheadBench {
             + "p99 %.1f us)%n", ClientBenchSupport.median(rawOps), ClientBenchSupport.median(rawP50),
             ClientBenchSupport.median(rawP99), ClientBenchSupport.median(meshOps), ClientBenchSupport.median(meshP50),
             ClientBenchSupport.median(meshP99));
-        System.out.printf("CPU time of the calling threads per call (robust to other load on the machine): raw %.1f us, "
-            + "mesh %.1f us (+%.1f us; the backend's and OkHttp's background threads not included)%n",
+        System.out.printf("CPU time of the calling threads per call (less disturbed by other load than throughput): "
+            + "raw %.1f us, mesh %.1f us (+%.1f us; the backend's and OkHttp's background threads not included)%n",
             ClientBenchSupport.median(rawCpu), ClientBenchSupport.median(meshCpu),
             ClientBenchSupport.median(meshCpu) - ClientBenchSupport.median(rawCpu));
         System.out.printf("added latency (median of pairs): p50 %+.1f us, p99 %+.1f us (aim < 50 us; Istio's Envoy "
