@@ -359,7 +359,9 @@ public final class MeshRequest {
 
   private Call newCall(Prepared p, ServiceInstance instance, AttemptContext ctx) {
     boolean https = instance.secure() || mesh.requireTls(service.name());
-    HttpUrl url = p.url.newBuilder().scheme(https ? "https" : "http").host(instance.host()).port(instance.port()).build();
+    // The instance's base URL is built once: HttpUrl.Builder.host() runs IDNA mapping on every call.
+    HttpUrl url = mesh.baseUrl(instance, https).newBuilder().encodedPath(p.url.encodedPath())
+        .encodedQuery(p.url.encodedQuery()).build();
     Request.Builder rb = new Request.Builder().url(url).headers(p.headers);
     CredentialsProvider creds = mesh.credentials;
     if (creds != null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mesh4j.api.LoadBalancer;
 import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.api.ServiceDiscovery;
+import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.api.Ticker;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.cache.DistributedCache;
@@ -33,6 +34,7 @@ import java.util.function.UnaryOperator;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.Headers;
+import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 
@@ -71,6 +73,21 @@ public final class ServiceMeshClient implements AutoCloseable {
   private final Map<String, Boolean> serviceRequireTls;
   private final ConcurrentHashMap<String, ServiceClient> services = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  private final ConcurrentHashMap<ServiceInstance, HttpUrl> httpBases = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ServiceInstance, HttpUrl> httpsBases = new ConcurrentHashMap<>();
+
+  HttpUrl baseUrl(ServiceInstance instance, boolean https) {
+    ConcurrentHashMap<ServiceInstance, HttpUrl> bases = https ? httpsBases : httpBases;
+    HttpUrl base = bases.get(instance);
+    if (base == null) {
+      if (bases.size() > 4096) {
+        bases.clear(); // instances churned a lot; rebuild what is still used
+      }
+      base = new HttpUrl.Builder().scheme(https ? "https" : "http").host(instance.host()).port(instance.port()).build();
+      bases.put(instance, base);
+    }
+    return base;
+  }
 
   private ServiceMeshClient(Builder b, OkHttpClient http, boolean ownsHttp) {
     this.discovery = b.discovery;

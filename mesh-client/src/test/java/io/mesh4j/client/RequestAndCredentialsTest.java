@@ -79,6 +79,10 @@ class RequestAndCredentialsTest {
       mesh.service("svc").get("/users/{id}/files/{name}", 42, "a b/../c").query("q", "x&y=z").execute();
     }
     assertEquals("/users/42/files/a%20b%2F..%2Fc?q=x%26y%3Dz", requests().get(0).getUrl());
+    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).build()) {
+      assertMessage(IllegalArgumentException.class, "'..'", () -> mesh.service("svc").get("/users/{id}/x", "..").execute());
+    }
+    assertEquals(1, requests().size(), "a dot-segment value never leaves the client");
   }
 
   @Test

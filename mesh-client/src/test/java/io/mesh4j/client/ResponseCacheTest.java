@@ -102,7 +102,7 @@ class ResponseCacheTest {
         mesh.service("users").get("/users/{id}/profile", 9).execute();
       }
       assertEquals(1, backends.received(0));
-      assertTrue(twoLevel.stats().l1Hits() >= 18, twoLevel.stats().toString());
+      assertTrue(twoLevel.stats().l1Hits() >= 15, "most repeats served from memory: " + twoLevel.stats());
     }
   }
 }

@@ -67,8 +67,28 @@ public final class PathTemplate {
   }
 
   private static String encodeSegment(String raw) {
+    if (isUnreserved(raw)) {
+      return raw; // ids and most values: nothing to encode, no throwaway HttpUrl
+    }
+    // URLs resolve "." and ".." (and %2E%2E) as dot segments: such a value would climb the path.
+    Checks.argument(!raw.equals(".") && !raw.equals(".."), "a path value must not be '.' or '..', was '%s'", raw);
     // HttpUrl encodes as one segment: '/' becomes %2F, spaces %20, and so on.
     return new HttpUrl.Builder().scheme("http").host("h").addPathSegment(raw).build().encodedPath().substring(1);
+  }
+
+  private static boolean isUnreserved(String s) {
+    if (s.isEmpty() || s.equals(".") || s.equals("..")) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '.' || c == '_' || c == '~';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
