@@ -103,7 +103,10 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     this.ticker = l2.ticker();
     this.l1 = Caffeine.newBuilder()
         .maximumSize(l1MaximumSize)
-        .ticker(ticker::read)
+        // With the default ticker, Caffeine gets its own: the L1 is then configured exactly like a
+        // plain Caffeine cache, and a test's injected ticker still moves L1 expiry.
+        .ticker(ticker == io.mesh4j.api.Ticker.system()
+            ? com.github.benmanes.caffeine.cache.Ticker.systemTicker() : ticker::read)
         .expireAfterWrite(l1TtlNanos, TimeUnit.NANOSECONDS)
         .build();
     String ns = l2.namespace();
