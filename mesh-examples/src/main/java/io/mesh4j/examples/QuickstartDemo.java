@@ -112,6 +112,15 @@ public final class QuickstartDemo {
               .build()) {
         awaitInstances(discovery, 3, Duration.ofSeconds(20));
         say("Discovery sees %d instances: %s", discovery.instances(SERVICE).size(), ids(discovery.instances(SERVICE)));
+        discovery.subscribe(SERVICE, change -> {
+          if (!change.removed().isEmpty()) {
+            say("   - Consul: %s left (health check critical); %d instance(s) now", ids(change.removed()), change.instances().size());
+          }
+          // The first notification lists every current instance as added: not news.
+          if (!change.added().isEmpty() && change.added().size() < change.instances().size()) {
+            say("   + Consul: %s back (health check passing); %d instance(s) now", ids(change.added()), change.instances().size());
+          }
+        });
 
         step("Round robin: 9 calls of GET /users/{id}");
         StringBuilder line = new StringBuilder("   served by:");
@@ -160,7 +169,7 @@ public final class QuickstartDemo {
           }
           Thread.sleep(20);
         }
-        say("   back in rotation once its ejection ended: ejected now = %s", mesh.outlierDetector(SERVICE).isEjected(second));
+        say("   taking traffic again; ejected now = %s", mesh.outlierDetector(SERVICE).isEjected(second));
         share.clear();
         for (int i = 0; i < 60; i++) {
           MeshResponse r = call(mesh, 600 + i);
