@@ -62,6 +62,7 @@ public final class MeshRequest {
   private Duration attemptTimeout;
   private Duration callTimeout;
   private Boolean idempotent;
+  private int maxAttempts;
   private Duration cacheTtl;
   private boolean noCache;
 
@@ -120,6 +121,16 @@ public final class MeshRequest {
   /** Overrides idempotency (GET, PUT, DELETE, HEAD, OPTIONS are by default; POST and PATCH are not). */
   public MeshRequest idempotent(boolean idempotent) {
     this.idempotent = idempotent;
+    return this;
+  }
+
+  /**
+   * Overrides the retry policy's attempt count for this call (1 = no retry); idempotency, backoff
+   * and the retry budget still apply.
+   */
+  public MeshRequest maxAttempts(int maxAttempts) {
+    Checks.argument(maxAttempts >= 1, "maxAttempts must be >= 1, was %d", maxAttempts);
+    this.maxAttempts = maxAttempts;
     return this;
   }
 
@@ -269,6 +280,9 @@ public final class MeshRequest {
     }
     if (callTimeout != null) {
       o.callTimeout(callTimeout);
+    }
+    if (maxAttempts > 0) {
+      o.maxAttempts(maxAttempts);
     }
     return o.build();
   }

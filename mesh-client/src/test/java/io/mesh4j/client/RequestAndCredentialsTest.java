@@ -173,6 +173,21 @@ class RequestAndCredentialsTest {
   }
 
   @Test
+  void perRequestMaxAttempts() {
+    backends.get(0).stubFor(any(urlEqualTo("/busy")).willReturn(aResponse().withStatus(503)));
+    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery)
+        .retry(r -> r.maxAttempts(3).backoff(Duration.ofMillis(1), Duration.ofMillis(2)))
+        .outlierEjection(io.mesh4j.resilience.OutlierEjectionConfig.disabled())
+        .circuitBreaker(io.mesh4j.resilience.CircuitBreakerConfig.disabled()).build()) {
+      assertEquals(503, assertThrows(CallFailedException.class, () -> mesh.service("svc").get("/busy").execute()).status());
+      assertEquals(3, requests().size(), "the policy's 3 attempts");
+      assertThrows(CallFailedException.class, () -> mesh.service("svc").get("/busy").maxAttempts(1).execute());
+      assertEquals(4, requests().size(), "one attempt with maxAttempts(1)");
+      assertThrows(IllegalArgumentException.class, () -> mesh.service("svc").get("/busy").maxAttempts(0));
+    }
+  }
+
+  @Test
   void badBuilderInputNamesTheSetting() {
     assertMessage(IllegalStateException.class, "discovery", () -> ServiceMeshClient.builder().build());
     assertMessage(IllegalArgumentException.class, "maxRequestsPerHost", () -> ServiceMeshClient.builder().maxRequestsPerHost(0));

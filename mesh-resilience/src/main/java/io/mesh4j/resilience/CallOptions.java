@@ -2,6 +2,7 @@ package io.mesh4j.resilience;
 
 import io.mesh4j.api.internal.Checks;
 import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.function.Function;
 
 /**
@@ -24,6 +25,7 @@ public final class CallOptions<T> {
 
   private final boolean idempotent;
   private final Duration attemptTimeout;
+  private final int maxAttempts;
   private final Duration callTimeout;
   private final OutcomeClassifier<? super T> classifier;
   private final Function<? super Throwable, ? extends T> fallback;
@@ -31,6 +33,7 @@ public final class CallOptions<T> {
   private CallOptions(Builder<T> b) {
     this.idempotent = b.idempotent;
     this.attemptTimeout = b.attemptTimeout;
+    this.maxAttempts = b.maxAttempts;
     this.callTimeout = b.callTimeout;
     this.classifier = b.classifier;
     this.fallback = b.fallback;
@@ -58,6 +61,11 @@ public final class CallOptions<T> {
     return idempotent;
   }
 
+  /** The attempt-count override (first attempt included); empty to use the retry policy's. */
+  public OptionalInt maxAttempts() {
+    return maxAttempts == 0 ? OptionalInt.empty() : OptionalInt.of(maxAttempts);
+  }
+
   /** The per-attempt timeout override; null to use the executor's. */
   public Duration attemptTimeout() {
     return attemptTimeout;
@@ -80,7 +88,8 @@ public final class CallOptions<T> {
 
   @Override
   public String toString() {
-    return "CallOptions{idempotent=" + idempotent + ", attemptTimeout=" + attemptTimeout + ", callTimeout="
+    return "CallOptions{idempotent=" + idempotent + ", maxAttempts=" + (maxAttempts == 0 ? "policy" : maxAttempts)
+        + ", attemptTimeout=" + attemptTimeout + ", callTimeout="
         + callTimeout + ", fallback=" + (fallback != null) + "}";
   }
 
@@ -92,6 +101,7 @@ public final class CallOptions<T> {
   public static final class Builder<T> {
     private boolean idempotent;
     private Duration attemptTimeout;
+    private int maxAttempts;
     private Duration callTimeout;
     private OutcomeClassifier<? super T> classifier = OutcomeClassifier.successOnReturn();
     private Function<? super Throwable, ? extends T> fallback;
@@ -101,6 +111,18 @@ public final class CallOptions<T> {
     /** Marks the call idempotent (safe to repeat): its failed attempts may be retried. */
     public Builder<T> idempotent(boolean idempotent) {
       this.idempotent = idempotent;
+      return this;
+    }
+
+    /**
+     * Overrides the retry policy's attempt count for this call (1 = no retry). Backoff, budget and
+     * idempotency rules still apply.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder<T> maxAttempts(int maxAttempts) {
+      Checks.argument(maxAttempts >= 1, "maxAttempts must be >= 1, was %d", maxAttempts);
+      this.maxAttempts = maxAttempts;
       return this;
     }
 

@@ -110,6 +110,30 @@ class ResilientExecutorTest {
     }
   }
 
+  @Test
+  void perCallMaxAttemptsOverridesThePolicy() {
+    for (int i = 0; i < 3; i++) {
+      backends.answer(i, aResponse().withStatus(503));
+    }
+    ResilientExecutor ex = executor().outlierEjection(OutlierEjectionConfig.disabled())
+        .circuitBreaker(CircuitBreakerConfig.disabled()).build();
+    for (int limit = 1; limit <= 3; limit++) {
+      AtomicInteger attempts = new AtomicInteger();
+      CallOptions<HttpResponse<String>> options = CallOptions.<HttpResponse<String>>builder()
+          .idempotent(true).classifier(Backends.HTTP).maxAttempts(limit).build();
+      assertEquals(limit, options.maxAttempts().getAsInt());
+      HttpResponse<String> r = ex.execute(SVC, options, (instance, ctx) -> {
+        attempts.incrementAndGet();
+        return backends.get(instance, ctx);
+      });
+      assertEquals(503, r.statusCode());
+      assertEquals(limit, attempts.get(), "attempts with maxAttempts(" + limit + ")");
+    }
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> CallOptions.builder().maxAttempts(0));
+    assertTrue(bad.getMessage().contains("maxAttempts"));
+  }
+
   /** The faults injected on instance 0; the two others are healthy. */
   enum BackendFault {
     CONNECTION_RESET(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)),

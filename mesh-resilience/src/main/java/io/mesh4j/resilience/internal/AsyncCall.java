@@ -46,7 +46,7 @@ final class AsyncCall<T> {
   private long deadline;
   private long callTimeout;
   private long attemptTimeout;
-  private boolean retryAllowed;
+  private int attemptLimit;
   private int n;
   private Set<ServiceInstance> tried;
 
@@ -108,7 +108,7 @@ final class AsyncCall<T> {
     callTimeout = options.callTimeout() != null ? options.callTimeout().toNanos() : ex.callTimeoutNanos;
     attemptTimeout = options.attemptTimeout() != null ? options.attemptTimeout().toNanos() : ex.attemptTimeoutNanos;
     deadline = start + callTimeout;
-    retryAllowed = ex.mayRetry(options);
+    attemptLimit = ex.attemptLimit(options);
     if (s.budget != null) {
       s.budget.recordCall();
     }
@@ -206,7 +206,7 @@ final class AsyncCall<T> {
       end(true, true, value, null);
       return;
     }
-    long delay = ex.nextDelay(s, n, outcome, retryAllowed, deadline);
+    long delay = ex.nextDelay(s, n, outcome, attemptLimit, deadline);
     if (delay < 0) {
       end(true, false, value, error == null ? null
           : delay == -2 ? DefaultResilientExecutor.budgetExhausted(s.name, error) : error);

@@ -173,16 +173,20 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     return Backoff.retryDelayNanos(backoff, hint == null ? -1 : hint.toNanos(), retryAfterMaxNanos);
   }
 
-  boolean mayRetry(CallOptions<?> options) {
-    return settings.retry().maxAttempts() > 1 && (options.isIdempotent() || settings.retry().retryNonIdempotent());
+  /** How many attempts this call may make: 1 for a call that may not be retried. */
+  int attemptLimit(CallOptions<?> options) {
+    if (!options.isIdempotent() && !settings.retry().retryNonIdempotent()) {
+      return 1;
+    }
+    return options.maxAttempts().orElse(settings.retry().maxAttempts());
   }
 
   /**
    * After a failed attempt {@code n}: the backoff before the next one, or -1 when the call ends
    * here, or -2 when it ends because the budget refused.
    */
-  long nextDelay(ServiceState s, int n, Outcome outcome, boolean retryAllowed, long deadline) {
-    if (!outcome.isRetryable() || !retryAllowed || n >= settings.retry().maxAttempts()) {
+  long nextDelay(ServiceState s, int n, Outcome outcome, int attemptLimit, long deadline) {
+    if (!outcome.isRetryable() || n >= attemptLimit) {
       return -1;
     }
     long delay = retryDelayNanos(n, outcome);
@@ -287,7 +291,7 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     long callTimeout = options.callTimeout() != null ? options.callTimeout().toNanos() : callTimeoutNanos;
     long attemptTimeout = options.attemptTimeout() != null ? options.attemptTimeout().toNanos() : attemptTimeoutNanos;
     long deadline = start + callTimeout;
-    boolean retryAllowed = mayRetry(options);
+    int attemptLimit = attemptLimit(options);
     boolean attempted = false;
     boolean success = false;
     Set<ServiceInstance> tried = null;
@@ -337,7 +341,7 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
           success = true;
           return value;
         }
-        long delay = nextDelay(s, n, outcome, retryAllowed, deadline);
+        long delay = nextDelay(s, n, outcome, attemptLimit, deadline);
         if (delay < 0) {
           if (error == null) {
             return value;
