@@ -21,9 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,11 +52,11 @@ import org.slf4j.LoggerFactory;
  * invalid credentials, 429 over the rate limit (with {@code Retry-After}), 503 circuit open or
  * no instance, 504 timeout, 502 a bad backend answer; see {@code docs/gateway.md}.
  *
- * <p>Per-route retries need one mesh client per distinct retry count (the library sets
- * retries per service, not per call): routes with the same count share one, and so share its
- * circuit breakers and outlier ejection. All of them share one OkHttp connection pool.
+ * <p>One mesh client serves every route; each request carries its route's attempt count
+ * ({@code MeshRequest.maxAttempts}), so all routes to a service share its circuit breaker and
+ * outlier ejection.
  *
- * <p>Thread safe. {@link #close()} stops the server and closes the mesh clients it created; the
+ * <p>Thread safe. {@link #close()} stops the server and closes the mesh client it created; the
  * discovery and caches it was given stay open.
  */
 public final class ApiGateway implements AutoCloseable {
@@ -72,17 +69,17 @@ public final class ApiGateway implements AutoCloseable {
   private final int port;
   private final int workerThreads;
   private final GatewayHandler handler;
-  private final Map<Integer, ServiceMeshClient> meshes;
+  private final ServiceMeshClient mesh;
   private HttpServer server;
   private ExecutorService workers;
   private boolean closed;
 
-  private ApiGateway(Builder b, Map<Integer, ServiceMeshClient> meshes, GatewayHandler handler) {
+  private ApiGateway(Builder b, ServiceMeshClient mesh, GatewayHandler handler) {
     this.config = b.config;
     this.bindHost = b.bindHost;
     this.port = b.port >= 0 ? b.port : b.config.port();
     this.workerThreads = b.workerThreads;
-    this.meshes = meshes;
+    this.mesh = mesh;
     this.handler = handler;
   }
 
@@ -141,7 +138,7 @@ public final class ApiGateway implements AutoCloseable {
     return config;
   }
 
-  /** Stops serving (requests in flight are cut) and closes the mesh clients it created. Idempotent. */
+  /** Stops serving (requests in flight are cut) and closes the mesh client it created. Idempotent. */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -157,11 +154,7 @@ public final class ApiGateway implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    // The first client owns the shared OkHttp client: close it last.
-    List<ServiceMeshClient> all = new ArrayList<>(meshes.values());
-    for (int i = all.size() - 1; i >= 0; i--) {
-      all.get(i).close();
-    }
+    mesh.close();
   }
 
   @Override
@@ -385,12 +378,10 @@ public final class ApiGateway implements AutoCloseable {
       Checks.state(discovery != null, "discovery must be set (a ConsulDiscovery)");
       List<String> limited = new ArrayList<>();
       List<String> cached = new ArrayList<>();
-      TreeSet<Integer> retryCounts = new TreeSet<>();
       RouteTable.Builder<Route> table = RouteTable.builder();
       boolean auth = false;
       for (Route r : config.routes()) {
         table.add(r.path(), r.methods(), r);
-        retryCounts.add(r.retries());
         auth |= r.authRequired();
         if (r.rateLimitPerMinute() > 0) {
           limited.add(r.name());
@@ -404,27 +395,16 @@ public final class ApiGateway implements AutoCloseable {
       Checks.state(cached.isEmpty() || responseCache != null,
           "responseCache must be set: routes %s have a cacheTtl", cached);
 
-      Map<Integer, ServiceMeshClient> meshes = new TreeMap<>();
-      ServiceMeshClient first = null;
-      for (int retries : retryCounts) {
-        ServiceMeshClient.Builder m = ServiceMeshClient.builder();
-        meshSettings.accept(m);
-        m.discovery(discovery).ticker(ticker).retry(r -> r.maxAttempts(retries + 1));
-        config.circuitBreaker().ifPresent(m::circuitBreaker);
-        if (responseCache != null) {
-          // Every request names its route's TTL; this default is never used.
-          m.responseCache(responseCache, Duration.ofMinutes(1));
-        }
-        if (first != null) {
-          m.httpClient(first.httpClient());
-        }
-        ServiceMeshClient mesh = m.build();
-        if (first == null) {
-          first = mesh;
-        }
-        meshes.put(retries, mesh);
+      ServiceMeshClient.Builder m = ServiceMeshClient.builder();
+      meshSettings.accept(m);
+      // Each request sets its route's attempt count; this is only the policy's fallback.
+      m.discovery(discovery).ticker(ticker);
+      config.circuitBreaker().ifPresent(m::circuitBreaker);
+      if (responseCache != null) {
+        // Every request names its route's TTL; this default is never used.
+        m.responseCache(responseCache, Duration.ofMinutes(1));
       }
-      Map<Integer, ServiceMeshClient> byRetries = Map.copyOf(meshes);
+      ServiceMeshClient mesh = m.build();
       Authenticator authenticator = auth
           ? new Authenticator(config.apiKeyHeader(), config.apiKeyClientsBySha256(), config.jwtSecret(),
               config.jwtIssuer(), config.jwtAudience(), config.jwtClockSkew(), clock)
@@ -436,8 +416,8 @@ public final class ApiGateway implements AutoCloseable {
         log = access::info;
       }
       GatewayHandler handler = new GatewayHandler(table.build(), authenticator, config.jwtEnabled(), limiter,
-          byRetries::get, log, ticker, maxRequestBytes, "http");
-      return new ApiGateway(this, meshes, handler);
+          mesh, log, ticker, maxRequestBytes, "http");
+      return new ApiGateway(this, mesh, handler);
     }
   }
 }

@@ -36,7 +36,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
-import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +58,7 @@ public final class GatewayHandler implements HttpHandler {
   private final Authenticator authenticator;
   private final boolean jwtEnabled;
   private final SharedRateLimiter rateLimiter;
-  private final IntFunction<ServiceMeshClient> meshForRetries;
+  private final ServiceMeshClient mesh;
   private final Consumer<String> accessLog;
   private final Ticker ticker;
   private final long maxRequestBytes;
@@ -70,20 +69,20 @@ public final class GatewayHandler implements HttpHandler {
    * @param authenticator checks credentials (null when no route needs them)
    * @param jwtEnabled whether bearer JWTs are accepted (for the {@code WWW-Authenticate} challenge)
    * @param rateLimiter the shared limiter (null when no route is limited)
-   * @param meshForRetries the mesh client of a route's retry count
+   * @param mesh the mesh client every backend call goes through
    * @param accessLog receives one line per request
    * @param ticker measures durations
    * @param maxRequestBytes the largest request body accepted
    * @param scheme "http" or "https", for {@code X-Forwarded-Proto}
    */
   public GatewayHandler(RouteTable<Route> routes, Authenticator authenticator, boolean jwtEnabled,
-      SharedRateLimiter rateLimiter, IntFunction<ServiceMeshClient> meshForRetries, Consumer<String> accessLog,
+      SharedRateLimiter rateLimiter, ServiceMeshClient mesh, Consumer<String> accessLog,
       Ticker ticker, long maxRequestBytes, String scheme) {
     this.routes = routes;
     this.authenticator = authenticator;
     this.jwtEnabled = jwtEnabled;
     this.rateLimiter = rateLimiter;
-    this.meshForRetries = meshForRetries;
+    this.mesh = mesh;
     this.accessLog = accessLog;
     this.ticker = ticker;
     this.maxRequestBytes = maxRequestBytes;
@@ -200,8 +199,8 @@ public final class GatewayHandler implements HttpHandler {
     if (template.length() == 0) {
       template.append('/');
     }
-    ServiceMeshClient mesh = meshForRetries.apply(route.retries());
-    MeshRequest r = mesh.service(route.service()).request(call.method, template.toString(), forwarded.toArray());
+    MeshRequest r = mesh.service(route.service()).request(call.method, template.toString(), forwarded.toArray())
+        .maxAttempts(route.retries() + 1);
 
     String rawQuery = call.exchange.getRequestURI().getRawQuery();
     if (rawQuery != null && !rawQuery.isEmpty()) {
