@@ -121,7 +121,8 @@ public final class PowerOfTwoChoicesLoadBalancer implements LoadBalancer {
   @Override
   public void onAttemptEnd(ServiceInstance instance, long durationNanos, boolean success) {
     InstanceLoad l = load(instance);
-    l.outstanding.decrementAndGet();
+    // Never below zero: an entry dropped by retainOnly mid-attempt must not turn into a magnet.
+    l.outstanding.updateAndGet(v -> v > 0 ? v - 1 : 0);
     if (latencyAware) {
       l.observe(Math.max(0, durationNanos), ticker.read(), decayNanos);
     }

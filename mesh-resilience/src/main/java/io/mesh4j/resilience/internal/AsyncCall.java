@@ -157,8 +157,9 @@ final class AsyncCall<T> {
       timer = ex.settings.scheduler().schedule(() -> {
         if (done.compareAndSet(false, true)) {
           inflight.cancel(true);
-          attemptDone(instance, now, timeout, null,
-              new MeshTimeoutException(s.name, "attempt", Duration.ofNanos(timeout), null));
+          // Off the shared timer thread: what follows runs fallbacks, listeners and the caller's stages.
+          ex.settings.asyncExecutor().execute(() -> attemptDone(instance, now, timeout, null,
+              new MeshTimeoutException(s.name, "attempt", Duration.ofNanos(timeout), null)));
         }
       }, timeout, TimeUnit.NANOSECONDS);
     }
@@ -196,9 +197,10 @@ final class AsyncCall<T> {
     try {
       outcome = DefaultResilientExecutor.classify(options.classifier(), value, error);
     } catch (RuntimeException e) {
-      ex.loadBalancer.onAttemptEnd(instance, took, false);
-      end(true, false, null, e);
-      return;
+      // A classifier that throws must not leak the balancer's count or a trial slot.
+      outcome = Outcome.failure();
+      error = e;
+      value = null;
     }
     ex.attemptEnded(s.name, instance, n, took, outcome, error);
     attempted = true;
@@ -252,6 +254,8 @@ final class AsyncCall<T> {
       if (s.breaker != null && permit >= 0) {
         if (wasAttempted && !cancelled) {
           s.breaker.record(permit, success);
+        } else if (cancelled && inFlight != null) {
+          s.breaker.abandon(permit); // a request went out: a half-open trial cannot be handed back
         } else {
           s.breaker.releaseUnused(permit);
         }

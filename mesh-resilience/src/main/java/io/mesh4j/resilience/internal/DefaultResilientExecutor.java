@@ -322,7 +322,9 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
         boolean interrupted = interrupter != null && interrupter.disarm();
         long took = ticker.read() - now;
         if (interrupted || (error == null && took > timeout)) {
-          // Past its timeout: the value, if any, is discarded (the caller stopped waiting for it).
+          // Past its timeout: the value, if any, is discarded (the caller stopped waiting for it),
+          // and closed if it holds a resource (an open response body, say).
+          closeQuietly(value);
           error = new MeshTimeoutException(serviceName, "attempt", Duration.ofNanos(timeout), error);
           value = null;
         } else if (error instanceof InterruptedException || error instanceof Error) {
@@ -334,7 +336,15 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
           }
           throw (Error) error;
         }
-        Outcome outcome = classify(options.classifier(), value, error);
+        Outcome outcome;
+        try {
+          outcome = classify(options.classifier(), value, error);
+        } catch (RuntimeException e) {
+          // A classifier that throws must not leak the balancer's count or a trial slot.
+          outcome = Outcome.failure();
+          error = e;
+          value = null;
+        }
         attemptEnded(serviceName, instance, n, took, outcome, error);
         attempted = true;
         if (outcome.isSuccess()) {
@@ -374,6 +384,16 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
         } else {
           s.breaker.releaseUnused(permit);
         }
+      }
+    }
+  }
+
+  static void closeQuietly(Object value) {
+    if (value instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) value).close();
+      } catch (Exception ignored) {
+        // Discarding it anyway.
       }
     }
   }

@@ -126,6 +126,18 @@ public final class ServiceBreaker {
     }
   }
 
+  /**
+   * A call admitted with {@code permit} was cancelled after its request went out. A half-open
+   * trial can be neither handed back (that would admit more trials than configured, Failsafe
+   * issue 391) nor left unrecorded (the half-open period would never end), so it counts as a
+   * failure; in the closed state nothing is recorded.
+   */
+  public void abandon(long permit) {
+    if (permit >= 0 && stateOf(permit) == HALF_OPEN) {
+      record(permit, false);
+    }
+  }
+
   /** Gives back a half-open permit whose call made no attempt (it was no trial). */
   public void releaseUnused(long permit) {
     if (permit < 0 || stateOf(permit) != HALF_OPEN) {
