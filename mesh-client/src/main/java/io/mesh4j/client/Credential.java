@@ -15,14 +15,32 @@ public final class Credential {
     this.value = value;
   }
 
-  /** A credential sent as {@code headerName: value}. */
+  /**
+   * A credential sent as {@code headerName: value}.
+   *
+   * @throws IllegalArgumentException if the value has a character a header cannot carry (the
+   *     message names the header and position, never the value)
+   */
   public static Credential header(String headerName, String value) {
-    return new Credential(Checks.notBlank(headerName, "headerName"), Checks.notBlank(value, "credential value"));
+    Checks.notBlank(headerName, "headerName");
+    return new Credential(headerName, checkValue(headerName, Checks.notBlank(value, "credential value")));
   }
 
   /** {@code Authorization: Bearer <token>}. */
   public static Credential bearer(String token) {
-    return new Credential("Authorization", "Bearer " + Checks.notBlank(token, "token"));
+    return new Credential("Authorization", checkValue("Authorization", "Bearer " + Checks.notBlank(token, "token")));
+  }
+
+  // OkHttp's own check would put the value into its exception message.
+  private static String checkValue(String headerName, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c != '\t' && (c < 0x20 || c > 0x7e)) {
+        throw new IllegalArgumentException("credential for header " + headerName + " has an invalid character (0x"
+            + Integer.toHexString(c) + ") at index " + i + "; value not shown");
+      }
+    }
+    return value;
   }
 
   /** The header's name. */

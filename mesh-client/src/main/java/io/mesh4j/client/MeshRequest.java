@@ -88,7 +88,12 @@ public final class MeshRequest {
     Checks.notBlank(name, "header name");
     Checks.notNull(value, "header " + name);
     Checks.argument(!HttpHeaders.isHopByHop(name), "header %s is hop-by-hop and is not sent", name);
-    headers.set(name, value);
+    try {
+      headers.set(name, value);
+    } catch (IllegalArgumentException e) {
+      // OkHttp's message quotes the value, which may be a secret.
+      throw new IllegalArgumentException("header " + name + " has a character a header cannot carry; value not shown");
+    }
     return this;
   }
 
@@ -294,7 +299,7 @@ public final class MeshRequest {
     Map<String, List<String>> h = headerMap(r.headers());
     if (cacheKey != null) {
       h.put(HttpHeaders.CACHE, List.of("MISS"));
-      if (r.status() == 200) {
+      if (r.status() == 200 && storable(r.headers().get("Cache-Control"))) {
         try {
           mesh.responseStore.put(cacheKey, new CachedResponse(r.status(), r.headers().get("Content-Type"), r.body()), ttl);
         } catch (RuntimeException e) {
@@ -304,6 +309,15 @@ public final class MeshRequest {
     }
     return new MeshResponse(r.status(), java.util.Collections.unmodifiableMap(h), r.body(), r.instance(), false,
         p.requestId, service.json());
+  }
+
+  /** False for answers the origin marked as not for a shared cache. */
+  private static boolean storable(String cacheControl) {
+    if (cacheControl == null) {
+      return true;
+    }
+    String cc = cacheControl.toLowerCase(java.util.Locale.ROOT);
+    return !cc.contains("no-store") && !cc.contains("private");
   }
 
   private MeshResponse cached(String key, Prepared p) {
@@ -340,13 +354,13 @@ public final class MeshRequest {
 
   /** The per-attempt part: build the request for this instance, run it, read the answer. */
   private HttpResult attempt(Prepared p, ServiceInstance instance, AttemptContext ctx, boolean stream) throws IOException {
-    Call call = newCall(p, instance, ctx);
+    Call call = newCall(p, instance, ctx, stream);
     Response response = call.execute();
     return read(response, instance, stream);
   }
 
   private CompletableFuture<HttpResult> attemptAsync(Prepared p, ServiceInstance instance, AttemptContext ctx) {
-    Call call = newCall(p, instance, ctx);
+    Call call = newCall(p, instance, ctx, false);
     CompletableFuture<HttpResult> f = new CompletableFuture<>();
     call.enqueue(new Callback() {
       @Override
@@ -371,7 +385,7 @@ public final class MeshRequest {
     return f;
   }
 
-  private Call newCall(Prepared p, ServiceInstance instance, AttemptContext ctx) {
+  private Call newCall(Prepared p, ServiceInstance instance, AttemptContext ctx, boolean stream) {
     boolean https = instance.secure() || mesh.requireTls(service.name());
     // The instance's base URL is built once: HttpUrl.Builder.host() runs IDNA mapping on every call.
     HttpUrl url = mesh.baseUrl(instance, https).newBuilder().encodedPath(p.url.encodedPath())
@@ -385,8 +399,14 @@ public final class MeshRequest {
       }
     }
     rb.method(method, p.body);
-    Call call = mesh.http(service.name()).newCall(rb.build());
     Duration t = ctx.timeout();
+    if (stream) {
+      // A call timeout would also cover reading the body, cutting a long download short: a
+      // streamed answer gets the attempt timeout per read instead.
+      long perRead = t != null && !t.isZero() && !t.isNegative() ? t.toMillis() : 0;
+      return mesh.http(service.name()).newBuilder().readTimeout(Duration.ofMillis(perRead)).build().newCall(rb.build());
+    }
+    Call call = mesh.http(service.name()).newCall(rb.build());
     Duration remaining = ctx.remaining();
     long nanos = 0;
     if (t != null && !t.isZero() && !t.isNegative()) {
@@ -458,6 +478,13 @@ public final class MeshRequest {
   private Duration cacheTtl(Prepared p) {
     if (noCache || mesh.responseStore == null || !method.equals("GET")) {
       return null;
+    }
+    for (String name : p.headers.names()) {
+      if (io.mesh4j.api.internal.Redaction.isSensitive(name)) {
+        // The cache is shared and keyed by URL: an answer to this caller's own credentials
+        // must never be served to another caller.
+        return null;
+      }
     }
     if (cacheTtl != null) {
       return cacheTtl;

@@ -8,6 +8,8 @@ import io.mesh4j.api.internal.Checks;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -28,6 +30,7 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
   private final String clientSecret;
   private final String scope;
   private final Duration refreshBefore;
+  private final Duration requestTimeout;
   private final Ticker ticker;
   private final ObjectMapper mapper = new ObjectMapper();
   private final ReentrantLock refreshLock = new ReentrantLock();
@@ -41,6 +44,7 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
     this.clientSecret = b.clientSecret;
     this.scope = b.scope;
     this.refreshBefore = b.refreshBefore;
+    this.requestTimeout = b.requestTimeout;
     this.ticker = b.ticker;
     this.http = b.http;
   }
@@ -70,7 +74,15 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
         return t.credential; // another caller refreshes; this token is still good
       }
     } else {
-      refreshLock.lock();
+      try {
+        // Bounded: a hung token endpoint must not hang every caller behind the lock.
+        if (!refreshLock.tryLock(requestTimeout.toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS)) {
+          throw new MeshException(null, "timed out waiting for the OAuth2 token from " + tokenUrl.redact());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MeshException(null, "interrupted waiting for the OAuth2 token from " + tokenUrl.redact(), e);
+      }
     }
     try {
       Token current = token;
@@ -110,7 +122,9 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
         .header("Accept", "application/json")
         .post(form.build()).build();
     long started = ticker.read();
-    try (Response r = client.newCall(request).execute()) {
+    Call call = client.newCall(request);
+    call.timeout().timeout(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    try (Response r = call.execute()) {
       String body = r.body().string();
       if (!r.isSuccessful()) {
         throw new MeshException(null, "OAuth2 token endpoint " + tokenUrl.redact() + " answered " + r.code());
@@ -155,6 +169,7 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
     private String clientSecret;
     private String scope;
     private Duration refreshBefore = Duration.ofSeconds(30);
+    private Duration requestTimeout = Duration.ofSeconds(10);
     private Ticker ticker = Ticker.system();
     private OkHttpClient http;
 
@@ -190,6 +205,12 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
     /** How long before expiry a token is replaced; default 30 s (at most half its lifetime). */
     public Builder refreshBefore(Duration refreshBefore) {
       this.refreshBefore = Checks.notNegative(refreshBefore, "refreshBefore");
+      return this;
+    }
+
+    /** The longest a token request (and a caller waiting for it) may take; default 10 s. */
+    public Builder requestTimeout(Duration requestTimeout) {
+      this.requestTimeout = Checks.positive(requestTimeout, "requestTimeout");
       return this;
     }
 

@@ -240,6 +240,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     private int maxRequestsPerHost = 64;
     private int maxRequests = 256;
     private Duration connectTimeout = Duration.ofSeconds(2);
+    private final List<String> ownClientSettings = new ArrayList<>();
     private ObjectMapper mapper;
     private final Headers.Builder defaultHeaders = new Headers.Builder();
     private final List<Interceptor> interceptors = new ArrayList<>();
@@ -339,6 +340,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     public Builder maxRequestsPerHost(int maxRequestsPerHost) {
       Checks.argument(maxRequestsPerHost >= 1, "maxRequestsPerHost must be >= 1, was %d", maxRequestsPerHost);
       this.maxRequestsPerHost = maxRequestsPerHost;
+      ownClientSettings.add("maxRequestsPerHost");
       return this;
     }
 
@@ -346,12 +348,14 @@ public final class ServiceMeshClient implements AutoCloseable {
     public Builder maxRequests(int maxRequests) {
       Checks.argument(maxRequests >= 1, "maxRequests must be >= 1, was %d", maxRequests);
       this.maxRequests = maxRequests;
+      ownClientSettings.add("maxRequests");
       return this;
     }
 
     /** Connect timeout of the created OkHttp client; default 2 s. */
     public Builder connectTimeout(Duration connectTimeout) {
       this.connectTimeout = Checks.positive(connectTimeout, "connectTimeout");
+      ownClientSettings.add("connectTimeout");
       return this;
     }
 
@@ -436,6 +440,9 @@ public final class ServiceMeshClient implements AutoCloseable {
       Checks.state(discovery != null, "discovery must be set (a ConsulDiscovery, a StaticServiceDiscovery, ...)");
       Checks.state(cacheRoutes.isEmpty() || responseStore != null,
           "cacheRoute needs responseCache(...) to be set");
+      Checks.state(httpClient == null || ownClientSettings.isEmpty(),
+          "%s configure the OkHttp client the mesh creates; with httpClient(...) given, set them on that client",
+          ownClientSettings);
       if (mapper == null) {
         mapper = new ObjectMapper();
       }

@@ -188,6 +188,76 @@ class RequestAndCredentialsTest {
   }
 
   @Test
+  void aHungTokenEndpointFailsTheCallInsteadOfHangingIt() {
+    backends.get(0).stubFor(post(urlEqualTo("/oauth/token"))
+        .willReturn(okJson("{\"access_token\":\"t\",\"expires_in\":60}").withFixedDelay(5_000)));
+    OAuth2ClientCredentials oauth = CredentialsProvider.oauth2ClientCredentials()
+        .tokenUrl(backends.get(0).baseUrl() + "/oauth/token").clientId("mesh").clientSecret("s3cret")
+        .requestTimeout(Duration.ofMillis(300)).build();
+    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).credentials(oauth).build()) {
+      long t0 = System.nanoTime();
+      assertThrows(RuntimeException.class, () -> mesh.service("svc").get("/data").execute());
+      long tookMs = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(tookMs < 3_000, "failed after " + tookMs + " ms, not after the endpoint's 5 s");
+    }
+  }
+
+  @Test
+  void aBadCredentialValueIsRefusedWithoutShowingIt() {
+    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery)
+        .credentials(CredentialsProvider.apiKey("X-My-Key", () -> "sk-SECRET-123\n")).build()) {
+      RuntimeException e = assertThrows(RuntimeException.class, () -> mesh.service("svc").get("/a").execute());
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        assertFalse(String.valueOf(c.getMessage()).contains("sk-SECRET"), c.toString());
+      }
+      IllegalArgumentException h = assertThrows(IllegalArgumentException.class,
+          () -> mesh.service("svc").get("/a").header("X-Vault-Token", "hvs.SECRET\u0001"));
+      assertFalse(h.getMessage().contains("hvs.SECRET"), h.getMessage());
+    }
+  }
+
+  @Test
+  void aSlowStreamOutlivesTheAttemptTimeout() throws Exception {
+    // 20 chunks of 1,000 bytes, 75 ms apart: 1.5 s to read in all, never 500 ms without a byte.
+    com.sun.net.httpserver.HttpServer slow = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 8);
+    slow.createContext("/big", ex -> {
+      ex.sendResponseHeaders(200, 0);
+      try (java.io.OutputStream out = ex.getResponseBody()) {
+        for (int i = 0; i < 20; i++) {
+          out.write("x".repeat(1_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.flush();
+          Thread.sleep(75);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    slow.start();
+    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(StaticServiceDiscovery.of(
+            io.mesh4j.api.ServiceInstance.newBuilder().serviceName("slow").host("127.0.0.1").port(slow.getAddress().getPort()).build()))
+        .build();
+        java.io.InputStream in = mesh.service("slow").get("/big").timeout(Duration.ofMillis(500)).asStream()) {
+      long t0 = System.nanoTime();
+      assertEquals(20_000, in.readAllBytes().length);
+      assertTrue(System.nanoTime() - t0 > Duration.ofMillis(900).toNanos(), "reading took longer than the attempt timeout");
+    } finally {
+      slow.stop(0);
+    }
+  }
+
+  @Test
+  void givenHttpClientRefusesSettingsOfTheCreatedOne() {
+    okhttp3.OkHttpClient own = new okhttp3.OkHttpClient();
+    try {
+      assertMessage(IllegalStateException.class, "maxRequestsPerHost",
+          () -> ServiceMeshClient.builder().discovery(discovery).httpClient(own).maxRequestsPerHost(10).build());
+    } finally {
+      own.dispatcher().executorService().shutdown();
+    }
+  }
+
+  @Test
   void badBuilderInputNamesTheSetting() {
     assertMessage(IllegalStateException.class, "discovery", () -> ServiceMeshClient.builder().build());
     assertMessage(IllegalArgumentException.class, "maxRequestsPerHost", () -> ServiceMeshClient.builder().maxRequestsPerHost(0));

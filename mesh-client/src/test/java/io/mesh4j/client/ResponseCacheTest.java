@@ -92,6 +92,26 @@ class ResponseCacheTest {
   }
 
   @Test
+  void answersToACallersOwnCredentialsOrMarkedPrivateAreNeverShared() {
+    backends.get(0).stubFor(any(com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/private/1"))
+        .willReturn(okJson("{}").withHeader("Cache-Control", "private, max-age=60")));
+    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery)
+        .responseCache(cache, Duration.ofSeconds(60))
+        .cacheRoute("users", "/**")
+        .build()) {
+      MeshResponse alice = mesh.service("users").get("/me").header("Authorization", "Bearer alice").execute();
+      MeshResponse bob = mesh.service("users").get("/me").header("Authorization", "Bearer bob").execute();
+      assertFalse(alice.header("X-Cache").isPresent());
+      assertFalse(bob.fromCache(), "bob never gets alice's cached answer");
+      assertEquals(2, backends.received(0));
+      mesh.service("users").get("/private/1").execute();
+      assertEquals("MISS", mesh.service("users").get("/private/1").execute().header("X-Cache").orElseThrow(),
+          "Cache-Control: private is not stored");
+      assertEquals(4, backends.received(0));
+    }
+  }
+
+  @Test
   void twoLevelCacheServesRepeatsFromMemory() {
     try (TwoLevelCache<CachedResponse> twoLevel = TwoLevelCache.builder(cache).l1MaximumSize(1000).build();
         ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery)
