@@ -29,6 +29,15 @@ apt_update_once() {
   fi
 }
 
+# --- procps (pgrep/pkill: scripts/test.sh checks that no test server outlived the build) ---
+if command -v pgrep >/dev/null 2>&1; then
+  log "procps: present"
+else
+  apt_update_once
+  log "procps: installing with apt"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq procps >/dev/null || fail "apt-get install procps failed"
+fi
+
 # --- Redis -----------------------------------------------------------------------------
 if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
   log "redis: present ($(redis-server --version | awk '{print $3}'))"
@@ -65,11 +74,15 @@ else
   APT_DIR="$TOOLS/apt-bullseye"
   mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/archives/partial"
   KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-  if [ -f "$KEYRING" ]; then
-    echo "deb [signed-by=$KEYRING] $MIRROR bullseye main" > "$APT_DIR/sources.list"
-  else
-    echo "deb $MIRROR bullseye main" > "$APT_DIR/sources.list"
+  if [ ! -f "$KEYRING" ]; then
+    # Ubuntu ships without Debian's archive keys; its debian-archive-keyring package has them.
+    apt_update_once
+    log "consul: installing debian-archive-keyring to verify Debian's bullseye archive"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq debian-archive-keyring >/dev/null \
+      || fail "apt-get install debian-archive-keyring failed"
   fi
+  [ -f "$KEYRING" ] || fail "no $KEYRING: cannot verify Debian's bullseye archive"
+  echo "deb [signed-by=$KEYRING] $MIRROR bullseye main" > "$APT_DIR/sources.list"
   APT_OPTS=(-o APT::Sandbox::User=root -o "Dir::Etc::SourceList=$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null
             -o "Dir::State::Lists=$APT_DIR/lists" -o "Dir::Cache::Archives=$APT_DIR/archives")
   log "consul: apt-get update against $MIRROR bullseye"
