@@ -130,7 +130,8 @@ class StampedeTest {
       byte[] lockKey = bytes("lock:" + ns + ":0:k");
       assertEquals("OK", raw.set(lockKey, bytes("another-holder"), SetParams.setParams().px(10_000)));
       unblockA.countDown();
-      assertEquals("from-a", fa.get(10, TimeUnit.SECONDS));
+      assertEquals("from-b", fa.get(10, TimeUnit.SECONDS), "the late load does not replace the stored value");
+      assertEquals("from-b", b.get("k"));
       assertEquals("another-holder", new String(raw.get(lockKey), java.nio.charset.StandardCharsets.UTF_8));
       raw.del(lockKey);
     }
@@ -156,6 +157,26 @@ class StampedeTest {
         assertInstanceOf(UnsupportedOperationException.class, e.getCause());
       }
       assertTrue(loads.get() <= 2, "concurrent misses shared the load: " + loads.get());
+    }
+  }
+
+  @Test
+  void aLoadNeverOverwritesAValueWrittenWhileItsLoaderRan() throws Exception {
+    String ns = TestSupport.ns("load-vs-set");
+    try (DistributedCache<String> a = TestSupport.strings(cluster, ns).build();
+        DistributedCache<String> b = TestSupport.strings(cluster, ns).build()) {
+      CountDownLatch loading = new CountDownLatch(1);
+      CountDownLatch written = new CountDownLatch(1);
+      Future<String> fa = pool.submit(() -> a.getOrLoad("k", Duration.ofMinutes(1), () -> {
+        loading.countDown();
+        await(written);
+        return "old-loaded";
+      }));
+      assertTrue(loading.await(10, TimeUnit.SECONDS));
+      assertTrue(b.set("k", "new-written"));
+      written.countDown();
+      assertEquals("new-written", fa.get(10, TimeUnit.SECONDS), "the loader's caller gets the stored value");
+      assertEquals("new-written", b.get("k"), "the older loaded value did not overwrite the write");
     }
   }
 

@@ -125,4 +125,28 @@ class XFetchTest {
       assertEquals(0, cache.stats().earlyRefreshes());
     }
   }
+
+  @Test
+  void anEarlyRefreshNeverOverwritesAValueWrittenWhileItsLoaderRan() {
+    String ns = TestSupport.ns("xfetch-cas");
+    TestSupport.MutableClock clock = new TestSupport.MutableClock(System.currentTimeMillis());
+    AtomicLong nanos = new AtomicLong();
+    try (DistributedCache<String> a = TestSupport.strings(cluster, ns)
+            .clock(clock).ticker(nanos::get).random(fixed(0.5)).build();
+        DistributedCache<String> b = TestSupport.strings(cluster, ns).build()) {
+      Duration ttl = Duration.ofSeconds(60);
+      a.getOrLoad("hot", ttl, () -> {
+        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+        return "v1";
+      });
+      clock.advance(Duration.ofMillis(59_000)); // inside the XFetch window: a refreshes early
+      String served = a.getOrLoad("hot", ttl, () -> {
+        b.set("hot", "new-written"); // another JVM writes while the refresh computes
+        return "refreshed-from-old-data";
+      });
+      assertEquals(1, a.stats().earlyRefreshes());
+      assertEquals("new-written", b.get("hot"), "the concurrent write survives the refresh");
+      assertEquals("new-written", served, "the refresher returns what is stored");
+    }
+  }
 }

@@ -70,6 +70,13 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
       "local n = redis.call('rpush', KEYS[1], ARGV[2]) "
           + "if redis.call('pttl', KEYS[1]) == -1 then redis.call('pexpire', KEYS[1], ARGV[1]) end "
           + "return n").getBytes(UTF_8);
+  /**
+   * SET KEYS[1] ARGV[2] PX ARGV[3] only if it still holds ARGV[1]: an early refresh replaces the
+   * entry it read, never a value written while its loader ran.
+   */
+  private static final byte[] COMPARE_AND_SET = (
+      "if redis.call('get', KEYS[1]) == ARGV[1] then "
+          + "redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end").getBytes(UTF_8);
   private static final int SCAN_COUNT = 500;
   private static final long FIRST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
   private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -613,18 +620,20 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
     checkKey(key, "key");
     long ttlMs = ttlMillis(ttl, "ttl");
     Checks.notNull(loader, "loader");
-    Hit<V> hit;
+    byte[] fullKey = fullKey(key);
+    byte[] raw;
     try {
-      hit = fetch(key);
+      raw = connection.client().get(fullKey);
     } catch (JedisException e) {
       failed("get", e, null);
       misses.increment();
       // Redis is failing: the loader runs directly (still once per key in this JVM).
-      return singleFlight(key, () -> load(key, ttlMs, loader));
+      return singleFlight(key, () -> load(key, ttlMs, loader, null));
     }
+    Hit<V> hit = raw == null ? null : decodeOrDrop(fullKey, raw);
     if (hit != null) {
       hits.increment();
-      return refreshDue(hit) ? refreshEarly(key, ttlMs, loader, hit) : hit;
+      return refreshDue(hit) ? refreshEarly(key, ttlMs, loader, hit, raw) : hit;
     }
     misses.increment();
     return singleFlight(key, () -> loadUnderLock(key, ttlMs, loader));
@@ -648,7 +657,8 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
    * One caller recomputes ahead of expiry: only if no load of the key runs in this JVM and the
    * cross-JVM lock is free; everyone else keeps the current, still valid value.
    */
-  private Hit<V> refreshEarly(String key, long ttlMs, Supplier<? extends V> loader, Hit<V> current) {
+  private Hit<V> refreshEarly(String key, long ttlMs, Supplier<? extends V> loader, Hit<V> current,
+      byte[] currentRaw) {
     CompletableFuture<Hit<V>> mine = new CompletableFuture<>();
     if (flights.putIfAbsent(key, mine) != null) {
       return current;
@@ -667,7 +677,7 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
         return current;
       }
       try {
-        Hit<V> loaded = load(key, ttlMs, loader);
+        Hit<V> loaded = load(key, ttlMs, loader, currentRaw);
         earlyRefreshes.increment();
         if (loaded != null) {
           result = loaded;
@@ -739,13 +749,13 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
         locked = tryLock(lockKey, token);
       } catch (JedisException e) {
         failed("lock", e, null);
-        return load(key, ttlMs, loader);
+        return load(key, ttlMs, loader, null);
       }
       if (locked) {
         try {
           // The previous holder may have stored the value between our miss and our lock.
           Hit<V> landed = fetchQuietly(key);
-          return landed != null ? landed : load(key, ttlMs, loader);
+          return landed != null ? landed : load(key, ttlMs, loader, null);
         } finally {
           release(lockKey, token);
         }
@@ -768,11 +778,11 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
           lockHeld = connection.client().exists(lockKey);
         } catch (JedisException e) {
           failed("get", e, null);
-          return load(key, ttlMs, loader);
+          return load(key, ttlMs, loader, null);
         }
         if (ticker.read() - deadline >= 0) {
           // Holders keep failing or hanging: load without the lock rather than wait forever.
-          return load(key, ttlMs, loader);
+          return load(key, ttlMs, loader, null);
         }
         if (!lockHeld) {
           break; // the holder is gone without a value: try to take over
@@ -789,8 +799,13 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
     }
   }
 
-  /** Calls the loader, timing it (δ), and stores a non-null result with δ and its expiry. */
-  private Hit<V> load(String key, long ttlMs, Supplier<? extends V> loader) {
+  /**
+   * Calls the loader, timing it (δ), and stores a non-null result with δ and its expiry. A write
+   * that landed while the loader ran is newer than the loaded value and wins: on a miss
+   * ({@code replacing} null) the store is SET NX and a lost race returns the stored entry; an early
+   * refresh replaces the entry only if it still holds {@code replacing}, the bytes it read.
+   */
+  private Hit<V> load(String key, long ttlMs, Supplier<? extends V> loader, byte[] replacing) {
     long start = ticker.read();
     V value;
     try {
@@ -808,8 +823,23 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
     long deltaMs = TimeUnit.NANOSECONDS.toMillis(took);
     byte[] bytes = Envelope.wrap(encodeRaw(value), clock.millis() + ttlMs, deltaMs);
     Hit<V> hit = new Hit<>(value, clock.millis() + ttlMs, deltaMs);
+    byte[] fullKey = fullKey(key);
     try {
-      connection.client().set(fullKey(key), bytes, SetParams.setParams().px(ttlMs));
+      boolean stored;
+      if (replacing == null) {
+        stored = "OK".equals(connection.client().set(fullKey, bytes, SetParams.setParams().nx().px(ttlMs)));
+      } else {
+        Object r = connection.client().eval(COMPARE_AND_SET, List.of(fullKey),
+            List.of(replacing, bytes, Long.toString(ttlMs).getBytes(UTF_8)));
+        stored = Long.valueOf(1).equals(r);
+      }
+      if (!stored) {
+        byte[] raw = connection.client().get(fullKey);
+        Hit<V> newer = raw == null ? null : decodeOrDrop(fullKey, raw);
+        if (newer != null) {
+          return newer;
+        }
+      }
     } catch (JedisException e) {
       failed("set", e, null);
     }
