@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -101,7 +102,11 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
   private final AtomicLong tokenSequence = new AtomicLong();
   private final ConcurrentHashMap<String, CompletableFuture<Hit<V>>> flights = new ConcurrentHashMap<>();
   private final AtomicBoolean versionRefreshing = new AtomicBoolean();
-  private volatile Prefix prefix;
+  /**
+   * Replaced only by compare-and-set, so a version read that raced a newer one (another JVM's
+   * invalidateAll, announced and re-read meanwhile) never puts the older version back.
+   */
+  private final AtomicReference<Prefix> prefix = new AtomicReference<>();
   private volatile boolean closed;
 
   private final LongAdder hits = new LongAdder();
@@ -115,7 +120,11 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
   private final LongAdder redisErrors = new LongAdder();
 
   /** The current namespace version and the key prefix derived from it. */
-  private record Prefix(long version, String text, byte[] bytes, long checkedAtNanos) {}
+  record Prefix(long version, String text, byte[] bytes, long checkedAtNanos) {
+    Prefix checkedAt(long nanos) {
+      return new Prefix(version, text, bytes, nanos);
+    }
+  }
 
   /** Builds the cache from validated settings. */
   public DistributedCacheImpl(CacheSettings<V> s) {
@@ -135,7 +144,7 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
     this.listener = s.listener();
     this.versionKey = (namespace + ":#version").getBytes(UTF_8);
     // Version 0 until Redis says otherwise; checkedAt in the past makes the first call read it.
-    this.prefix = newPrefix(0, ticker.read() - versionCheckNanos);
+    this.prefix.set(newPrefix(0, ticker.read() - versionCheckNanos));
   }
 
   private Prefix newPrefix(long version, long checkedAt) {
@@ -148,7 +157,7 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
 
   /** The current prefix, re-reading the namespace version when it is due (one thread at a time). */
   private Prefix prefix() {
-    Prefix p = prefix;
+    Prefix p = prefix.get();
     long now = ticker.read();
     if (now - p.checkedAtNanos >= versionCheckNanos && versionRefreshing.compareAndSet(false, true)) {
       try {
@@ -161,21 +170,40 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
   }
 
   private Prefix readVersion(long now) {
-    Prefix p = prefix;
+    Prefix seen = prefix.get(); // taken before the GET: what this read may replace
     long version;
     try {
       byte[] raw = connection.client().get(versionKey);
       version = raw == null ? 0 : Long.parseLong(new String(raw, UTF_8));
     } catch (JedisException | NumberFormatException e) {
       // Keep the version we know; try again after the next interval rather than on every call.
-      p = new Prefix(p.version, p.text, p.bytes, now);
-      prefix = p;
       LOG.debug("mesh-cache '{}': namespace version read failed: {}", namespace, e.toString());
-      return p;
+      prefix.compareAndSet(seen, seen.checkedAt(now));
+      return prefix.get();
     }
-    p = version == p.version ? new Prefix(p.version, p.text, p.bytes, now) : newPrefix(version, now);
-    prefix = p;
-    return p;
+    return install(seen, version, now);
+  }
+
+  /**
+   * Installs {@code version}, read from Redis after {@code seen} was the prefix. If another read or
+   * an invalidateAll installed a prefix meanwhile, that one may have read later: the version only
+   * grows (INCR), so ours replaces it only if it is higher. An unraced read installs whatever
+   * Redis holds, a lower version too (the version key was lost), so every JVM agrees again.
+   */
+  Prefix install(Prefix seen, long version, long now) {
+    Prefix next = version == seen.version ? seen.checkedAt(now) : newPrefix(version, now);
+    while (!prefix.compareAndSet(seen, next)) {
+      seen = prefix.get();
+      if (version <= seen.version) {
+        return seen;
+      }
+    }
+    return next;
+  }
+
+  /** The prefix in use, without re-reading the version. */
+  Prefix currentPrefix() {
+    return prefix.get();
   }
 
   /** Re-reads the namespace version now (an invalidation message said it changed). */
@@ -1121,7 +1149,9 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
     } catch (JedisException e) {
       return failed("invalidateAll", e, -1L);
     }
-    prefix = newPrefix(version, ticker.read());
+    long now = ticker.read();
+    // A concurrent version read may have installed an even newer version: keep the higher one.
+    prefix.updateAndGet(p -> version > p.version ? newPrefix(version, now) : p);
     return version;
   }
 
