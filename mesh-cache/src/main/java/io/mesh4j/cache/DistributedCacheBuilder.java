@@ -79,8 +79,8 @@ public final class DistributedCacheBuilder<V> {
   }
 
   /**
-   * The key prefix: 1 to 128 characters, no white space, none of {@code { } * ? [ ] \}. Caches of
-   * one namespace in different JVMs share their entries.
+   * The key prefix: 1 to 128 characters, no white space, none of {@code : { } * ? [ ] \}. Caches
+   * of one namespace in different JVMs share their entries.
    */
   public DistributedCacheBuilder<V> namespace(String namespace) {
     this.namespace = checkNamespace(namespace);
@@ -185,8 +185,9 @@ public final class DistributedCacheBuilder<V> {
         "namespace must be at most %d characters, was %d", MAX_NAMESPACE_LENGTH, namespace.length());
     for (int i = 0; i < namespace.length(); i++) {
       char c = namespace.charAt(i);
-      Checks.argument(!Character.isWhitespace(c) && "{}*?[]\\".indexOf(c) < 0,
-          "namespace must not contain white space or any of { } * ? [ ] \\, was '%s'", namespace);
+      // ':' ends the namespace in every key: namespace "a" must never match "a:0"'s keys in a SCAN.
+      Checks.argument(!Character.isWhitespace(c) && ":{}*?[]\\".indexOf(c) < 0,
+          "namespace must not contain white space or any of : { } * ? [ ] \\, was '%s'", namespace);
     }
     return namespace;
   }

@@ -32,6 +32,11 @@ class ValidationTest {
     fails(IllegalArgumentException.class, "namespace", () -> DistributedCache.builder(String.class).namespace(""));
     fails(IllegalArgumentException.class, "namespace", () -> DistributedCache.builder(String.class).namespace("a{b}"));
     fails(IllegalArgumentException.class, "namespace", () -> DistributedCache.builder(String.class).namespace("a b"));
+    // ':' would let namespace "a"'s invalidate("*") (SCAN MATCH a:0:*) delete namespace "a:0"'s keys.
+    fails(IllegalArgumentException.class, "namespace", () -> DistributedCache.builder(String.class).namespace("a:0"));
+    for (String glob : new String[] {"a*", "a?", "a[0]", "a]"}) {
+      fails(IllegalArgumentException.class, "namespace", () -> DistributedCache.builder(String.class).namespace(glob));
+    }
     fails(IllegalArgumentException.class, "namespace", () -> DistributedCache.builder(String.class).namespace("x".repeat(129)));
     fails(NullPointerException.class, "namespace", () -> DistributedCache.builder(String.class).seedNodes(NOWHERE).build());
     fails(IllegalStateException.class, "seedNodes", () -> DistributedCache.builder(String.class).namespace("n").build());
