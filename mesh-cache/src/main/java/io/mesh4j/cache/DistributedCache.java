@@ -92,7 +92,9 @@ public interface DistributedCache<V> extends AutoCloseable {
   /**
    * The value of {@code key}, loading and storing it for {@code ttl} on a miss. Stampede safe:
    * concurrent misses in this JVM share one load; across JVMs one holder of a Redis lock loads
-   * while the others wait for the value (never past the lock timeout); and a value is recomputed
+   * while the others wait for the value (a waiter loads without the lock only after twice the lock
+   * timeout); a loaded value never overwrites one written while the loader ran (the caller then
+   * gets the written value); and a value is recomputed
    * early with the XFetch probability, so a hot key is refreshed by one caller before it expires.
    * A null from the loader is returned and not stored. The loader's exceptions propagate to every
    * caller that shared the load.

@@ -95,8 +95,9 @@ public final class DistributedCacheBuilder<V> {
 
   /**
    * How long the cross-JVM load lock lives (default 10 s): longer than your slowest loader, since
-   * when it expires another JVM takes over the load; it is also the longest any caller waits for
-   * another's load before loading itself.
+   * when it expires another JVM takes over the load. A caller waits this long for a load in its JVM
+   * before one waiter takes it over, and at most twice this long for other JVMs' lock holders
+   * before loading without the lock.
    */
   public DistributedCacheBuilder<V> lockTimeout(Duration timeout) {
     this.lockTimeout = Checks.positive(timeout, "lockTimeout");

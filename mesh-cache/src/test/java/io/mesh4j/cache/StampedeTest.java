@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -177,6 +178,88 @@ class StampedeTest {
       written.countDown();
       assertEquals("new-written", fa.get(10, TimeUnit.SECONDS), "the loader's caller gets the stored value");
       assertEquals("new-written", b.get("k"), "the older loaded value did not overwrite the write");
+    }
+  }
+
+  @Test
+  void waitersPastTheLockTimeoutTakeTheLockInsteadOfAllLoading() throws Exception {
+    String ns = TestSupport.ns("deadline");
+    AtomicLong nanos = new AtomicLong(); // the waiters' time: moved by hand
+    try (DistributedCache<String> a = TestSupport.strings(cluster, ns).lockTimeout(Duration.ofSeconds(30)).build();
+        DistributedCache<String> b1 = waiter(ns, nanos);
+        DistributedCache<String> b2 = waiter(ns, nanos);
+        DistributedCache<String> b3 = waiter(ns, nanos)) {
+      CountDownLatch aHoldsLock = new CountDownLatch(1);
+      CountDownLatch unblockA = new CountDownLatch(1);
+      Future<String> fa = pool.submit(() -> a.getOrLoad("k", Duration.ofMinutes(1), () -> {
+        aHoldsLock.countDown();
+        await(unblockA);
+        return "from-a";
+      }));
+      assertTrue(aHoldsLock.await(10, TimeUnit.SECONDS));
+      AtomicInteger waiterLoads = new AtomicInteger();
+      List<Future<String>> waiters = new ArrayList<>();
+      for (DistributedCache<String> b : List.of(b1, b2, b3)) {
+        waiters.add(pool.submit(() -> b.getOrLoad("k", Duration.ofMinutes(1), () -> {
+          waiterLoads.incrementAndGet();
+          return "from-waiter";
+        })));
+      }
+      for (DistributedCache<String> b : List.of(b1, b2, b3)) {
+        TestSupport.await("waiting on a's lock", Duration.ofSeconds(10), () -> b.stats().lockWaits() == 1);
+      }
+      nanos.addAndGet(Duration.ofMillis(1_500).toNanos()); // past the waiters' lockTimeout (1 s)
+      raw.del(bytes("lock:" + ns + ":0:k")); // a's lock is gone (its JVM died) and no value came
+      for (Future<String> w : waiters) {
+        assertEquals("from-waiter", w.get(10, TimeUnit.SECONDS));
+      }
+      assertEquals(1, waiterLoads.get(), "one waiter took the free lock and loaded; the others waited for it");
+      unblockA.countDown();
+      assertEquals("from-waiter", fa.get(10, TimeUnit.SECONDS));
+    }
+  }
+
+  private static DistributedCache<String> waiter(String ns, AtomicLong nanos) {
+    return TestSupport.strings(cluster, ns).lockTimeout(Duration.ofSeconds(1)).ticker(nanos::get).build();
+  }
+
+  @Test
+  void singleFlightFollowersOfAHungLeaderReplaceItWithOneFlight() throws Exception {
+    String ns = TestSupport.ns("sf-timeout");
+    AtomicLong frozen = new AtomicLong(); // the lock wait never reaches its own deadline
+    byte[] lock = bytes("lock:" + ns + ":0:k");
+    // Another JVM holds the lock for long: every load in this JVM waits on it.
+    assertEquals("OK", raw.set(lock, bytes("another-jvm"), SetParams.setParams().px(60_000)));
+    try (DistributedCache<String> cache = TestSupport.strings(cluster, ns)
+            .lockTimeout(Duration.ofSeconds(1)).ticker(frozen::get).build();
+        DistributedCache<String> other = TestSupport.strings(cluster, ns).build()) {
+      AtomicInteger loads = new AtomicInteger();
+      Future<String> leader = pool.submit(() -> cache.getOrLoad("k", Duration.ofMinutes(1), () -> {
+        loads.incrementAndGet();
+        return "loaded";
+      }));
+      TestSupport.await("the leader waits on the lock", Duration.ofSeconds(10), () -> cache.stats().lockWaits() == 1);
+      CyclicBarrier go = new CyclicBarrier(4);
+      List<Future<String>> followers = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        followers.add(pool.submit(() -> {
+          go.await();
+          return cache.getOrLoad("k", Duration.ofMinutes(1), () -> {
+            loads.incrementAndGet();
+            return "loaded";
+          });
+        }));
+      }
+      // After 1 s the followers give up on the leader: exactly one starts a fresh flight.
+      TestSupport.await("a follower leads a fresh flight", Duration.ofSeconds(10), () -> cache.stats().lockWaits() == 2);
+      assertTrue(other.set("k", "stored"));
+      raw.del(lock);
+      assertEquals("stored", leader.get(10, TimeUnit.SECONDS));
+      for (Future<String> f : followers) {
+        assertEquals("stored", f.get(10, TimeUnit.SECONDS));
+      }
+      assertEquals(2, cache.stats().lockWaits(), "one fresh flight, not one lock wait per timed-out follower");
+      assertEquals(0, loads.get());
     }
   }
 

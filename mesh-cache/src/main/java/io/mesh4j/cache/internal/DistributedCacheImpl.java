@@ -725,50 +725,62 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
 
   /**
    * Runs {@code work} once for all concurrent callers of {@code key} in this JVM. A caller waits at
-   * most the lock timeout for the running load, then goes on by itself (the leader looks hung).
+   * most the lock timeout for the running load; then the leader looks hung and one fresh flight
+   * replaces it: its one winner runs {@code work}, the other waiters wait for that flight instead.
    */
   private Hit<V> singleFlight(String key, Supplier<Hit<V>> work) {
     CompletableFuture<Hit<V>> mine = new CompletableFuture<>();
     CompletableFuture<Hit<V>> running = flights.putIfAbsent(key, mine);
-    if (running == null) {
+    while (running != null) {
       try {
-        Hit<V> hit = work.get();
-        mine.complete(hit);
-        return hit;
-      } catch (RuntimeException | Error e) {
-        mine.completeExceptionally(e);
-        throw e;
-      } finally {
-        flights.remove(key, mine);
+        return running.get(lockTimeoutNanos, TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        if (flights.replace(key, running, mine)) {
+          running = null; // this caller leads the fresh flight
+        } else {
+          // Another waiter replaced it first (or the leader finished): join whatever runs now.
+          running = flights.putIfAbsent(key, mine);
+        }
+      } catch (ExecutionException e) {
+        throw unwrap(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CacheException(namespace, "interrupted while waiting for a load", e);
       }
     }
     try {
-      return running.get(lockTimeoutNanos, TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      return work.get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException) {
-        throw (RuntimeException) cause;
-      }
-      if (cause instanceof Error) {
-        throw (Error) cause;
-      }
-      throw new CacheException(namespace, "load of a key failed", cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CacheException(namespace, "interrupted while waiting for a load", e);
+      Hit<V> hit = work.get();
+      mine.complete(hit);
+      return hit;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      flights.remove(key, mine);
     }
+  }
+
+  private RuntimeException unwrap(ExecutionException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof RuntimeException) {
+      return (RuntimeException) cause;
+    }
+    if (cause instanceof Error) {
+      throw (Error) cause;
+    }
+    return new CacheException(namespace, "load of a key failed", cause);
   }
 
   /**
    * The cross-JVM part: take {@code lock:<key>} (SET NX PX) and load, or wait for the holder's value
    * by short polling. A holder that dies stops blocking once its lock expires; a waiter that sees
-   * the lock gone without a value takes over. Nobody waits longer than the lock timeout in total.
+   * the lock gone without a value takes over. Loading without the lock would let every waiter load
+   * at once, so a waiter does so only as a last resort: after twice the lock timeout, a holder
+   * (or a chain of holders) that never stores a value.
    */
   private Hit<V> loadUnderLock(String key, long ttlMs, Supplier<? extends V> loader) {
     byte[] lockKey = lockKey(key);
-    long deadline = ticker.read() + lockTimeoutNanos;
+    long deadline = ticker.read() + 2 * lockTimeoutNanos;
     boolean waited = false;
     while (true) {
       String token = newToken();
@@ -813,7 +825,7 @@ public final class DistributedCacheImpl<V> implements DistributedCache<V> {
           return load(key, ttlMs, loader, null);
         }
         if (!lockHeld) {
-          break; // the holder is gone without a value: try to take over
+          break; // the holder is gone without a value: try to take over (one waiter wins)
         }
       }
     }
