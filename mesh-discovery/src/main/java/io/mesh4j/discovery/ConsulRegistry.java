@@ -1,6 +1,7 @@
 package io.mesh4j.discovery;
 
 import io.mesh4j.api.HealthCheck;
+import io.mesh4j.api.MeshEvent;
 import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.api.MeshException;
 import io.mesh4j.api.ServiceInstance;
@@ -82,6 +83,8 @@ public final class ConsulRegistry implements ServiceRegistry {
   private ScheduledFuture<?> reconciliation;
   private final Thread shutdownHook;
   private volatile boolean closed;
+  /** Test seam: runs in a heartbeat after it decided to beat and before it asks the agent. */
+  volatile Runnable beforeHeartbeat;
 
   private ConsulRegistry(Builder b, ConnectionConfig connection) {
     this.connection = connection;
@@ -127,7 +130,7 @@ public final class ConsulRegistry implements ServiceRegistry {
     Registered reg = new Registered(registration, r);
     Registered previous = registered.put(i.id(), reg);
     if (previous != null) { // re-registration of the same id: the new one's heartbeat replaces it
-      previous.cancelHeartbeat();
+      previous.retire();
     }
     HealthCheck check = registration.healthCheck().orElse(null);
     if (check != null && check.kind() == HealthCheck.Kind.TTL) {
@@ -143,7 +146,9 @@ public final class ConsulRegistry implements ServiceRegistry {
         }
         throw failure(i.serviceName(), "first heartbeat of '" + i.id() + "'", e);
       }
-      scheduleHeartbeat(reg);
+      synchronized (reg.lock) { // a deregister() racing with us then either precedes or sees it
+        scheduleHeartbeat(reg);
+      }
     } else if (reconcileInterval != null) {
       startReconciliation();
     }
@@ -160,7 +165,9 @@ public final class ConsulRegistry implements ServiceRegistry {
     Checks.notBlank(instanceId, "instanceId");
     Registered reg = registered.remove(instanceId);
     if (reg != null) {
-      reg.cancelHeartbeat();
+      // Waits for a heartbeat or re-registration of it in progress, which could otherwise put the
+      // instance back on the agent after the request below, out of our reach (a zombie).
+      reg.retire();
     }
     String service = reg == null ? null : reg.registration.instance().serviceName();
     try {
@@ -197,7 +204,7 @@ public final class ConsulRegistry implements ServiceRegistry {
       delay = Backoff.heartbeatDelayNanos(interval, random.nextDouble());
     }
     synchronized (schedulerLock) {
-      if (closed) {
+      if (closed || reg.retired) {
         return;
       }
       reg.next = scheduler().schedule(() -> beat(reg), delay, TimeUnit.NANOSECONDS);
@@ -242,52 +249,77 @@ public final class ConsulRegistry implements ServiceRegistry {
     for (Registered reg : registered.values()) {
       String id = reg.registration.instance().id();
       boolean ttl = reg.registration.healthCheck().map(c -> c.kind() == HealthCheck.Kind.TTL).orElse(false);
-      if (!ttl && !known.containsKey(id) && !closed && registered.get(id) == reg) {
-        reregister(reg);
+      if (!ttl && !known.containsKey(id)) {
+        MeshEvent event;
+        synchronized (reg.lock) {
+          event = reregister(reg);
+        }
+        Events.publish(events, event);
       }
     }
+  }
+
+  /** Whether {@code reg} is still ours to keep alive; call with {@code reg.lock} held. */
+  private boolean live(Registered reg) {
+    return !closed && !reg.retired && registered.get(reg.registration.instance().id()) == reg;
   }
 
   private void beat(Registered reg) {
     ServiceInstance i = reg.registration.instance();
-    if (closed || registered.get(i.id()) != reg) {
-      return;
-    }
-    try {
-      pass(i.id());
-    } catch (NotRegisteredException e) {
-      if (agentForgot(e)) {
-        reregister(reg);
-      } else {
-        ConsulFailure f = ConsulFailure.of(e.getCause() == null ? e : e.getCause(), connection.token());
-        LOG.debug("heartbeat of {} failed: {}", i.id(), f.message());
-        Events.publish(events, new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(),
-            i.id(), f.message()));
+    MeshEvent event = null;
+    // Under the registration's lock, so deregister() waits for a heartbeat in progress and a
+    // heartbeat never starts after it: an "unknown check" can then only mean the agent forgot.
+    synchronized (reg.lock) {
+      if (!live(reg)) {
+        return;
       }
-    } catch (RuntimeException e) {
-      ConsulFailure f = ConsulFailure.of(e, connection.token());
-      Events.publish(events, new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(),
-          i.id(), f.message()));
-    } finally {
-      if (!closed && registered.get(i.id()) == reg) {
-        scheduleHeartbeat(reg);
+      Runnable hook = beforeHeartbeat;
+      if (hook != null) {
+        hook.run();
+      }
+      try {
+        pass(i.id());
+      } catch (NotRegisteredException e) {
+        if (agentForgot(e)) {
+          event = reregister(reg);
+        } else {
+          ConsulFailure f = ConsulFailure.of(e.getCause() == null ? e : e.getCause(), connection.token());
+          LOG.debug("heartbeat of {} failed: {}", i.id(), f.message());
+          event = new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(), i.id(), f.message());
+        }
+      } catch (RuntimeException e) {
+        ConsulFailure f = ConsulFailure.of(e, connection.token());
+        event = new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(), i.id(), f.message());
+      } finally {
+        if (live(reg)) {
+          scheduleHeartbeat(reg);
+        }
       }
     }
+    // Outside the lock: a listener may call deregister() from another thread without waiting on us.
+    Events.publish(events, event);
   }
 
-  private void reregister(Registered reg) {
+  /**
+   * Registers {@code reg} again unless it was deregistered, replaced or the registry closed
+   * meanwhile; call with {@code reg.lock} held. Returns the event to publish, or null.
+   */
+  private MeshEvent reregister(Registered reg) {
     ServiceInstance i = reg.registration.instance();
+    if (!live(reg)) {
+      return null;
+    }
     try {
       consul.consul().agentClient().register(reg.consul);
       if (reg.registration.healthCheck().map(c -> c.kind() == HealthCheck.Kind.TTL).orElse(false)) {
         pass(i.id());
       }
       LOG.info("the agent had forgotten {}; registered it again", i.id());
-      Events.publish(events, new ServiceReregisteredEvent(i.serviceName(), System.currentTimeMillis(), i.id()));
+      return new ServiceReregisteredEvent(i.serviceName(), System.currentTimeMillis(), i.id());
     } catch (NotRegisteredException | RuntimeException e) {
       ConsulFailure f = ConsulFailure.of(e.getCause() == null ? e : e.getCause(), connection.token());
-      Events.publish(events, new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(),
-          i.id(), "re-registration failed: " + f.message()));
+      return new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(),
+          i.id(), "re-registration failed: " + f.message());
     }
   }
 
@@ -401,17 +433,24 @@ public final class ConsulRegistry implements ServiceRegistry {
   private static final class Registered {
     final ServiceRegistration registration;
     final Registration consul;
+    /** Serializes heartbeat, re-registration and retirement of this registration. */
+    final Object lock = new Object();
     volatile ScheduledFuture<?> next;
+    volatile boolean retired; // deregistered or replaced: never heartbeat or re-register again
 
     Registered(ServiceRegistration registration, Registration consul) {
       this.registration = registration;
       this.consul = consul;
     }
 
-    void cancelHeartbeat() {
-      ScheduledFuture<?> f = next;
-      if (f != null) {
-        f.cancel(false);
+    /** Stops it for good; waits for a heartbeat or re-registration of it in progress to finish. */
+    void retire() {
+      synchronized (lock) {
+        retired = true;
+        ScheduledFuture<?> f = next;
+        if (f != null) {
+          f.cancel(false);
+        }
       }
     }
   }

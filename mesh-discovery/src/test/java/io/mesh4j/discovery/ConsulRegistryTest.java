@@ -4,6 +4,7 @@ import static io.mesh4j.discovery.TestSupport.threadsNamed;
 import static io.mesh4j.discovery.TestSupport.uniqueService;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,9 @@ import io.mesh4j.api.ServiceRegistration;
 import io.mesh4j.testkit.ConsulExtension;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -61,6 +65,86 @@ class ConsulRegistryTest {
       r.deregister(i.id());
       r.deregister(i.id());
       assertEquals(404, raw.status("/v1/agent/service/" + i.id()));
+    }
+  }
+
+  private static HealthCheck fastTtl() {
+    return HealthCheck.ttl(Duration.ofSeconds(30)).heartbeatInterval(Duration.ofMillis(20)).build();
+  }
+
+  /** Waits until the scheduler thread that ran a heartbeat is back waiting for work (the beat ended). */
+  private static void awaitIdle(Thread beating) {
+    TestSupport.await(Duration.ofSeconds(10), "the heartbeat to end", () -> {
+      Thread.State s = beating.getState();
+      return s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING || s == Thread.State.TERMINATED;
+    });
+  }
+
+  @Test
+  void deregisterFromAnotherThreadDuringAHeartbeat_waitsForIt_andLeavesNoZombie() throws Exception {
+    String svc = uniqueService("zombie");
+    TestSupport.RawConsul raw = new TestSupport.RawConsul(CONSUL.agent().baseUrl());
+    TestSupport.EventRecorder recorder = new TestSupport.EventRecorder();
+    ServiceInstance i = instance(svc, 6201);
+    try (ConsulRegistry r = ConsulRegistry.builder().url(CONSUL.agent().baseUrl()).eventListener(recorder).build()) {
+      AtomicReference<Thread> beating = new AtomicReference<>();
+      AtomicReference<Thread> deregistering = new AtomicReference<>();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      CountDownLatch raced = new CountDownLatch(1);
+      r.beforeHeartbeat = () -> {
+        if (!beating.compareAndSet(null, Thread.currentThread())) {
+          return;
+        }
+        Thread t = new Thread(() -> {
+          try {
+            r.deregister(i.id());
+          } catch (Throwable e) {
+            failure.set(e);
+          }
+        }, "test-deregister");
+        deregistering.set(t);
+        t.start();
+        // The deregistration goes as far as it can: to its end without serialization (then this
+        // heartbeat meets "unknown check"), to the registration's lock with it.
+        TestSupport.await(Duration.ofSeconds(10), "deregister() to block or end",
+            () -> t.getState() == Thread.State.BLOCKED || t.getState() == Thread.State.TERMINATED);
+        raced.countDown();
+      };
+      r.register(ServiceRegistration.of(i, fastTtl()));
+      assertTrue(raced.await(10, TimeUnit.SECONDS), "a heartbeat ran");
+      deregistering.get().join(10_000);
+      assertFalse(deregistering.get().isAlive(), "deregister() returned");
+      awaitIdle(beating.get());
+      assertNull(failure.get());
+      assertEquals(List.of(), r.registeredIds());
+      assertEquals(404, raw.status("/v1/agent/service/" + i.id()), "not registered again behind our back");
+      assertEquals(List.of(), recorder.of(ServiceReregisteredEvent.class));
+    }
+  }
+
+  @Test
+  void heartbeatThatMeetsItsOwnDeregistration_doesNotRegisterAgain() throws Exception {
+    String svc = uniqueService("retired");
+    TestSupport.RawConsul raw = new TestSupport.RawConsul(CONSUL.agent().baseUrl());
+    TestSupport.EventRecorder recorder = new TestSupport.EventRecorder();
+    ServiceInstance i = instance(svc, 6202);
+    try (ConsulRegistry r = ConsulRegistry.builder().url(CONSUL.agent().baseUrl()).eventListener(recorder).build()) {
+      AtomicReference<Thread> beating = new AtomicReference<>();
+      CountDownLatch deregistered = new CountDownLatch(1);
+      // The deregistration lands after the heartbeat decided to beat: the agent then answers
+      // "unknown check", which must not be taken for an agent that forgot us.
+      r.beforeHeartbeat = () -> {
+        if (beating.compareAndSet(null, Thread.currentThread())) {
+          r.deregister(i.id());
+          deregistered.countDown();
+        }
+      };
+      r.register(ServiceRegistration.of(i, fastTtl()));
+      assertTrue(deregistered.await(10, TimeUnit.SECONDS), "a heartbeat ran");
+      awaitIdle(beating.get());
+      assertEquals(List.of(), r.registeredIds());
+      assertEquals(404, raw.status("/v1/agent/service/" + i.id()), "not registered again behind our back");
+      assertEquals(List.of(), recorder.of(ServiceReregisteredEvent.class));
     }
   }
 

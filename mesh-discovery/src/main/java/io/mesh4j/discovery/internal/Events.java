@@ -11,9 +11,9 @@ public final class Events {
 
   private Events() {}
 
-  /** Calls {@code listener} (skipped when null); what it throws is logged at DEBUG. */
+  /** Calls {@code listener} (skipped when it or the event is null); what it throws is logged at DEBUG. */
   public static void publish(MeshEventListener listener, MeshEvent event) {
-    if (listener == null) {
+    if (listener == null || event == null) {
       return;
     }
     try {
