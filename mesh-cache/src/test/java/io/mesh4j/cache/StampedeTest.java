@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
@@ -142,22 +143,34 @@ class StampedeTest {
   void singleFlightInOneJvmSharesTheLoadersException() throws Exception {
     try (DistributedCache<String> cache = TestSupport.strings(cluster, TestSupport.ns("sf")).build()) {
       AtomicInteger loads = new AtomicInteger();
+      CountDownLatch start = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
+      List<Thread> callers = new CopyOnWriteArrayList<>();
       List<CompletableFuture<String>> calls = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
-        calls.add(CompletableFuture.supplyAsync(() -> cache.getOrLoad("k", Duration.ofMinutes(1), () -> {
-          loads.incrementAndGet();
-          await(release);
-          throw new UnsupportedOperationException("no");
-        }), pool));
+        calls.add(CompletableFuture.supplyAsync(() -> {
+          callers.add(Thread.currentThread());
+          await(start);
+          return cache.getOrLoad("k", Duration.ofMinutes(1), () -> {
+            loads.incrementAndGet();
+            await(release);
+            throw new UnsupportedOperationException("no");
+          });
+        }, pool));
       }
-      TestSupport.await("every caller missed", Duration.ofSeconds(10), () -> cache.stats().misses() == 8);
+      TestSupport.await("every caller ready", Duration.ofSeconds(10), () -> callers.size() == 8);
+      start.countDown();
+      // The leader parks in its loader, the others in the wait for its flight (both timed waits):
+      // once all 8 are parked after missing, every one of them has joined the one load.
+      TestSupport.await("every caller waiting on the one load", Duration.ofSeconds(10),
+          () -> cache.stats().misses() == 8
+              && callers.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING));
       release.countDown();
       for (CompletableFuture<String> c : calls) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> c.get(10, TimeUnit.SECONDS));
         assertInstanceOf(UnsupportedOperationException.class, e.getCause());
       }
-      assertTrue(loads.get() <= 2, "concurrent misses shared the load: " + loads.get());
+      assertEquals(1, loads.get(), "concurrent misses shared the load");
     }
   }
 
