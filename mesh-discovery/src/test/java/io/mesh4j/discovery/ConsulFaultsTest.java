@@ -19,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.mesh4j.api.MeshEvent;
+import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.api.MeshException;
 import io.mesh4j.api.NoInstanceAvailableException;
 import io.mesh4j.api.ServiceInstance;
@@ -33,6 +35,7 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import okhttp3.tls.HandshakeCertificates;
 import okhttp3.tls.HeldCertificate;
@@ -240,6 +243,52 @@ class ConsulFaultsTest {
       assertFalse(req.getUrl().contains(TOKEN), "token in URL " + req.getUrl());
     }
     wm.verify(moreThanOrExactly(1), getRequestedFor(urlPathEqualTo(PATH)).withQueryParam("token", absent()));
+  }
+
+  /** A list of one instance at index 10, then of two, then no further change. */
+  private void oneThenTwoInstances() {
+    onIndex("0", consul(list(80), "10"));
+    onIndex("10", consul(list(80, 81), "11"));
+    onIndex("11", consul(list(80, 81), "11").withFixedDelay(200));
+  }
+
+  /** Records every event; {@code onFirstSync} runs, on the watch thread, with the first sync. */
+  private static MeshEventListener firstSync(TestSupport.EventRecorder events, Runnable onFirstSync) {
+    AtomicBoolean first = new AtomicBoolean(true);
+    return new MeshEventListener() {
+      @Override
+      public void onEvent(MeshEvent event) {
+        events.onEvent(event);
+        if (event instanceof WatchSyncedEvent && first.getAndSet(false)) {
+          onFirstSync.run();
+        }
+      }
+    };
+  }
+
+  @Test
+  void anErrorInTheLoop_isAFailedRound_andTheWatchGoesOn() {
+    oneThenTwoInstances();
+    TestSupport.EventRecorder events = new TestSupport.EventRecorder();
+    try (ConsulDiscovery d = discovery(events).eventListener(firstSync(events, () -> {
+      throw new StackOverflowError("thrown by a test listener"); // rethrown by Events as a VM error
+    })).build()) {
+      assertEquals(1, d.instances("web").size());
+      await(T, "a WatchFailedEvent for the error", () -> events.of(WatchFailedEvent.class).stream()
+          .anyMatch(e -> e.message().contains("StackOverflowError")));
+      await(T, "the change after the error", () -> d.instances("web").size() == 2);
+    }
+  }
+
+  @Test
+  void aStrayInterrupt_doesNotEndTheWatch() {
+    oneThenTwoInstances();
+    TestSupport.EventRecorder events = new TestSupport.EventRecorder();
+    try (ConsulDiscovery d = discovery(events)
+        .eventListener(firstSync(events, () -> Thread.currentThread().interrupt())).build()) {
+      assertEquals(1, d.instances("web").size());
+      await(T, "the change after the interrupt", () -> d.instances("web").size() == 2);
+    }
   }
 
   @Test

@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Queries start at least {@code minQueryInterval} apart, plus jitter when the wait is
  *       needed: a query that blocked until a change costs no delay, one that returned at once
  *       (index churn from unrelated writes, Consul issue 3890) is slowed down.</li>
- *   <li>A failure (no answer, 5xx, 4xx, no leader, unreadable body) keeps the snapshot, publishes
- *       a {@link WatchFailedEvent} and backs off exponentially with jitter.</li>
+ *   <li>A failure (no answer, 5xx, 4xx, no leader, unreadable body, anything thrown, Errors
+ *       included) keeps the snapshot, publishes a {@link WatchFailedEvent} and backs off
+ *       exponentially with jitter. Only {@link #stop()} ends the loop; a stray interrupt does not.</li>
  * </ol>
  */
 public final class Watch {
@@ -167,12 +168,18 @@ public final class Watch {
           delayNanos = Backoff.minIntervalDelayNanos(elapsed, settings.minQueryInterval().toNanos(),
               settings.nextRandom());
         }
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        // Anything, even an Error (a StackOverflowError from an event listener, say), is one failed
+        // round: a watch thread that died would freeze the snapshot with nobody told. Errors are
+        // not rethrown for the same reason; the backoff keeps a persistent one from spinning.
         if (stopped) {
           break;
         }
         failures++;
-        delayNanos = failed(ConsulFailure.of(e, consul.token()), failures);
+        if (!(e instanceof RuntimeException)) {
+          LOG.warn("watch of '{}' caught {}; retrying after a backoff", service, e.toString());
+        }
+        delayNanos = failedSafely(ConsulFailure.of(e, consul.token()), failures);
       }
       if (delayNanos > 0 && !pause(delayNanos)) {
         break;
@@ -235,14 +242,31 @@ public final class Watch {
     return delay;
   }
 
-  /** Sleeps; false when stopped meanwhile. */
-  private boolean pause(long nanos) {
+  /** {@link #failed}, whose event listener may itself throw an Error: then just the backoff. */
+  private long failedSafely(ConsulFailure f, int failures) {
     try {
-      TimeUnit.NANOSECONDS.sleep(nanos);
-      return !stopped;
-    } catch (InterruptedException e) {
-      return false;
+      return failed(f, failures);
+    } catch (Throwable e) {
+      LOG.warn("watch of '{}': publishing a failure threw {}", service, e.toString());
+      return Backoff.errorDelayNanos(failures, settings.backoffMin().toNanos(),
+          settings.backoffMax().toNanos(), settings.nextRandom());
     }
+  }
+
+  /**
+   * Sleeps; false when stopped meanwhile. Only {@link #stop()} ends the loop: an interrupt from
+   * anyone else (a listener, a pool shutting down what it did not start) finishes the sleep.
+   */
+  private boolean pause(long nanos) {
+    long deadline = System.nanoTime() + nanos;
+    for (long left = nanos; left > 0 && !stopped; left = deadline - System.nanoTime()) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(left);
+      } catch (InterruptedException e) {
+        // the flag is now clear; stop() sets stopped before it interrupts, checked by the loop
+      }
+    }
+    return !stopped;
   }
 
   private List<ServiceInstance> toInstances(List<ServiceHealth> answer) {
