@@ -201,4 +201,27 @@ class TwoLevelCacheTest {
     assertFalse(a.isL1Active());
     a.close(); // idempotent
   }
+
+  @Test
+  void anInvalidationWhosePublishFailedIsPublishedOnceRedisAcceptsItAgain() {
+    String ns = TestSupport.ns("republish");
+    byte[] sequenceKey = bytes("mesh4j:inv:{" + ns + "}:seq");
+    try (TwoLevelCache<String> a = twoLevel(ns);
+        TwoLevelCache<String> b = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
+            .l1Ttl(Duration.ofMinutes(5)).sequenceCheckInterval(Duration.ofMillis(200)).build()) {
+      TestSupport.await("L1 active", WAIT, b::isL1Active);
+      a.set("other", "x"); // creates the sequence key
+      TestSupport.await("b received a's message", WAIT, () -> b.stats().invalidationsReceived() == 1);
+      a.l2().set("k", "v1"); // no message in flight that could evict it from b's L1
+      assertEquals("v1", b.get("k")); // now in b's L1 for 5 minutes
+      byte[] sequence = raw.get(sequenceKey);
+      // The publish script's INCR fails on a non-number: the write lands in L2, its message does not.
+      raw.set(sequenceKey, bytes("not-a-number"));
+      a.set("k", "v2");
+      assertEquals("v2", a.l2().get("k"));
+      assertEquals("v1", b.get("k"), "b did not hear of the write");
+      raw.set(sequenceKey, sequence); // Redis accepts publishes again, with no gap in the numbers
+      TestSupport.await("the queued invalidation reached b", WAIT, () -> "v2".equals(b.get("k")));
+    }
+  }
 }

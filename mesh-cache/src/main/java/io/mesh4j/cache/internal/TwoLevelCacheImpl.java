@@ -15,9 +15,12 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -58,6 +61,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
           + "return s").getBytes(UTF_8);
   private static final long MIN_BACKOFF_MS = 20;
   private static final long MAX_BACKOFF_MS = 1000;
+  private static final int MAX_UNPUBLISHED = 1024;
 
   private final DistributedCacheImpl<V> l2;
   /**
@@ -75,6 +79,14 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
   private final int channelSlot;
   private final long checkIntervalMillis;
   private final AtomicLong generation = new AtomicLong();
+  /**
+   * Invalidations whose publish failed, retried by the checker thread: lost, they would leave the
+   * other JVMs' L1 stale for the whole L1 TTL. Past {@link #MAX_UNPUBLISHED}, one "clear L1"
+   * message stands for all of them ({@link #unpublishedOverflow}).
+   */
+  private final ConcurrentLinkedQueue<String> unpublished = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger unpublishedCount = new AtomicInteger();
+  private final AtomicBoolean unpublishedOverflow = new AtomicBoolean();
   private final Thread subscriber;
   private final ScheduledExecutorService checker;
 
@@ -340,12 +352,48 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
   }
 
   private void publish(char type, String payload) {
+    String message = type + "|" + payload;
     try {
-      l2.connection().client().eval(PUBLISH, List.of(sequenceKey),
-          List.of(channelBytes, (type + "|" + payload).getBytes(UTF_8)));
-      published.increment();
+      send(message);
     } catch (JedisException e) {
+      retryLater(message); // before failed(): in strict mode it throws
       l2.failed("publish invalidation", e, null);
+    }
+  }
+
+  private void send(String message) {
+    l2.connection().client().eval(PUBLISH, List.of(sequenceKey), List.of(channelBytes, message.getBytes(UTF_8)));
+    published.increment();
+  }
+
+  private void retryLater(String message) {
+    if (unpublishedCount.incrementAndGet() > MAX_UNPUBLISHED) {
+      unpublishedCount.decrementAndGet();
+      unpublishedOverflow.set(true);
+    } else {
+      unpublished.add(message);
+    }
+  }
+
+  /** Checker thread: publishes the queued invalidations in order, stopping at the first failure. */
+  private void retryUnpublished() {
+    try {
+      if (unpublishedOverflow.compareAndSet(true, false)) {
+        try {
+          send("C|unpublished invalidations overflowed"); // an unknown type: receivers clear L1
+        } catch (JedisException e) {
+          unpublishedOverflow.set(true);
+          throw e;
+        }
+      }
+      String message;
+      while ((message = unpublished.peek()) != null) {
+        send(message);
+        unpublished.poll(); // only this thread removes: the same message peek returned
+        unpublishedCount.decrementAndGet();
+      }
+    } catch (JedisException e) {
+      LOG.debug("mesh-cache '{}': publishing a queued invalidation failed again: {}", l2.namespace(), e.toString());
     }
   }
 
@@ -472,6 +520,9 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
    * that still has not arrived means the subscription delivers nothing although it looks alive.
    */
   private void checkSequence() {
+    if (!closed) {
+      retryUnpublished();
+    }
     if (closed || !l1Active) {
       pendingSequence = 0;
       return;
