@@ -1,5 +1,6 @@
 package io.mesh4j.benchmarks;
 
+import io.mesh4j.benchmarks.support.Throughput;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -53,7 +54,7 @@ final class CacheBenchSupport {
     for (int r = 0; r < rounds; r++) {
       ratios.add(as.get(r) / bs.get(r));
     }
-    return new double[] {median(as), median(bs), median(ratios)};
+    return new double[] {Throughput.median(as), Throughput.median(bs), Throughput.median(ratios)};
   }
 
   static double run(Class<?> type, String method, int threads, Map<String, String> params)
@@ -71,13 +72,6 @@ final class CacheBenchSupport {
       throw new IllegalStateException("no result for " + method);
     }
     return results.iterator().next().getPrimaryResult().getScore();
-  }
-
-  static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
   static void await(String what, long timeoutMillis, BooleanSupplier condition) {

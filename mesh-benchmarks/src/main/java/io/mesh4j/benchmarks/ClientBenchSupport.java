@@ -181,13 +181,6 @@ final class ClientBenchSupport {
     return new Round(all.size() / seconds, all.sorted(), cpuTotal);
   }
 
-  static double median(double[] values) {
-    double[] v = values.clone();
-    Arrays.sort(v);
-    int n = v.length;
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  }
-
   /**
    * A loopback HTTP instance answering 200 with a small body after an optional delay. It can be
    * stopped (listening socket and every connection closed, so new connections are refused) and

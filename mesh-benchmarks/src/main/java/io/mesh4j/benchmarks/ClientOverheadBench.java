@@ -6,6 +6,7 @@ import io.mesh4j.api.ServiceRegistration;
 import io.mesh4j.benchmarks.ClientBenchSupport.Op;
 import io.mesh4j.benchmarks.ClientBenchSupport.Round;
 import io.mesh4j.benchmarks.support.LoopbackHttpServer;
+import io.mesh4j.benchmarks.support.Throughput;
 import io.mesh4j.client.MeshResponse;
 import io.mesh4j.client.ServiceClient;
 import io.mesh4j.client.ServiceMeshClient;
@@ -133,17 +134,17 @@ public final class ClientOverheadBench {
           // Every call made exactly one request: nothing was retried or answered elsewhere.
           throw new IllegalStateException("backend served " + served + " requests for " + calls + " calls");
         }
-        double result = ClientBenchSupport.median(ratio);
+        double result = Throughput.median(ratio);
         System.out.printf("medians: raw OkHttp %.0f ops/s (p50 %.1f us, p99 %.1f us); mesh %.0f ops/s (p50 %.1f us, "
-            + "p99 %.1f us)%n", ClientBenchSupport.median(rawOps), ClientBenchSupport.median(rawP50),
-            ClientBenchSupport.median(rawP99), ClientBenchSupport.median(meshOps), ClientBenchSupport.median(meshP50),
-            ClientBenchSupport.median(meshP99));
+            + "p99 %.1f us)%n", Throughput.median(rawOps), Throughput.median(rawP50),
+            Throughput.median(rawP99), Throughput.median(meshOps), Throughput.median(meshP50),
+            Throughput.median(meshP99));
         System.out.printf("CPU time of the calling threads per call (less disturbed by other load than throughput): "
             + "raw %.1f us, mesh %.1f us (+%.1f us; the backend's and OkHttp's background threads not included)%n",
-            ClientBenchSupport.median(rawCpu), ClientBenchSupport.median(meshCpu),
-            ClientBenchSupport.median(meshCpu) - ClientBenchSupport.median(rawCpu));
+            Throughput.median(rawCpu), Throughput.median(meshCpu),
+            Throughput.median(meshCpu) - Throughput.median(rawCpu));
         System.out.printf("added latency (median of pairs): p50 %+.1f us, p99 %+.1f us (aim < 50 us; Istio's Envoy "
-            + "sidecar adds 2,650 us at p90)%n", ClientBenchSupport.median(addedP50), ClientBenchSupport.median(addedP99));
+            + "sidecar adds 2,650 us at p90)%n", Throughput.median(addedP50), Throughput.median(addedP99));
         System.out.printf("throughput ratio mesh/raw (median of %d pairs): %.3f, target >= %.2f (aim 0.95): %s%n",
             pairs, result, TARGET, result >= TARGET ? "met" : "MISSED");
         System.out.printf("RESULT client_throughput_ratio=%.3f x%n", result);

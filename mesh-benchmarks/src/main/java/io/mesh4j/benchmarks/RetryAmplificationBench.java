@@ -3,6 +3,7 @@ package io.mesh4j.benchmarks;
 import com.sun.net.httpserver.HttpServer;
 import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.api.StaticServiceDiscovery;
+import io.mesh4j.benchmarks.support.Throughput;
 import io.mesh4j.resilience.CallOptions;
 import io.mesh4j.resilience.CircuitBreakerConfig;
 import io.mesh4j.resilience.Outcome;
@@ -16,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -91,12 +91,12 @@ public final class RetryAmplificationBench {
         brownRatioNoBudget[r] = d.ratio();
         brownSuccessNoBudget[r] = d.successRate();
       }
-      double result = median(outage);
+      double result = Throughput.median(outage);
       System.out.printf("all instances 503 (breaker disabled): mesh4j %.3f attempts/call, without a retry budget %.3f "
-          + "(target <= 1.25: %s)%n", result, median(outageNoBudget), result <= 1.25 ? "met" : "MISSED");
+          + "(target <= 1.25: %s)%n", result, Throughput.median(outageNoBudget), result <= 1.25 ? "met" : "MISSED");
       System.out.printf("brown-out, every instance fails 40%%: mesh4j %.3f attempts/call, %.1f%% of calls succeeded; "
-          + "without a retry budget %.3f attempts/call, %.1f%% succeeded%n", median(brownRatio),
-          100 * median(brownSuccess), median(brownRatioNoBudget), 100 * median(brownSuccessNoBudget));
+          + "without a retry budget %.3f attempts/call, %.1f%% succeeded%n", Throughput.median(brownRatio),
+          100 * Throughput.median(brownSuccess), Throughput.median(brownRatioNoBudget), 100 * Throughput.median(brownSuccessNoBudget));
       System.out.printf("RESULT retry_amplification=%.3f x%n", result);
     } finally {
       pool.shutdownNow();
@@ -104,12 +104,6 @@ public final class RetryAmplificationBench {
       http.connectionPool().evictAll();
       backends.forEach(Backend::close);
     }
-  }
-
-  private static double median(double[] values) {
-    double[] v = values.clone();
-    Arrays.sort(v);
-    return v[v.length / 2];
   }
 
   /** The outcome of one round. */

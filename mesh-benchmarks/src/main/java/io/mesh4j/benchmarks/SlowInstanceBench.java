@@ -6,6 +6,7 @@ import io.mesh4j.api.StaticServiceDiscovery;
 import io.mesh4j.benchmarks.ClientBenchSupport.Instance;
 import io.mesh4j.benchmarks.ClientBenchSupport.Op;
 import io.mesh4j.benchmarks.ClientBenchSupport.Round;
+import io.mesh4j.benchmarks.support.Throughput;
 import io.mesh4j.client.ServiceClient;
 import io.mesh4j.client.ServiceMeshClient;
 import java.time.Duration;
@@ -83,13 +84,13 @@ public final class SlowInstanceBench {
         p2cSlowShare[p] = b.slowShare;
         System.out.printf("pair %d: %s | %s%n", p + 1, a, b);
       }
-      double rrMedian = ClientBenchSupport.median(rrP99);
-      double p2cMedian = ClientBenchSupport.median(p2cP99);
+      double rrMedian = Throughput.median(rrP99);
+      double p2cMedian = Throughput.median(p2cP99);
       double result = p2cMedian / rrMedian;
       System.out.printf("medians: round robin p50 %.2f ms, p99 %.2f ms, %.1f%% of calls to the slow instance; "
-          + "P2C peak EWMA p50 %.2f ms, p99 %.2f ms, %.2f%% to the slow instance%n", ClientBenchSupport.median(rrP50),
-          rrMedian, 100 * ClientBenchSupport.median(rrSlowShare), ClientBenchSupport.median(p2cP50), p2cMedian,
-          100 * ClientBenchSupport.median(p2cSlowShare));
+          + "P2C peak EWMA p50 %.2f ms, p99 %.2f ms, %.2f%% to the slow instance%n", Throughput.median(rrP50),
+          rrMedian, 100 * Throughput.median(rrSlowShare), Throughput.median(p2cP50), p2cMedian,
+          100 * Throughput.median(p2cSlowShare));
       System.out.printf("p99 ratio P2C/RR: %.3f, target <= %.2f (aim 0.10): %s%n", result, TARGET,
           result <= TARGET ? "met" : "MISSED");
       System.out.printf("RESULT p2c_vs_rr_p99=%.3f x%n", result);

@@ -59,11 +59,20 @@ public final class Throughput {
     return total / (duration.toNanos() / 1e9);
   }
 
-  /** The median of {@code values}. */
+  /** The median of {@code values} (the mean of the two middle ones for an even count). */
   public static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    double[] v = new double[values.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = values.get(i);
+    }
+    return median(v);
+  }
+
+  /** The median of {@code values} (the mean of the two middle ones for an even count); not modified. */
+  public static double median(double[] values) {
+    double[] v = values.clone();
+    java.util.Arrays.sort(v);
+    int n = v.length;
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
 }
