@@ -2,7 +2,6 @@ package io.mesh4j.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.mesh4j.api.CallFailedException;
-import io.mesh4j.api.MeshException;
 import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.client.internal.HttpHeaders;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -155,7 +153,13 @@ public final class MeshRequest {
 
   /** Runs the call; the 2xx answer. */
   public MeshResponse execute() {
-    return run(false);
+    Prepared p = prepare();
+    MeshResponse hit = cached(p);
+    if (hit != null) {
+      return hit;
+    }
+    HttpResult r = executor().execute(service.name(), options(p), (instance, ctx) -> attempt(p, instance, ctx, false));
+    return finish(r, p);
   }
 
   /** Runs the call and reads the body as JSON into {@code type}. */
@@ -206,31 +210,18 @@ public final class MeshRequest {
   /** Runs the call asynchronously; cancelling the future stops retries and cancels the HTTP call. */
   public CompletableFuture<MeshResponse> executeAsync() {
     Prepared p;
-    String key;
-    Duration ttl;
     try {
       p = prepare();
-      ttl = cacheTtl(p);
-      key = ttl == null ? null : cacheKey(p.url);
-      if (key != null) {
-        MeshResponse hit = cached(key, p);
-        if (hit != null) {
-          return CompletableFuture.completedFuture(hit);
-        }
+      MeshResponse hit = cached(p);
+      if (hit != null) {
+        return CompletableFuture.completedFuture(hit);
       }
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<HttpResult> call = executor().executeAsync(service.name(), options(p),
         (instance, ctx) -> attemptAsync(p, instance, ctx));
-    CompletableFuture<MeshResponse> result = call.thenApply(r -> finish(r, p, key, ttl));
-    // Cancelling what the caller holds must reach the executor (and through it the HTTP call).
-    result.whenComplete((v, e) -> {
-      if (result.isCancelled()) {
-        call.cancel(true);
-      }
-    });
-    return result;
+    return mapAsync(call, r -> finish(r, p));
   }
 
   /** {@link #executeAsync()} and read the body as JSON into {@code type}. */
@@ -245,9 +236,11 @@ public final class MeshRequest {
     return mapAsync(executeAsync(), r -> r.as(type));
   }
 
-  private static <T> CompletableFuture<T> mapAsync(CompletableFuture<MeshResponse> source,
-      java.util.function.Function<MeshResponse, T> f) {
+  /** {@code source.thenApply(f)}, where cancelling the result also cancels {@code source}. */
+  private static <S, T> CompletableFuture<T> mapAsync(CompletableFuture<S> source,
+      java.util.function.Function<? super S, T> f) {
     CompletableFuture<T> mapped = source.thenApply(f);
+    // Cancelling what the caller holds must reach the executor (and through it the HTTP call).
     mapped.whenComplete((v, e) -> {
       if (mapped.isCancelled()) {
         source.cancel(true);
@@ -257,20 +250,6 @@ public final class MeshRequest {
   }
 
   // ---- the call ----
-
-  private MeshResponse run(boolean stream) {
-    Prepared p = prepare();
-    Duration ttl = cacheTtl(p);
-    String key = ttl == null ? null : cacheKey(p.url);
-    if (key != null) {
-      MeshResponse hit = cached(key, p);
-      if (hit != null) {
-        return hit;
-      }
-    }
-    HttpResult r = executor().execute(service.name(), options(p), (instance, ctx) -> attempt(p, instance, ctx, stream));
-    return finish(r, p, key, ttl);
-  }
 
   private ResilientExecutor executor() {
     return mesh.executor(service.name());
@@ -292,16 +271,17 @@ public final class MeshRequest {
     return o.build();
   }
 
-  private MeshResponse finish(HttpResult r, Prepared p, String cacheKey, Duration ttl) {
+  private MeshResponse finish(HttpResult r, Prepared p) {
     if (!r.isSuccessful()) {
       throw failed(r);
     }
     Map<String, List<String>> h = headerMap(r.headers());
-    if (cacheKey != null) {
+    if (p.cacheKey != null) {
       h.put(HttpHeaders.CACHE, List.of("MISS"));
       if (r.status() == 200 && storable(r.headers().get("Cache-Control"))) {
         try {
-          mesh.responseStore.put(cacheKey, new CachedResponse(r.status(), r.headers().get("Content-Type"), r.body()), ttl);
+          mesh.responseStore.put(p.cacheKey,
+              new CachedResponse(r.status(), r.headers().get("Content-Type"), r.body()), p.cacheTtl);
         } catch (RuntimeException e) {
           // The cache being down must not fail a call that succeeded.
         }
@@ -320,10 +300,14 @@ public final class MeshRequest {
     return !cc.contains("no-store") && !cc.contains("private");
   }
 
-  private MeshResponse cached(String key, Prepared p) {
+  /** The cached answer of this call, or null (not cacheable, a miss, or the cache unreachable). */
+  private MeshResponse cached(Prepared p) {
+    if (p.cacheKey == null) {
+      return null;
+    }
     CachedResponse c;
     try {
-      c = mesh.responseStore.get(key);
+      c = mesh.responseStore.get(p.cacheKey);
     } catch (RuntimeException e) {
       return null; // unreachable cache: a miss
     }
@@ -472,14 +456,17 @@ public final class MeshRequest {
     boolean idem = idempotent != null ? idempotent
         : method.equals("GET") || method.equals("HEAD") || method.equals("PUT") || method.equals("DELETE")
             || method.equals("OPTIONS");
-    return new Prepared(url, h.build(), rb, requestId, idem);
+    Headers finalHeaders = h.build();
+    Duration ttl = cacheTtl(url, finalHeaders);
+    return new Prepared(url, finalHeaders, rb, requestId, idem, ttl, ttl == null ? null : cacheKey(url));
   }
 
-  private Duration cacheTtl(Prepared p) {
+  /** How long this call's answer may be cached; null when it may not be. */
+  private Duration cacheTtl(HttpUrl url, Headers requestHeaders) {
     if (noCache || mesh.responseStore == null || !method.equals("GET")) {
       return null;
     }
-    for (String name : p.headers.names()) {
+    for (String name : requestHeaders.names()) {
       if (io.mesh4j.api.internal.Redaction.isSensitive(name)) {
         // The cache is shared and keyed by URL: an answer to this caller's own credentials
         // must never be served to another caller.
@@ -489,9 +476,9 @@ public final class MeshRequest {
     if (cacheTtl != null) {
       return cacheTtl;
     }
-    String decodedPath = p.url.encodedPath();
+    String path = url.encodedPath();
     for (ServiceMeshClient.CacheRoute r : mesh.cacheRoutes) {
-      if (r.service.equals(service.name()) && r.pattern.matches(decodedPath)) {
+      if (r.service.equals(service.name()) && r.pattern.matches(path)) {
         return r.ttl != null ? r.ttl : mesh.defaultCacheTtl;
       }
     }
@@ -513,18 +500,18 @@ public final class MeshRequest {
     final RequestBody body;
     final String requestId;
     final boolean idempotent;
+    final Duration cacheTtl;
+    final String cacheKey;
 
-    Prepared(HttpUrl url, Headers headers, RequestBody body, String requestId, boolean idempotent) {
+    Prepared(HttpUrl url, Headers headers, RequestBody body, String requestId, boolean idempotent,
+        Duration cacheTtl, String cacheKey) {
       this.url = url;
       this.headers = headers;
       this.body = body;
       this.requestId = requestId;
       this.idempotent = idempotent;
+      this.cacheTtl = cacheTtl;
+      this.cacheKey = cacheKey;
     }
-  }
-
-  static RuntimeException unwrap(Throwable t) {
-    Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    return c instanceof RuntimeException ? (RuntimeException) c : new MeshException(null, c.toString(), c);
   }
 }

@@ -69,10 +69,7 @@ public final class ServiceClient {
       return false;
     }
     MeshRequest r = get(path, pathValues);
-    String key = r.cacheKey(r.prepareUrl());
-    boolean present = mesh.responseStore.get(key) != null;
-    mesh.responseStore.remove(key);
-    return present;
+    return mesh.responseStore.remove(r.cacheKey(r.prepareUrl()));
   }
 
   /**

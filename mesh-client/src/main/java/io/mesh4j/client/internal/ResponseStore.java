@@ -11,8 +11,8 @@ public interface ResponseStore {
   /** Keeps {@code value} under {@code key} for {@code ttl}; dropped if the cache is unreachable. */
   void put(String key, CachedResponse value, Duration ttl);
 
-  /** Removes the answer under {@code key}. */
-  void remove(String key);
+  /** Removes the answer under {@code key}; true if there was one. */
+  boolean remove(String key);
 
   /** Removes every answer whose key matches the glob {@code pattern}; returns how many. */
   long removeMatching(String pattern);

@@ -41,8 +41,8 @@ public final class ResponseStores {
       }
 
       @Override
-      public void remove(String key) {
-        delete.apply(key);
+      public boolean remove(String key) {
+        return delete.apply(key);
       }
 
       @Override
