@@ -64,7 +64,6 @@ public final class ServiceMeshClient implements AutoCloseable {
   final ResponseStore responseStore;
   final List<CacheRoute> cacheRoutes;
   final Duration defaultCacheTtl;
-  final Ticker ticker;
   private final OkHttpClient http;
   private final boolean ownsHttp;
   private final ResilientExecutor defaultExecutor;
@@ -98,7 +97,6 @@ public final class ServiceMeshClient implements AutoCloseable {
     this.responseStore = b.responseStore;
     this.cacheRoutes = List.copyOf(b.cacheRoutes);
     this.defaultCacheTtl = b.defaultCacheTtl;
-    this.ticker = b.ticker;
     this.http = http;
     this.ownsHttp = ownsHttp;
     this.defaultExecutor = executorFor(b, b.defaults);
@@ -425,7 +423,7 @@ public final class ServiceMeshClient implements AutoCloseable {
       return this;
     }
 
-    /** The time source of policies and token caching; for tests. */
+    /** The time source of the resilience policies; for tests. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Checks.notNull(ticker, "ticker");
       return this;
