@@ -176,8 +176,7 @@ public final class RedisCluster implements AutoCloseable {
       if (!info.contains("cluster_state:ok")) {
         return false;
       }
-      String role = str(cmd(port, "ROLE").toString());
-      if (role.startsWith("[slave") && !str(cmd(port, "INFO", "replication")).contains("master_link_status:up")) {
+      if ("slave".equals(role(port)) && !str(cmd(port, "INFO", "replication")).contains("master_link_status:up")) {
         return false;
       }
     }
@@ -221,8 +220,7 @@ public final class RedisCluster implements AutoCloseable {
     List<InetSocketAddress> l = new ArrayList<>();
     for (int port : livePorts()) {
       try {
-        Object role = cmd(port, "ROLE");
-        if (role instanceof List && "master".equals(((List<?>) role).get(0))) {
+        if ("master".equals(role(port))) {
           l.add(new InetSocketAddress("127.0.0.1", port));
         }
       } catch (IOException e) {
@@ -352,6 +350,12 @@ public final class RedisCluster implements AutoCloseable {
 
   private static Object cmd(int port, String... args) throws IOException {
     return Resp.call(new InetSocketAddress("127.0.0.1", port), args);
+  }
+
+  /** The first element of {@code ROLE}: "master" or "slave". */
+  private static String role(int port) throws IOException {
+    Object role = cmd(port, "ROLE");
+    return role instanceof List && !((List<?>) role).isEmpty() ? String.valueOf(((List<?>) role).get(0)) : "";
   }
 
   private static String str(Object o) {
