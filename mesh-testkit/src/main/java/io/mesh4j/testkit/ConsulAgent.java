@@ -6,12 +6,13 @@ import io.mesh4j.testkit.internal.Launcher;
 import io.mesh4j.testkit.internal.ProcessRegistry;
 import io.mesh4j.testkit.internal.ServerProcess;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -23,7 +24,12 @@ import java.util.OptionalLong;
  * real agent that lost its state would have.
  *
  * <p>{@link #shared()} is one agent per JVM, started on first use and stopped at JVM exit; do not
- * stop it. A test that breaks the agent takes {@link #startPrivate()} and closes it. Thread safe.
+ * stop it. A test that breaks the agent takes {@link #startPrivate()} and closes it.
+ *
+ * <p>Two secured variants, always private: {@link #startWithAcl()} (ACLs on, default policy deny,
+ * tokens in {@link #acl()}) and {@link #startWithTls()} (the HTTP API over HTTPS only, the CA and a
+ * ready {@code SSLContext} in {@link #tls()}). Every agent is stopped at JVM exit at the latest.
+ * Thread safe.
  */
 public final class ConsulAgent implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -36,12 +42,14 @@ public final class ConsulAgent implements AutoCloseable {
   private final int serfWanPort;
   private final int serverPort;
   private final String nodeName;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final ConsulAcl acl; // null: ACLs off
+  private final ConsulTls tls; // null: plain HTTP
+  private final ConsulHttp http;
   private ServerProcess process;
   private int starts;
   private boolean closed;
 
-  private ConsulAgent() {
+  private ConsulAgent(boolean withAcl, boolean withTls) {
     this.launcher = Binaries.launcherFor("consul");
     this.dir = ProcessRegistry.tempDir("consul");
     this.httpPort = FreePorts.next();
@@ -49,12 +57,37 @@ public final class ConsulAgent implements AutoCloseable {
     this.serfWanPort = FreePorts.next();
     this.serverPort = FreePorts.next();
     this.nodeName = "mesh4j-test-" + httpPort;
+    this.acl = withAcl ? new ConsulAcl() : null;
+    this.tls = withTls ? ConsulTls.create(dir.resolve("tls"), httpPort) : null;
+    this.http = new ConsulHttp(baseUrl(), tls == null ? null : tls.sslContext());
+    if (acl != null || tls != null) {
+      writeSecurityConfig();
+    }
+  }
+
+  private Path securityConfig() {
+    return dir.resolve("security.hcl");
+  }
+
+  private void writeSecurityConfig() {
+    StringBuilder hcl = new StringBuilder();
+    if (acl != null) {
+      hcl.append(acl.config());
+    }
+    if (tls != null) {
+      hcl.append(tls.config());
+    }
+    try {
+      Files.writeString(securityConfig(), hcl, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + securityConfig(), e);
+    }
   }
 
   /** The JVM-wide shared agent, started on first call. Never stop it; take a private one instead. */
   public static synchronized ConsulAgent shared() {
     if (shared == null) {
-      ConsulAgent agent = new ConsulAgent();
+      ConsulAgent agent = new ConsulAgent(false, false);
       agent.start();
       ProcessRegistry.closeAtExit(agent);
       shared = agent;
@@ -64,10 +97,38 @@ public final class ConsulAgent implements AutoCloseable {
 
   /** A new agent of the caller's own, started; the caller closes it. */
   public static ConsulAgent startPrivate() {
-    ConsulAgent agent = new ConsulAgent();
-    ProcessRegistry.closeAtExit(agent);
-    agent.start();
-    return agent;
+    return startNew(false, false);
+  }
+
+  /**
+   * A new agent of the caller's own with ACLs enabled and default policy deny, started, its
+   * tokens created ({@link #acl()}); the caller closes it.
+   */
+  public static ConsulAgent startWithAcl() {
+    return startNew(true, false);
+  }
+
+  /**
+   * A new agent of the caller's own serving its HTTP API over HTTPS only, with a CA and
+   * certificate made for it ({@link #tls()}), started; the caller closes it.
+   */
+  public static ConsulAgent startWithTls() {
+    return startNew(false, true);
+  }
+
+  private static ConsulAgent startNew(boolean withAcl, boolean withTls) {
+    ConsulAgent agent = null;
+    try {
+      agent = new ConsulAgent(withAcl, withTls);
+      ProcessRegistry.closeAtExit(agent);
+      agent.start();
+      return agent;
+    } catch (RuntimeException e) {
+      if (agent != null) {
+        agent.close();
+      }
+      throw e;
+    }
   }
 
   /** Starts the agent (again) on its ports and waits for a leader. Does nothing if it runs. */
@@ -79,19 +140,27 @@ public final class ConsulAgent implements AutoCloseable {
       return;
     }
     starts++;
-    List<String> cmd = List.of("consul", "agent", "-dev",
+    // "consul agent -dev -node mesh4j-test-" leads the command line: scripts/test.sh finds
+    // leaked agents by it (and by their mesh4j-testkit-* working folder).
+    List<String> cmd = new ArrayList<>(List.of("consul", "agent", "-dev",
         "-node", nodeName,
-        "-bind", "127.0.0.1", "-client", "127.0.0.1", "-advertise", "127.0.0.1",
-        "-http-port", String.valueOf(httpPort),
+        "-bind", "127.0.0.1", "-client", tls == null ? "127.0.0.1" : tls.clientAddresses(), "-advertise", "127.0.0.1",
+        "-http-port", tls == null ? String.valueOf(httpPort) : "-1",
         "-serf-lan-port", String.valueOf(serfLanPort),
         "-serf-wan-port", String.valueOf(serfWanPort),
         "-server-port", String.valueOf(serverPort),
         "-dns-port", "-1", "-grpc-port", "-1",
         "-disable-host-node-id",
         "-hcl", "disable_update_check = true",
-        "-log-level", "info");
+        "-log-level", "info"));
+    if (acl != null || tls != null) {
+      cmd.addAll(List.of("-config-file", securityConfig().toString()));
+    }
     process = launcher.start("consul", cmd, dir, dir.resolve("consul-" + starts + ".log"));
     awaitLeader();
+    if (acl != null) {
+      acl.install(http); // dev mode forgot the tokens made by the ACL API: make them again
+    }
   }
 
   private void awaitLeader() {
@@ -102,14 +171,14 @@ public final class ConsulAgent implements AutoCloseable {
         throw new IllegalStateException("consul agent exited during start; log:\n" + process.logTail());
       }
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/status/leader"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send("GET", "/v1/status/leader", null, null);
         last = r.statusCode() + " " + r.body();
         if (r.statusCode() == 200 && r.body().length() > 2) {
           // A leader exists; also wait until the agent's own node is in the catalog, or
           // registrations right after start can fail with "node not found".
-          HttpResponse<String> n = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/v1/catalog/node/" + nodeName))
-              .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+          HttpResponse<String> n = http.send("GET", "/v1/catalog/node/" + nodeName, null,
+              acl == null ? null : acl.masterToken());
+          last = "node " + n.statusCode() + " " + n.body();
           if (n.statusCode() == 200 && n.body().contains(nodeName)) {
             return;
           }
@@ -151,12 +220,38 @@ public final class ConsulAgent implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
-  /** {@code http://127.0.0.1:<httpPort>}. */
+  /** {@code http://127.0.0.1:<httpPort>}, or {@code https://127.0.0.1:<httpPort>} for a TLS agent. */
   public String baseUrl() {
-    return "http://127.0.0.1:" + httpPort;
+    return (tls == null ? "http" : "https") + "://127.0.0.1:" + httpPort;
   }
 
-  /** The HTTP API port. */
+  /**
+   * The ACL tokens of an agent from {@link #startWithAcl()}.
+   *
+   * @throws IllegalStateException if this agent runs without ACLs
+   */
+  public ConsulAcl acl() {
+    if (acl == null) {
+      throw new IllegalStateException("this agent runs without ACLs; take one from ConsulAgent.startWithAcl()"
+          + " or ConsulExtension.withAcl()");
+    }
+    return acl;
+  }
+
+  /**
+   * The CA and trust of an agent from {@link #startWithTls()}.
+   *
+   * @throws IllegalStateException if this agent serves plain HTTP
+   */
+  public ConsulTls tls() {
+    if (tls == null) {
+      throw new IllegalStateException("this agent serves plain HTTP; take one from ConsulAgent.startWithTls()"
+          + " or ConsulExtension.withTls()");
+    }
+    return tls;
+  }
+
+  /** The HTTP API port (HTTPS for a TLS agent). */
   public int httpPort() {
     return httpPort;
   }
@@ -191,7 +286,7 @@ public final class ConsulAgent implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "ConsulAgent{" + baseUrl() + ", " + launcher.describe() + "}";
+    return "ConsulAgent{" + baseUrl() + (acl == null ? "" : ", ACLs default deny") + ", " + launcher.describe() + "}";
   }
 
   static void sleep(long millis) {
