@@ -86,7 +86,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     this.settings = new WatchSettings(b.queryWait, b.passingOnly, new ArrayList<>(b.tags), b.datacenter,
         b.consistency, b.nearAgent, b.minQueryInterval, b.backoffMin, b.backoffMax, listeners,
         b.events, b.ticker, b.random);
-    this.consul = ConsulHandle.open(connection, "discovery");
+    this.consul = ConsulHandle.open(connection, "discovery", "ConsulDiscovery.builder()");
   }
 
   /** A builder with the defaults: local agent, passing instances only, 55 s wait. */
@@ -110,7 +110,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     if (w != null) {
       List<ServiceInstance> s = w.snapshot();
       if (s != null && !closed) {
-        return s;
+        return s.isEmpty() ? checkNotHidden(w, s) : s;
       }
       checkOpen();
     } else {
@@ -129,12 +129,26 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     }
     checkOpen();
     if (s != null) {
-      return s;
+      return s.isEmpty() ? checkNotHidden(w, s) : s;
     }
     ConsulFailure f = w.lastFailure();
     throw new NoInstanceAvailableException(w.service(), 0, 0,
         "first load from Consul at " + connection.url() + " did not finish within " + firstLoadTimeout
-            + (f == null ? "" : " (last error: " + f.reason() + ", " + f.message() + ")"), null);
+            + (f == null ? "" : " (last error: " + f.reason() + ", " + f.message() + ")"), w.lastFailureCause());
+  }
+
+  /**
+   * {@code empty}, unless Consul enforces ACLs and we send no token: then "none" only means none
+   * that the anonymous token may read, which is no answer at all.
+   */
+  private List<ServiceInstance> checkNotHidden(Watch w, List<ServiceInstance> empty) {
+    if (consul.knownAnonymousUnderAcl()) {
+      throw new NoInstanceAvailableException(w.service(), 0, 0, "Consul at " + connection.url()
+          + " listed none, but it enforces ACLs and this discovery sends no token, so Consul left out every"
+          + " instance its anonymous token may not read; set ConsulDiscovery.builder().token(...) to a token"
+          + " with service:read and node:read", null);
+    }
+    return empty;
   }
 
   /**

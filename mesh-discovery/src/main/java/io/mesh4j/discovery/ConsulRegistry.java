@@ -91,7 +91,7 @@ public final class ConsulRegistry implements ServiceRegistry {
     this.events = b.events;
     this.random = b.random;
     this.reconcileInterval = b.reconcileInterval;
-    this.consul = ConsulHandle.open(connection, "registry");
+    this.consul = ConsulHandle.open(connection, "registry", "ConsulRegistry.builder()");
     if (b.shutdownHook) {
       shutdownHook = new NamedThreadFactory("registry-shutdown").newThread(this::close);
       Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -243,7 +243,7 @@ public final class ConsulRegistry implements ServiceRegistry {
       known = consul.consul().agentClient().getServices();
     } catch (RuntimeException e) {
       LOG.debug("reconciliation could not list the agent's services: {}",
-          ConsulFailure.of(e, connection.token()).message());
+          consul.failure(e).message());
       return;
     }
     for (Registered reg : registered.values()) {
@@ -283,12 +283,12 @@ public final class ConsulRegistry implements ServiceRegistry {
         if (agentForgot(e)) {
           event = reregister(reg);
         } else {
-          ConsulFailure f = ConsulFailure.of(e.getCause() == null ? e : e.getCause(), connection.token());
+          ConsulFailure f = consul.failure(e.getCause() == null ? e : e.getCause());
           LOG.debug("heartbeat of {} failed: {}", i.id(), f.message());
           event = new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(), i.id(), f.message());
         }
       } catch (RuntimeException e) {
-        ConsulFailure f = ConsulFailure.of(e, connection.token());
+        ConsulFailure f = consul.failure(e);
         event = new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(), i.id(), f.message());
       } finally {
         if (live(reg)) {
@@ -317,7 +317,7 @@ public final class ConsulRegistry implements ServiceRegistry {
       LOG.info("the agent had forgotten {}; registered it again", i.id());
       return new ServiceReregisteredEvent(i.serviceName(), System.currentTimeMillis(), i.id());
     } catch (NotRegisteredException | RuntimeException e) {
-      ConsulFailure f = ConsulFailure.of(e.getCause() == null ? e : e.getCause(), connection.token());
+      ConsulFailure f = consul.failure(e.getCause() == null ? e : e.getCause());
       return new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(),
           i.id(), "re-registration failed: " + f.message());
     }
@@ -339,8 +339,8 @@ public final class ConsulRegistry implements ServiceRegistry {
   }
 
   private MeshException failure(String service, String what, Throwable e) {
-    ConsulFailure f = ConsulFailure.of(e instanceof NotRegisteredException && e.getCause() != null
-        ? e.getCause() : e, connection.token());
+    ConsulFailure f = consul.failure(e instanceof NotRegisteredException && e.getCause() != null
+        ? e.getCause() : e);
     String message = "Consul at " + connection.url() + " failed the " + what + ": " + f.reason() + ", "
         + f.message();
     // The cause is kept only when nothing in its chain could carry the token.

@@ -7,6 +7,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.ConsulException;
 import org.kiwiproject.consul.config.CacheConfig;
 import org.kiwiproject.consul.config.ClientConfig;
 
@@ -29,16 +30,27 @@ public final class ConsulHandle implements AutoCloseable {
   private final ConnectionPool pool;
   private final ExecutorService dispatcherExecutor;
   private final String token;
+  private final String builder;
+  /** Whether Consul enforces ACLs on our token-less requests; null until a probe got an answer. */
+  private volatile Boolean anonymousUnderAcl;
 
-  private ConsulHandle(Consul consul, ConnectionPool pool, ExecutorService dispatcherExecutor, String token) {
+  private ConsulHandle(Consul consul, ConnectionPool pool, ExecutorService dispatcherExecutor, String token,
+      String builder) {
     this.consul = consul;
     this.pool = pool;
     this.dispatcherExecutor = dispatcherExecutor;
     this.token = token;
+    this.builder = builder;
   }
 
-  /** Builds a client for {@code config}; makes no request. */
-  public static ConsulHandle open(ConnectionConfig config, String threadKind) {
+  /**
+   * Builds a client for {@code config}; makes no request.
+   *
+   * @param threadKind names the threads ({@code discovery}, {@code registry})
+   * @param builder how the user configures this client, for advice in messages, e.g.
+   *     {@code ConsulDiscovery.builder()}
+   */
+  public static ConsulHandle open(ConnectionConfig config, String threadKind, String builder) {
     // consul-client only uses this executor for asynchronous calls; we make none, but giving it
     // ours keeps its threads named and lets close() shut it down.
     ThreadPoolExecutor executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS,
@@ -70,7 +82,7 @@ public final class ConsulHandle implements AutoCloseable {
       b.withHostnameVerifier(config.hostnameVerifier());
     }
     try {
-      return new ConsulHandle(b.build(), pool, executor, config.token());
+      return new ConsulHandle(b.build(), pool, executor, config.token(), builder);
     } catch (RuntimeException e) {
       executor.shutdownNow();
       pool.evictAll();
@@ -87,6 +99,51 @@ public final class ConsulHandle implements AutoCloseable {
   /** The token to scrub from messages, or null. */
   public String token() {
     return token;
+  }
+
+  /** How the user configures this client, e.g. {@code ConsulDiscovery.builder()}, for advice in messages. */
+  public String builder() {
+    return builder;
+  }
+
+  /** {@link ConsulFailure#of(Throwable, String, String)} with this client's token and builder. */
+  public ConsulFailure failure(Throwable t) {
+    return ConsulFailure.of(t, token, builder);
+  }
+
+  /**
+   * True when no token is set and Consul enforces ACLs, so it answers as its anonymous token and
+   * leaves out of every list what that token may not read (Consul 1.8 says nothing about it; newer
+   * agents add {@code X-Consul-Results-Filtered-By-ACLs}). Asks {@code /v1/acl/token/self} once:
+   * 403 means ACLs are on, 401 "ACL support disabled" that they are off. False with a token, and
+   * false (asked again next time) when the probe got no answer.
+   */
+  public boolean anonymousUnderAcl() {
+    if (token != null) {
+      return false;
+    }
+    Boolean known = anonymousUnderAcl;
+    if (known != null) {
+      return known;
+    }
+    try {
+      consul.aclClient().readSelfToken();
+      known = true; // a token-less self read can only succeed with ACLs on
+    } catch (ConsulException e) {
+      if (!e.hasCode()) {
+        return false;
+      }
+      known = e.getCode() == 403;
+    } catch (RuntimeException e) {
+      return false;
+    }
+    anonymousUnderAcl = known;
+    return known;
+  }
+
+  /** Whether {@link #anonymousUnderAcl()} found so; never makes a request. */
+  public boolean knownAnonymousUnderAcl() {
+    return Boolean.TRUE.equals(anonymousUnderAcl);
   }
 
   /** Connections currently pooled (idle or in use); zero after {@link #close()}. */

@@ -61,6 +61,7 @@ public final class Watch {
 
   private volatile List<ServiceInstance> snapshot; // null until the first good answer
   private volatile ConsulFailure lastFailure;
+  private volatile Throwable lastFailureCause;
   private volatile boolean stopped;
 
   /** A watch of {@code service}; call {@link #start()} to begin. */
@@ -90,6 +91,14 @@ public final class Watch {
   /** The last failure since the last good answer, or null. */
   public ConsulFailure lastFailure() {
     return lastFailure;
+  }
+
+  /**
+   * What was thrown by the last failed query since the last good answer (an SSL handshake
+   * failure, say), or null: none, or one whose chain mentions the token.
+   */
+  public Throwable lastFailureCause() {
+    return lastFailureCause;
   }
 
   /**
@@ -163,6 +172,11 @@ public final class Watch {
           index = next;
           failures = 0;
           lastFailure = null;
+          lastFailureCause = null;
+          if (r.getResponse().isEmpty()) {
+            // Before readers see "none": learn whether ACLs may have hidden instances from us.
+            consul.anonymousUnderAcl();
+          }
           applied(r.getResponse(), got.longValue());
           long elapsed = settings.ticker().read() - started;
           delayNanos = Backoff.minIntervalDelayNanos(elapsed, settings.minQueryInterval().toNanos(),
@@ -179,7 +193,8 @@ public final class Watch {
         if (!(e instanceof RuntimeException)) {
           LOG.warn("watch of '{}' caught {}; retrying after a backoff", service, e.toString());
         }
-        delayNanos = failedSafely(ConsulFailure.of(e, consul.token()), failures);
+        lastFailureCause = Secrets.mentions(e, consul.token()) ? null : e;
+        delayNanos = failedSafely(consul.failure(e), failures);
       }
       if (delayNanos > 0 && !pause(delayNanos)) {
         break;
