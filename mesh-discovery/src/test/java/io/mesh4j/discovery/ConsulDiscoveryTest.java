@@ -23,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -140,13 +141,13 @@ class ConsulDiscoveryTest {
       List<Future<List<ServiceInstance>>> results = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
         results.add(pool.submit(() -> {
-          go.await();
+          assertTrue(go.await(30, TimeUnit.SECONDS), "started");
           return discovery.instances(svc);
         }));
       }
       go.countDown();
       for (Future<List<ServiceInstance>> f : results) {
-        assertEquals(Set.of(9301), ports(f.get()));
+        assertEquals(Set.of(9301), ports(f.get(30, TimeUnit.SECONDS)));
       }
     } finally {
       pool.shutdownNow();

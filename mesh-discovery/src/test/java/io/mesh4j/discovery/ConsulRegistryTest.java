@@ -1,17 +1,28 @@
 package io.mesh4j.discovery;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static io.mesh4j.discovery.TestSupport.threadsNamed;
 import static io.mesh4j.discovery.TestSupport.uniqueService;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
 import io.mesh4j.api.HealthCheck;
+import io.mesh4j.api.MeshException;
 import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.api.ServiceRegistration;
 import io.mesh4j.testkit.ConsulExtension;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -148,13 +159,58 @@ class ConsulRegistryTest {
     }
   }
 
+  /**
+   * The hook thread holds the registry ({@code this::close}), and the JVM holds every registered
+   * hook until exit: a hook left behind by close() keeps the registry reachable for ever. So the
+   * registry can be garbage collected exactly when its hook is gone.
+   */
   @Test
   void shutdownHook_isRemovedByAnExplicitClose() {
+    WeakReference<ConsulRegistry> closed = closedRegistryWithHook();
+    await("the closed registry collected, so no shutdown hook holds it")
+        .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> {
+          System.gc();
+          return closed.get() == null;
+        });
+  }
+
+  private static WeakReference<ConsulRegistry> closedRegistryWithHook() {
     ConsulRegistry r = ConsulRegistry.builder().url(CONSUL.agent().baseUrl()).shutdownHook(true).build();
     r.close();
     r.close();
     assertThrows(IllegalStateException.class, () -> r.register(
         ServiceRegistration.withoutHealthCheck(instance("x", 1))));
+    return new WeakReference<>(r);
+  }
+
+  /**
+   * register() is all or nothing: when the first heartbeat of a TTL check fails after the agent
+   * took the registration, the registration is taken back from the agent too. WireMock passes
+   * every request to the real agent except that heartbeat, which it answers with a 500.
+   */
+  @Test
+  void register_whoseFirstHeartbeatFails_isRolledBackOnTheAgent() {
+    String svc = uniqueService("rollback");
+    ServiceInstance i = instance(svc, 6301);
+    TestSupport.RawConsul raw = new TestSupport.RawConsul(CONSUL.agent().baseUrl());
+    WireMockServer proxy = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    proxy.start();
+    try (ConsulRegistry r = ConsulRegistry.builder().url(proxy.baseUrl()).build()) {
+      proxy.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().proxiedFrom(CONSUL.agent().baseUrl())));
+      proxy.stubFor(put(urlPathEqualTo("/v1/agent/check/pass/service:" + i.id())).atPriority(1)
+          .willReturn(aResponse().withStatus(500).withBody("check update failed")));
+
+      MeshException e = assertThrows(MeshException.class,
+          () -> r.register(ServiceRegistration.of(i, HealthCheck.ttl(Duration.ofSeconds(30)).build())));
+      assertTrue(e.getMessage().contains("first heartbeat of '" + i.id() + "'"), e.getMessage());
+      assertEquals(List.of(), r.registeredIds(), "nothing kept locally");
+      proxy.verify(1, putRequestedFor(urlPathEqualTo("/v1/agent/service/register")));
+      proxy.verify(1, putRequestedFor(urlPathEqualTo("/v1/agent/service/deregister/" + i.id())));
+      assertEquals(404, raw.status("/v1/agent/service/" + i.id()), "and nothing left on the agent");
+    } finally {
+      proxy.stop();
+    }
   }
 
   @Test

@@ -246,7 +246,7 @@ class ResilientExecutorTest {
       }
       int failedCalls = 0;
       for (Future<Integer> f : fs) {
-        failedCalls += f.get();
+        failedCalls += f.get(30, TimeUnit.SECONDS);
       }
       int calls = threads * perThread;
       assertEquals(calls, failedCalls);
@@ -326,7 +326,7 @@ class ResilientExecutorTest {
       for (int i = 0; i < 2; i++) {
         held.add(pool.submit(() -> ex.execute(SVC, (instance, ctx) -> {
           inside.countDown();
-          release.await();
+          assertTrue(release.await(30, TimeUnit.SECONDS), "released");
           return "done";
         })));
       }
@@ -335,7 +335,7 @@ class ResilientExecutorTest {
       assertEquals(RejectedException.Reason.BULKHEAD, full.reason());
       release.countDown();
       for (Future<String> f : held) {
-        assertEquals("done", f.get());
+        assertEquals("done", f.get(30, TimeUnit.SECONDS));
       }
       assertEquals("x", ex.execute(SVC, (i, c) -> "x"), "slots given back");
     } finally {
@@ -470,7 +470,7 @@ class ResilientExecutorTest {
   }
 
   @Test
-  void asyncFailuresAreDeliveredThroughTheFuture() {
+  void asyncFailuresAreDeliveredThroughTheFuture() throws Exception {
     for (int i = 0; i < 3; i++) {
       backends.answer(i, aResponse().withStatus(503));
     }
@@ -479,10 +479,10 @@ class ResilientExecutorTest {
     CompletableFuture<String> hold = new CompletableFuture<>();
     CompletableFuture<String> first = ex.executeAsync(SVC, (i, c) -> hold);
     ExecutionException e = assertThrows(ExecutionException.class,
-        () -> ex.executeAsync(SVC, (i, c) -> CompletableFuture.completedFuture("x")).get());
+        () -> ex.executeAsync(SVC, (i, c) -> CompletableFuture.completedFuture("x")).get(30, TimeUnit.SECONDS));
     assertInstanceOf(RejectedException.class, e.getCause());
     hold.complete("ok");
-    assertEquals("ok", first.join());
+    assertEquals("ok", first.get(30, TimeUnit.SECONDS));
     assertNotEquals(CircuitState.OPEN, ex.circuitState(SVC));
   }
 }

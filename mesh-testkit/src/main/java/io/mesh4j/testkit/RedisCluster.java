@@ -29,7 +29,9 @@ import java.util.OptionalLong;
  * kill client connections ({@link #killClients}).
  *
  * <p>{@link #shared()} is one cluster per JVM, stopped at JVM exit; tests that break things take
- * {@link #startPrivate()} and close it. Thread safe.
+ * {@link #startPrivate()} and close it. {@link #builder()} starts a private cluster that asks
+ * clients to authenticate, through the servers' own configuration: a password for the default user
+ * ({@code requirepass}) or an ACL user (with the default user switched off). Thread safe.
  */
 public final class RedisCluster implements AutoCloseable {
   private static final int NODES = 6;
@@ -42,9 +44,19 @@ public final class RedisCluster implements AutoCloseable {
   private final Path dir;
   private final List<Integer> ports = new ArrayList<>();
   private final Map<Integer, ServerProcess> processes = new LinkedHashMap<>();
+  /** The ACL user, or null for the default user. */
+  private final String user;
+  /** The password clients (and replicas, and the testkit) authenticate with, or null for none. */
+  private final String password;
   private boolean closed;
 
   private RedisCluster() {
+    this(null, null);
+  }
+
+  private RedisCluster(String user, String password) {
+    this.user = user;
+    this.password = password;
     this.launcher = Binaries.launcherFor("redis-server");
     this.dir = ProcessRegistry.tempDir("redis");
     for (int i = 0; i < NODES; i++) {
@@ -65,7 +77,15 @@ public final class RedisCluster implements AutoCloseable {
 
   /** A new cluster of the caller's own, started; the caller closes it. */
   public static RedisCluster startPrivate() {
-    RedisCluster c = new RedisCluster();
+    return startPrivate(new RedisCluster());
+  }
+
+  /** A builder of a private cluster whose clients must authenticate. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static RedisCluster startPrivate(RedisCluster c) {
     ProcessRegistry.closeAtExit(c);
     try {
       c.start();
@@ -119,7 +139,7 @@ public final class RedisCluster implements AutoCloseable {
 
   private void startNode(int port) {
     Path nodeDir = dir.resolve(String.valueOf(port));
-    List<String> cmd = List.of("redis-server",
+    List<String> cmd = new ArrayList<>(List.of("redis-server",
         "--port", String.valueOf(port),
         "--bind", "127.0.0.1",
         "--protected-mode", "no",
@@ -132,7 +152,15 @@ public final class RedisCluster implements AutoCloseable {
         "--dir", nodeDir.toString(),
         "--save", "",
         "--appendonly", "no",
-        "--loglevel", "notice");
+        "--loglevel", "notice"));
+    if (user != null) {
+      // An ACL user allowed everything, and no anonymous access: the default user is switched off.
+      // Replicas authenticate to their master as that user too.
+      cmd.addAll(List.of("--user", user, "on", ">" + password, "~*", "&*", "+@all", "--user", "default", "off",
+          "--masteruser", user, "--masterauth", password));
+    } else if (password != null) {
+      cmd.addAll(List.of("--requirepass", password, "--masterauth", password));
+    }
     processes.put(port, launcher.start("redis-" + port, cmd, nodeDir, dir.resolve("redis-" + port + ".log")));
   }
 
@@ -231,6 +259,39 @@ public final class RedisCluster implements AutoCloseable {
   }
 
   /**
+   * The live master that serves {@code slot} now, as the cluster itself reports it
+   * ({@code CLUSTER SLOTS} on the first live node that answers).
+   *
+   * @throws IllegalArgumentException if {@code slot} is not in 0..16383
+   * @throws IllegalStateException if no live node answers or no master serves the slot
+   */
+  public InetSocketAddress masterOfSlot(int slot) {
+    if (slot < 0 || slot >= SLOTS) {
+      throw new IllegalArgumentException("slot must be in 0.." + (SLOTS - 1) + ", was " + slot);
+    }
+    for (int port : livePorts()) {
+      Object reply;
+      try {
+        reply = cmd(port, "CLUSTER", "SLOTS");
+      } catch (IOException e) {
+        continue;
+      }
+      if (!(reply instanceof List)) {
+        continue;
+      }
+      for (Object range : (List<?>) reply) {
+        List<?> r = (List<?>) range;
+        if ((Long) r.get(0) <= slot && slot <= (Long) r.get(1)) {
+          List<?> master = (List<?>) r.get(2);
+          return new InetSocketAddress("127.0.0.1", ((Long) master.get(1)).intValue());
+        }
+      }
+      throw new IllegalStateException("no master serves slot " + slot + " according to port " + port);
+    }
+    throw new IllegalStateException("no live node answered CLUSTER SLOTS");
+  }
+
+  /**
    * Kills one master process at once (SIGKILL), then waits until a replica has taken its slots
    * and the cluster is healthy again.
    *
@@ -241,7 +302,22 @@ public final class RedisCluster implements AutoCloseable {
     if (masters.isEmpty()) {
       throw new IllegalStateException("no live master");
     }
-    InetSocketAddress victim = masters.get(0);
+    return killMasterAndAwaitFailover(masters.get(0), timeout);
+  }
+
+  /**
+   * Kills the master at {@code victim} at once (SIGKILL), then waits until its replica has taken
+   * its slots and the cluster is healthy again. Pair it with {@link #masterOfSlot} to kill the
+   * master that holds a given key or channel.
+   *
+   * @return {@code victim}
+   * @throws IllegalArgumentException if {@code victim} is not a live master of this cluster
+   */
+  public synchronized InetSocketAddress killMasterAndAwaitFailover(InetSocketAddress victim, Duration timeout) {
+    if (!masterAddresses().contains(victim)) {
+      throw new IllegalArgumentException("not a live master of this cluster: " + victim
+          + "; the masters are " + masterAddresses());
+    }
     processes.get(victim.getPort()).stop(false);
     awaitFor("replica promoted after killing " + victim, timeout, () -> {
       List<InetSocketAddress> now = masterAddresses();
@@ -290,7 +366,7 @@ public final class RedisCluster implements AutoCloseable {
   /** One raw command on {@code node}: the reply as String, Long, List, null, or an error object. */
   public Object command(InetSocketAddress node, String... args) {
     try {
-      return Resp.call(node, args);
+      return call(node, args);
     } catch (IOException e) {
       throw new UncheckedIOException("command on " + node + " failed", e);
     }
@@ -335,7 +411,63 @@ public final class RedisCluster implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "RedisCluster{" + seedNodeStrings() + ", " + launcher.describe() + "}";
+    String auth = user != null ? ", ACL user " + user : password != null ? ", requirepass" : "";
+    return "RedisCluster{" + seedNodeStrings() + auth + ", " + launcher.describe() + "}";
+  }
+
+  /**
+   * Starts a private cluster whose clients must authenticate. Not thread safe.
+   *
+   * <pre>{@code
+   * RedisCluster.builder().requirePass("s3cret").startPrivate();        // AUTH s3cret
+   * RedisCluster.builder().aclUser("app", "s3cret").startPrivate();     // AUTH app s3cret
+   * }</pre>
+   */
+  public static final class Builder {
+    private String user;
+    private String password;
+
+    private Builder() {}
+
+    /**
+     * The default user's password ({@code requirepass}); replicas use it as {@code masterauth}.
+     *
+     * @throws IllegalArgumentException if {@code password} is blank or holds whitespace
+     */
+    public Builder requirePass(String password) {
+      this.password = checkSecret(password, "password");
+      this.user = null;
+      return this;
+    }
+
+    /**
+     * An ACL user allowed every command, key and channel, authenticated with {@code password}; the
+     * default user is switched off, so an anonymous or default-user client is refused. Replicas
+     * authenticate as this user ({@code masteruser}, {@code masterauth}).
+     *
+     * @throws IllegalArgumentException if a value is blank or holds whitespace
+     */
+    public Builder aclUser(String user, String password) {
+      this.user = checkSecret(user, "user");
+      this.password = checkSecret(password, "password");
+      return this;
+    }
+
+    /** Starts the cluster; the caller closes it. */
+    public RedisCluster startPrivate() {
+      if (password == null) {
+        throw new IllegalStateException("set requirePass(...) or aclUser(...), or use RedisCluster.startPrivate()");
+      }
+      return RedisCluster.startPrivate(new RedisCluster(user, password));
+    }
+
+    private static String checkSecret(String value, String name) {
+      if (value == null || value.isEmpty() || value.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException(name + " must be non-blank and hold no whitespace (it goes into a"
+            + " redis-server config line)");
+      }
+      return value;
+    }
   }
 
   private synchronized List<Integer> livePorts() {
@@ -348,12 +480,27 @@ public final class RedisCluster implements AutoCloseable {
     return live;
   }
 
-  private static Object cmd(int port, String... args) throws IOException {
-    return Resp.call(new InetSocketAddress("127.0.0.1", port), args);
+  private Object cmd(int port, String... args) throws IOException {
+    return call(new InetSocketAddress("127.0.0.1", port), args);
+  }
+
+  /** One command on its own connection, authenticated first when the cluster asks for it. */
+  private Object call(InetSocketAddress node, String... args) throws IOException {
+    if (password == null) {
+      return Resp.call(node, args);
+    }
+    try (Resp r = new Resp(node, 5_000)) {
+      Object auth = user == null ? r.command("AUTH", password) : r.command("AUTH", user, password);
+      if (!"OK".equals(auth)) {
+        // The reply names no secret: Redis answers WRONGPASS or an ACL error.
+        throw new IOException("AUTH on " + node + " answered " + auth);
+      }
+      return r.command(args);
+    }
   }
 
   /** The first element of {@code ROLE}: "master" or "slave". */
-  private static String role(int port) throws IOException {
+  private String role(int port) throws IOException {
     Object role = cmd(port, "ROLE");
     return role instanceof List && !((List<?>) role).isEmpty() ? String.valueOf(((List<?>) role).get(0)) : "";
   }

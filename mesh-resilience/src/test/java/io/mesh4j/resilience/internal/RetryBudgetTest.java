@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class RetryBudgetTest {
@@ -81,7 +82,7 @@ class RetryBudgetTest {
       }
       long granted = 0;
       for (Future<Integer> f : results) {
-        granted += f.get();
+        granted += f.get(30, TimeUnit.SECONDS);
       }
       assertEquals(160_000, budget.calls());
       assertEquals(granted, budget.retries());

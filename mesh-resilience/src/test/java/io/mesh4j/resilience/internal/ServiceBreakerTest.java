@@ -19,6 +19,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ServiceBreakerTest {
@@ -118,7 +119,7 @@ class ServiceBreakerTest {
         List<Future<Boolean>> fs = new ArrayList<>();
         for (int t = 0; t < 16; t++) {
           fs.add(pool.submit(() -> {
-            start.await();
+            start.await(30, TimeUnit.SECONDS);
             long p = b.tryAcquire();
             if (p >= 0) {
               // A trial that completes at once, while the others are in flight and more callers come.
@@ -129,13 +130,13 @@ class ServiceBreakerTest {
               return true;
             }
             // refused callers knock again after a trial completed
-            firstDone.await();
+            firstDone.await(30, TimeUnit.SECONDS);
             return b.tryAcquire() >= 0;
           }));
         }
         int admitted = 0;
         for (Future<Boolean> f : fs) {
-          admitted += f.get() ? 1 : 0;
+          admitted += f.get(30, TimeUnit.SECONDS) ? 1 : 0;
         }
         assertEquals(3, admitted, "round " + round);
         assertEquals(CircuitState.HALF_OPEN, b.state());
@@ -160,7 +161,7 @@ class ServiceBreakerTest {
         }));
       }
       for (Future<?> f : fs) {
-        f.get();
+        f.get(30, TimeUnit.SECONDS);
       }
     } finally {
       pool.shutdownNow();
