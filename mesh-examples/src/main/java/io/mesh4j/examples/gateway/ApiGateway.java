@@ -3,7 +3,7 @@ package io.mesh4j.examples.gateway;
 import com.sun.net.httpserver.HttpServer;
 import io.mesh4j.api.ServiceDiscovery;
 import io.mesh4j.api.Ticker;
-import io.mesh4j.api.internal.Checks;
+import io.mesh4j.examples.gateway.internal.Args;
 import io.mesh4j.cache.DistributedCache;
 import io.mesh4j.client.CachedResponse;
 import io.mesh4j.client.ServiceMeshClient;
@@ -95,8 +95,8 @@ public final class ApiGateway implements AutoCloseable {
    * @throws IllegalStateException if already started or closed
    */
   public synchronized ApiGateway start() {
-    Checks.state(!closed, "ApiGateway is closed");
-    Checks.state(server == null, "ApiGateway is already started");
+    Args.state(!closed, "ApiGateway is closed");
+    Args.state(server == null, "ApiGateway is already started");
     // Small answers must not wait for Nagle's algorithm.
     System.setProperty("sun.net.httpserver.nodelay", "true");
     try {
@@ -114,7 +114,7 @@ public final class ApiGateway implements AutoCloseable {
 
   /** The address it listens on (the bound port when 0 was asked for). */
   public synchronized InetSocketAddress address() {
-    Checks.state(server != null, "ApiGateway is not started");
+    Args.state(server != null, "ApiGateway is not started");
     return server.getAddress();
   }
 
@@ -286,19 +286,19 @@ public final class ApiGateway implements AutoCloseable {
 
     /** The routes and auth settings (required). */
     public Builder config(GatewayConfig config) {
-      this.config = Checks.notNull(config, "config");
+      this.config = Args.notNull(config, "config");
       return this;
     }
 
     /** Where backend instances come from (required): a {@link ConsulDiscovery} in production. */
     public Builder discovery(ServiceDiscovery discovery) {
-      this.discovery = Checks.notNull(discovery, "discovery");
+      this.discovery = Args.notNull(discovery, "discovery");
       return this;
     }
 
     /** Where cached GET answers live; required when a route has a {@code cacheTtl}. */
     public Builder responseCache(DistributedCache<CachedResponse> responseCache) {
-      this.responseCache = Checks.notNull(responseCache, "responseCache");
+      this.responseCache = Args.notNull(responseCache, "responseCache");
       return this;
     }
 
@@ -307,31 +307,31 @@ public final class ApiGateway implements AutoCloseable {
      * Gateway instances whose counters share a namespace share their limits.
      */
     public Builder rateLimitCounters(DistributedCache<Long> rateLimitCounters) {
-      this.rateLimitCounters = Checks.notNull(rateLimitCounters, "rateLimitCounters");
+      this.rateLimitCounters = Args.notNull(rateLimitCounters, "rateLimitCounters");
       return this;
     }
 
     /** The address to listen on; default {@code 127.0.0.1} ({@code 0.0.0.0} for every interface). */
     public Builder bindHost(String bindHost) {
-      this.bindHost = Checks.notBlank(bindHost, "bindHost");
+      this.bindHost = Args.notBlank(bindHost, "bindHost");
       return this;
     }
 
     /** The port, replacing the config's; 0 for any free port. */
     public Builder port(int port) {
-      this.port = Checks.inRange(port, 0, 65535, "port");
+      this.port = Args.inRange(port, 0, 65535, "port");
       return this;
     }
 
     /** Threads serving requests (each blocks for its backend call); default 32. */
     public Builder workerThreads(int workerThreads) {
-      this.workerThreads = Checks.inRange(workerThreads, 1, 10_000, "workerThreads");
+      this.workerThreads = Args.inRange(workerThreads, 1, 10_000, "workerThreads");
       return this;
     }
 
     /** The largest request body accepted (413 beyond); default 8 MiB. */
     public Builder maxRequestBytes(long maxRequestBytes) {
-      Checks.argument(maxRequestBytes >= 0, "maxRequestBytes must be >= 0, was %d", maxRequestBytes);
+      Args.argument(maxRequestBytes >= 0, "maxRequestBytes must be >= 0, was %d", maxRequestBytes);
       this.maxRequestBytes = maxRequestBytes;
       return this;
     }
@@ -342,7 +342,7 @@ public final class ApiGateway implements AutoCloseable {
      * circuit breaker.
      */
     public Builder meshSettings(Consumer<ServiceMeshClient.Builder> meshSettings) {
-      this.meshSettings = Checks.notNull(meshSettings, "meshSettings");
+      this.meshSettings = Args.notNull(meshSettings, "meshSettings");
       return this;
     }
 
@@ -352,19 +352,19 @@ public final class ApiGateway implements AutoCloseable {
      * on the logger {@value ApiGateway#ACCESS_LOGGER}.
      */
     public Builder accessLog(Consumer<String> accessLog) {
-      this.accessLog = Checks.notNull(accessLog, "accessLog");
+      this.accessLog = Args.notNull(accessLog, "accessLog");
       return this;
     }
 
     /** The wall clock of rate limit windows and JWT expiry; for tests. */
     public Builder clock(Clock clock) {
-      this.clock = Checks.notNull(clock, "clock");
+      this.clock = Args.notNull(clock, "clock");
       return this;
     }
 
     /** The time source of durations (access log, policies); for tests. */
     public Builder ticker(Ticker ticker) {
-      this.ticker = Checks.notNull(ticker, "ticker");
+      this.ticker = Args.notNull(ticker, "ticker");
       return this;
     }
 
@@ -374,8 +374,8 @@ public final class ApiGateway implements AutoCloseable {
      * @throws IllegalStateException naming the missing setting
      */
     public ApiGateway build() {
-      Checks.state(config != null, "config must be set (GatewayConfig.load(path))");
-      Checks.state(discovery != null, "discovery must be set (a ConsulDiscovery)");
+      Args.state(config != null, "config must be set (GatewayConfig.load(path))");
+      Args.state(discovery != null, "discovery must be set (a ConsulDiscovery)");
       List<String> limited = new ArrayList<>();
       List<String> cached = new ArrayList<>();
       RouteTable.Builder<Route> table = RouteTable.builder();
@@ -390,9 +390,9 @@ public final class ApiGateway implements AutoCloseable {
           cached.add(r.name());
         }
       }
-      Checks.state(limited.isEmpty() || rateLimitCounters != null,
+      Args.state(limited.isEmpty() || rateLimitCounters != null,
           "rateLimitCounters must be set: routes %s have a rateLimitPerMinute", limited);
-      Checks.state(cached.isEmpty() || responseCache != null,
+      Args.state(cached.isEmpty() || responseCache != null,
           "responseCache must be set: routes %s have a cacheTtl", cached);
 
       ServiceMeshClient.Builder m = ServiceMeshClient.builder();

@@ -17,6 +17,11 @@ public final class ForwardHeaders {
   public static final String REQUEST_ID = "X-Request-ID";
   /** Who the gateway authenticated; set by the gateway only (a client's own is dropped). */
   public static final String AUTHENTICATED_CLIENT = "X-Authenticated-Client";
+  /**
+   * What mesh4j shows in place of a secret header's value in {@code CallFailedException.headers()}:
+   * such a value is not the backend's, and is never copied to the client.
+   */
+  public static final String REDACTED = "<redacted>";
 
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization");

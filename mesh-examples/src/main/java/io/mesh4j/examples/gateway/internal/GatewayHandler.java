@@ -12,7 +12,6 @@ import io.mesh4j.api.MeshTimeoutException;
 import io.mesh4j.api.NoInstanceAvailableException;
 import io.mesh4j.api.RejectedException;
 import io.mesh4j.api.Ticker;
-import io.mesh4j.api.internal.Redaction;
 import io.mesh4j.client.MeshRequest;
 import io.mesh4j.client.MeshResponse;
 import io.mesh4j.client.ServiceMeshClient;
@@ -24,11 +23,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +113,7 @@ public final class GatewayHandler implements HttpHandler {
     String rawPath = ex.getRequestURI().getRawPath();
     List<String> segments;
     try {
-      segments = decodeSegments(rawPath == null ? "/" : rawPath);
+      segments = PathPattern.decodeSegments(rawPath == null ? "/" : rawPath);
     } catch (IllegalArgumentException e) {
       error(call, 400, "bad_request", e.getMessage(), Map.of());
       return;
@@ -325,7 +320,7 @@ public final class GatewayHandler implements HttpHandler {
         continue;
       }
       for (String v : h.getValue()) {
-        if (!Redaction.REDACTED.equals(v)) {
+        if (!ForwardHeaders.REDACTED.equals(v)) {
           out.add(name, v);
         }
       }
@@ -455,49 +450,6 @@ public final class GatewayHandler implements HttpHandler {
   private static String remoteIp(HttpExchange ex) {
     InetSocketAddress a = ex.getRemoteAddress();
     return a == null || a.getAddress() == null ? "unknown" : a.getAddress().getHostAddress();
-  }
-
-  /**
-   * The percent-decoded segments of a raw path. Dot segments are refused: forwarded as they are,
-   * {@code /public/../admin} would match a public route and reach another path on the backend.
-   */
-  static List<String> decodeSegments(String rawPath) {
-    List<String> raw = PathPattern.split(rawPath);
-    List<String> out = new ArrayList<>(raw.size());
-    for (String s : raw) {
-      String d = percentDecode(s);
-      if (d.equals(".") || d.equals("..")) {
-        throw new IllegalArgumentException("the path may not have '.' or '..' segments");
-      }
-      out.add(d);
-    }
-    return out;
-  }
-
-  private static String percentDecode(String s) {
-    if (s.indexOf('%') < 0) {
-      return s;
-    }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '%') {
-        if (i + 2 >= s.length() || Character.digit(s.charAt(i + 1), 16) < 0 || Character.digit(s.charAt(i + 2), 16) < 0) {
-          throw new IllegalArgumentException("the path has a malformed percent escape");
-        }
-        bytes.write(Character.digit(s.charAt(i + 1), 16) * 16 + Character.digit(s.charAt(i + 2), 16));
-        i += 2;
-      } else {
-        byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-        bytes.write(b, 0, b.length);
-      }
-    }
-    try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-    } catch (CharacterCodingException e) {
-      throw new IllegalArgumentException("the path is not UTF-8 once decoded", e);
-    }
   }
 
   /** A random (version 4) UUID without SecureRandom's cost: an id, not a secret. */

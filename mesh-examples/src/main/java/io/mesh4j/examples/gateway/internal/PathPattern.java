@@ -1,5 +1,10 @@
 package io.mesh4j.examples.gateway.internal;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -147,6 +152,49 @@ public final class PathPattern {
       }
     }
     return p.size();
+  }
+
+  /**
+   * The percent-decoded segments of a raw path. Dot segments are refused: forwarded as they are,
+   * {@code /public/../admin} would match a public route and reach another path on the backend.
+   */
+  static List<String> decodeSegments(String rawPath) {
+    List<String> raw = PathPattern.split(rawPath);
+    List<String> out = new ArrayList<>(raw.size());
+    for (String s : raw) {
+      String d = percentDecode(s);
+      if (d.equals(".") || d.equals("..")) {
+        throw new IllegalArgumentException("the path may not have '.' or '..' segments");
+      }
+      out.add(d);
+    }
+    return out;
+  }
+
+  private static String percentDecode(String s) {
+    if (s.indexOf('%') < 0) {
+      return s;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= s.length() || Character.digit(s.charAt(i + 1), 16) < 0 || Character.digit(s.charAt(i + 2), 16) < 0) {
+          throw new IllegalArgumentException("the path has a malformed percent escape");
+        }
+        bytes.write(Character.digit(s.charAt(i + 1), 16) * 16 + Character.digit(s.charAt(i + 2), 16));
+        i += 2;
+      } else {
+        byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        bytes.write(b, 0, b.length);
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("the path is not UTF-8 once decoded", e);
+    }
   }
 
   @Override
