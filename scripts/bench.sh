@@ -3,8 +3,8 @@
 #
 # Usage:
 #   scripts/bench.sh list                      the benchmarks the jar holds (classes named *Bench)
-#   scripts/bench.sh [--dirty] NAME [args...]  one benchmark
-#   scripts/bench.sh [--dirty] all             every benchmark, then writes docs/benchmarks.md
+#   scripts/bench.sh NAME [args...] [--dirty]  one benchmark (--dirty may come anywhere)
+#   scripts/bench.sh all [--dirty]             every benchmark, then writes docs/benchmarks.md
 #
 # The benchmarks jar is always built from the tree it runs on. A tree with uncommitted changes
 # (tracked or untracked, ignored files aside) is refused unless --dirty is given; the figures
@@ -29,7 +29,7 @@ cd "$ROOT"
 DIRTY_OK=0
 ARGS=()
 for a in "$@"; do
-  if [ "$a" = "--dirty" ] && [ ${#ARGS[@]} -eq 0 ]; then
+  if [ "$a" = "--dirty" ]; then
     DIRTY_OK=1
   else
     ARGS+=("$a")
