@@ -122,6 +122,14 @@ final class ClientBenchSupport {
     double p99Millis() {
       return Latencies.quantile(sortedNanos, 0.99) / 1e6;
     }
+
+    double p999Millis() {
+      return Latencies.quantile(sortedNanos, 0.999) / 1e6;
+    }
+
+    double maxMillis() {
+      return Latencies.quantile(sortedNanos, 1.0) / 1e6;
+    }
   }
 
   /** Runs {@code op} in a closed loop on {@code threads} threads for {@code duration}. */
@@ -184,7 +192,8 @@ final class ClientBenchSupport {
   /**
    * A loopback HTTP instance answering 200 with a small body after an optional delay. It can be
    * stopped (listening socket and every connection closed, so new connections are refused) and
-   * started again on the same port. Counts requests in total and per second since {@link #epoch}.
+   * started again on the same port. Counts requests in total, and per second and per tenth of a second
+   * since {@link #epoch}.
    */
   static final class Instance implements AutoCloseable {
     static {
@@ -200,6 +209,7 @@ final class ClientBenchSupport {
     private final int threads;
     private final LongAdder requests = new LongAdder();
     private final AtomicLongArray perSecond = new AtomicLongArray(SECONDS);
+    private final AtomicLongArray perTenth = new AtomicLongArray(SECONDS * 10);
     private volatile long epochNanos = Long.MAX_VALUE;
     private int port;
     private HttpServer server;
@@ -225,12 +235,20 @@ final class ClientBenchSupport {
       for (int i = 0; i < SECONDS; i++) {
         perSecond.set(i, 0);
       }
+      for (int i = 0; i < SECONDS * 10; i++) {
+        perTenth.set(i, 0);
+      }
       epochNanos = nanos;
     }
 
     /** Requests received in second {@code s} after the epoch. */
     long inSecond(int s) {
       return perSecond.get(s);
+    }
+
+    /** Requests received in the tenth of a second {@code t} after the epoch (0 to 1279). */
+    long inTenth(int t) {
+      return perTenth.get(t);
     }
 
     synchronized boolean isRunning() {
@@ -290,6 +308,7 @@ final class ClientBenchSupport {
         int s = (int) (since / 1_000_000_000L);
         if (s < SECONDS) {
           perSecond.incrementAndGet(s);
+          perTenth.incrementAndGet((int) (since / 100_000_000L));
         }
       }
     }

@@ -43,8 +43,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * JMH: {@code ConsulDiscovery.instances(service)} on a warm snapshot, 2 threads, against a
- * private real agent reached through a counting HTTP proxy, so the run also reports how many
- * HTTP requests the agent served meanwhile (it must be the watch's long polls, not one per lookup).
+ * private real agent reached through a counting HTTP proxy, so the run also counts the HTTP
+ * requests the agent served from the end of set-up to the start of tear-down (warm-up and
+ * measurement, about 11 s). The watch's blocking wait is set to {@value #QUERY_WAIT_S} s for this
+ * benchmark (default 55 s) so that the window spans several of them: a working watch makes one
+ * request per wait, so the count must lie between {@code window / (wait + 1 s) - 1} and
+ * {@code window / wait + 2}. More (a request per lookup, or a watch that spins) or fewer (a watch
+ * that stopped) fails the run.
  *
  * <p>Reference in the same run: {@code bareQuery} asks the agent per lookup (one HTTP GET of the
  * health endpoint with the JDK client), which is what a discovery without a snapshot costs.
@@ -57,12 +62,15 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public class DiscoveryLookupBench {
   private static final String SERVICE = "lookup";
   private static final String COUNT_FILE = "mesh4j.bench.requestsFile";
+  private static final String WINDOW = "window-ms";
+  static final int QUERY_WAIT_S = 2;
 
   private ConsulAgent agent;
   private CountingProxy proxy;
   private ConsulDiscovery discovery;
   private HttpClient http;
   private HttpRequest bareRequest;
+  private long windowStart;
 
   /** Starts the agent, registers 3 instances, warms the snapshot. */
   @Setup(Level.Trial)
@@ -75,10 +83,12 @@ public class DiscoveryLookupBench {
           .PUT(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.discarding());
     }
     proxy = new CountingProxy(agent.baseUrl());
-    discovery = ConsulDiscovery.builder().url(proxy.url()).build();
+    discovery = ConsulDiscovery.builder().url(proxy.url()).queryWait(Duration.ofSeconds(QUERY_WAIT_S)).build();
     if (discovery.instances(SERVICE).size() != 3) {
       throw new IllegalStateException("expected 3 instances");
     }
+    proxy.reset();
+    windowStart = System.nanoTime();
     bareRequest = HttpRequest.newBuilder(URI.create(agent.baseUrl() + "/v1/health/service/" + SERVICE + "?passing"))
         .build();
   }
@@ -88,6 +98,7 @@ public class DiscoveryLookupBench {
   public void tearDown() throws IOException {
     String file = System.getProperty(COUNT_FILE);
     Map<String, Long> counts = proxy.counts();
+    counts.put(WINDOW, (System.nanoTime() - windowStart) / 1_000_000);
     discovery.close();
     proxy.close();
     agent.close();
@@ -119,14 +130,22 @@ public class DiscoveryLookupBench {
     double lookupNs = run("lookup", lookupCounts);
     double bareNs = run("bareQuery", bareCounts);
     Map<String, Long> counts = read(lookupCounts);
+    Long windowMs = counts.remove(WINDOW);
+    if (windowMs == null) {
+      throw new IllegalStateException("the lookup fork wrote no request counts");
+    }
     long total = counts.values().stream().mapToLong(Long::longValue).sum();
+    long low = Math.max(1, (long) Math.floor(windowMs / 1000.0 / (QUERY_WAIT_S + 1)) - 1);
+    long high = (long) Math.ceil(windowMs / 1000.0 / QUERY_WAIT_S) + 2;
+    boolean inBounds = total >= low && total <= high;
     System.out.printf("bare HTTP query per lookup: %.0f ns/op; snapshot lookup is %.0fx faster%n",
         bareNs, bareNs / lookupNs);
-    System.out.printf("HTTP requests the agent served for the discovery during the whole lookup trial"
-        + " (set-up, warm-up and measurement): %d %s%n", total, counts);
-    System.out.println("(the watch's blocking queries only: 55 s waits on an unchanged service, plus the first load)");
+    System.out.printf("HTTP requests the agent served for the discovery during warm-up and measurement (%.1f s, "
+        + "blocking wait %d s): %d %s; a working watch makes %d to %d: %s%n", windowMs / 1e3, QUERY_WAIT_S, total,
+        counts, low, high, inBounds ? "yes" : "NO");
     Files.deleteIfExists(lookupCounts);
     Files.deleteIfExists(bareCounts);
+    System.out.printf("ERRORS discovery_lookup_agent_requests_out_of_bounds=%d allowed=0%n", inBounds ? 0 : 1);
     System.out.printf("RESULT discovery_lookup_ns=%.1f ns/op%n", lookupNs);
   }
 
@@ -136,6 +155,7 @@ public class DiscoveryLookupBench {
         .forks(1)
         .warmupIterations(2).warmupTime(TimeValue.seconds(1))
         .measurementIterations(3).measurementTime(TimeValue.seconds(2))
+        .shouldFailOnError(true)
         .jvmArgsAppend("-D" + COUNT_FILE + "=" + countFile,
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
             "-Dmesh4j.repo.root=" + System.getProperty("mesh4j.repo.root", "."))
@@ -212,6 +232,10 @@ public class DiscoveryLookupBench {
 
     String url() {
       return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    void reset() {
+      counts.clear();
     }
 
     Map<String, Long> counts() {

@@ -21,20 +21,23 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * How long a change of a watched service takes to reach a {@link ConsulDiscovery} listener,
- * from the moment Consul acknowledged the change (the agent's 200 to the register or deregister
- * PUT) to the listener seeing the new list. 50 measured changes (after 5 discarded), alternating
- * register and deregister, 100 to 200 ms apart, against a private real agent.
+ * How long a change of a watched service takes to reach a {@link ConsulDiscovery} listener, from
+ * just before the register or deregister request is sent to the agent until the listener sees the
+ * new list (the agent's own handling of the request is inside the figure). 200 measured changes
+ * (after 5 discarded), alternating register and deregister, 100 to 200 ms apart, against a private
+ * real agent; p50, p99 and max are printed.
  *
  * <p>In the same run and for the same changes, a bare blocking-query loop (JDK HTTP client, no
- * minimum interval, no listener executor) is timed as the reference.
+ * minimum interval, no listener executor) is timed from the same instant as the reference. RESULTs:
+ * {@code discovery_propagation_vs_raw_p99} (mesh4j p99 / bare p99) and, last,
+ * {@code discovery_propagation_p99_ms}.
  *
  * <p>{@code scripts/bench.sh discovery-propagation}
  */
 public final class DiscoveryPropagationBench {
   private static final String SERVICE = "propagation";
   private static final int WARMUP = 5;
-  private static final int CHANGES = 50;
+  private static final int CHANGES = 200;
   private static final long TIMEOUT_NANOS = Duration.ofSeconds(5).toNanos();
 
   private DiscoveryPropagationBench() {}
@@ -57,16 +60,19 @@ public final class DiscoveryPropagationBench {
 
         List<Double> meshMs = new ArrayList<>();
         List<Double> bareMs = new ArrayList<>();
+        List<Double> ackMs = new ArrayList<>();
         int beforeAck = 0;
         String pending = null;
         for (int k = 0; k < WARMUP + CHANGES; k++) {
           Thread.sleep(100 + random.nextInt(101));
           Predicate<Set<String>> expected;
+          long sent;
           if (pending == null) {
             String id = "p-" + k;
             expected = ids -> ids.contains(id);
             mesh.expect(expected);
             bare.expect(expected);
+            sent = System.nanoTime();
             put(http, agent, "/v1/agent/service/register", registration(id, 10_000 + k));
             pending = id;
           } else {
@@ -74,31 +80,38 @@ public final class DiscoveryPropagationBench {
             expected = ids -> !ids.contains(id);
             mesh.expect(expected);
             bare.expect(expected);
+            sent = System.nanoTime();
             put(http, agent, "/v1/agent/service/deregister/" + id, "");
             pending = null;
           }
           long ack = System.nanoTime();
-          long m = mesh.await(ack);
-          long b = bare.await(ack);
+          long m = mesh.await(sent);
+          long b = bare.await(sent);
           if (k >= WARMUP) {
             beforeAck += (m < ack ? 1 : 0);
-            meshMs.add(Math.max(0, m - ack) / 1e6);
-            bareMs.add(Math.max(0, b - ack) / 1e6);
+            meshMs.add((m - sent) / 1e6);
+            bareMs.add((b - sent) / 1e6);
+            ackMs.add((ack - sent) / 1e6);
           }
         }
         report("mesh4j ConsulDiscovery listener", meshMs);
         report("bare blocking query (JDK HTTP client)", bareMs);
-        System.out.printf("changes seen by the listener before the agent's ack reached us: %d of %d (counted as 0 ms)%n",
+        report("agent's answer to the PUT itself", ackMs);
+        System.out.printf("changes seen by the listener before the agent's answer to the PUT reached us: %d of %d%n",
             beforeAck, CHANGES);
         double p99 = percentile(meshMs, 99);
-        System.out.printf("p99 ratio mesh4j / bare blocking query: %.2f%n", p99 / Math.max(0.001, percentile(bareMs, 99)));
-        System.out.printf("RESULT discovery_propagation_p99_ms=%.1f ms%n", p99);
+        double ratio = p99 / percentile(bareMs, 99);
+        System.out.printf("p99 ratio mesh4j / bare blocking query: %.2f (target <= 1.3: %s)%n", ratio,
+            ratio <= 1.3 ? "met" : "MISSED");
+        System.out.printf("RESULT discovery_propagation_vs_raw_p99=%.2f x (mesh4j p99 / bare blocking query p99, "
+            + "%d changes)%n", ratio, CHANGES);
+        System.out.printf("RESULT discovery_propagation_p99_ms=%.1f ms (from the request, %d changes)%n", p99, CHANGES);
       }
     }
   }
 
   private static void report(String what, List<Double> ms) {
-    System.out.printf("%-36s p50 %6.1f ms  p90 %6.1f ms  p99 %6.1f ms  max %6.1f ms  (n=%d)%n", what,
+    System.out.printf("%-38s p50 %6.1f ms  p90 %6.1f ms  p99 %6.1f ms  max %6.1f ms  (n=%d)%n", what,
         percentile(ms, 50), percentile(ms, 90), percentile(ms, 99), Collections.max(ms), ms.size());
   }
 

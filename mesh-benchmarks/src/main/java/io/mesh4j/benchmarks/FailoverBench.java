@@ -39,9 +39,13 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Two runs, each with a fresh ServiceMeshClient (round robin, default retry, budget and
  * breaker): first with the default outlier ejection (30 s base ejection time, so the restarted
  * instance is still held out when the run ends), then with the ejection time shortened to 1 s
- * base, 3 s max (so it gets trial calls after its restart and is taken back). The RESULT line is
- * the sum of the failed calls of both runs. The run is invalid (and throws) if the kill caused no
- * failed attempt at all, since then it did not test failover.
+ * base, 3 s max (so it gets trial calls after its restart and is taken back). RESULTs:
+ * {@code failover_return_s}, in the run with default settings, the seconds from the end of the
+ * restart until the instance takes at least 25% of the traffic again (over the trailing 500 ms,
+ * 100 ms steps; an instance not back by the end of the run is reported as the time it was
+ * watched, a lower bound, and said so); and, last, {@code failover_failed_calls}, the failed calls
+ * of both runs. The run is invalid (and throws) if the kill caused no failed attempt at all, since
+ * then it did not test failover.
  *
  * <p>{@code scripts/bench.sh failover}
  */
@@ -89,19 +93,28 @@ public final class FailoverBench {
           "run 2: ejection time SHORTENED FOR THIS BENCHMARK to 1 s base, 3 s max (default 30 s / 300 s)");
 
       long failed = byDefault.failed + shortened.failed;
+      System.out.printf("back to >= 25%% of the traffic after the restart: %s with the default ejection, %s with the "
+          + "short one%n", byDefault.returnText(), shortened.returnText());
       System.out.printf("summary: failed calls %d (default ejection) + %d (short ejection); restarted instance's share "
           + "of traffic over %d-%d s: %.1f%% with the default ejection, %.1f%% with the short one (even share 33.3%%)%n",
           byDefault.failed, shortened.failed, SHARE_FROM, SECONDS, 100 * byDefault.lateShare,
           100 * shortened.lateShare);
       System.out.printf("target: 0 failed calls: %s%n", failed == 0 ? "met" : "MISSED");
-      System.out.printf("RESULT failover_failed_calls=%d calls%n", failed);
+      System.out.printf("RESULT failover_return_s=%.1f s (%s, default settings)%n", byDefault.returnSeconds,
+          byDefault.returned ? "restart to >= 25% of traffic" : "NOT back by the end of the run: a lower bound");
+      System.out.printf("RESULT failover_failed_calls=%d calls (both runs)%n", failed);
     } finally {
       instances.forEach(Instance::close);
     }
   }
 
   /** What one run measured. */
-  private record Run(long failed, double lateShare) {}
+  private record Run(long failed, double lateShare, boolean returned, double returnSeconds) {
+    String returnText() {
+      return returned ? String.format("%.1f s", returnSeconds)
+          : String.format("not within the %.1f s watched", returnSeconds);
+    }
+  }
 
   private static Run run(ConsulDiscovery discovery, List<Instance> instances, OutlierEjectionConfig ejection,
       String title) throws Exception {
@@ -154,8 +167,10 @@ public final class FailoverBench {
       }
       Future<?> kill = chaos.schedule(victim::stop, start + TimeUnit.SECONDS.toNanos(KILL_AT) - System.nanoTime(),
           TimeUnit.NANOSECONDS);
+      AtomicLong restartedAt = new AtomicLong();
       Future<?> restart = chaos.schedule(() -> {
         victim.start();
+        restartedAt.set(System.nanoTime());
         return null;
       }, start + TimeUnit.SECONDS.toNanos(RESTART_AT) - System.nanoTime(), TimeUnit.NANOSECONDS);
       long[] nanos = new long[total];
@@ -228,13 +243,35 @@ public final class FailoverBench {
       }
       System.out.println(timeline);
       double lateShare = lateAll == 0 ? 0 : (double) lateVictim / lateAll;
+      // First 100 ms step after the restart at which the trailing 500 ms gave the victim >= 25%.
+      int restartTenth = (int) Math.ceil((restartedAt.get() - start) / 1e8);
+      int endTenth = SECONDS * 10;
+      boolean returned = false;
+      double returnSeconds = (endTenth - restartTenth) / 10.0;
+      for (int t = restartTenth + 5; t <= endTenth; t++) {
+        long v = 0;
+        long sum = 0;
+        for (int u = t - 5; u < t; u++) {
+          v += victim.inTenth(u);
+          for (Instance in : instances) {
+            sum += in.inTenth(u);
+          }
+        }
+        if (sum > 0 && v * 4 >= sum) {
+          returned = true;
+          returnSeconds = (t - restartTenth) / 10.0;
+          break;
+        }
+      }
       System.out.printf("  restarted instance's share of traffic over %d-%d s: %.1f%% (%d of %d requests; even share "
           + "33.3%%)%s%n", SHARE_FROM, SECONDS, 100 * lateShare, lateVictim, lateAll,
           lateShare < 0.01 ? " -- still ejected: it comes back only after its ejection time and a passing trial call" : "");
       if (failedAttempts.sum() == 0) {
         throw new IllegalStateException("the killed instance caused no failed attempt: this run did not test failover");
       }
-      return new Run(failed.get(), lateShare);
+      System.out.printf("  back to >= 25%% of the traffic after the restart: %s%n",
+          new Run(failed.get(), lateShare, returned, returnSeconds).returnText());
+      return new Run(failed.get(), lateShare, returned, returnSeconds);
     } finally {
       callers.shutdownNow();
       chaos.shutdownNow();

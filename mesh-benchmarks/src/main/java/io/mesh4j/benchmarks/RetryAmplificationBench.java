@@ -18,6 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,6 +45,12 @@ import okhttp3.Response;
  * Each round uses a fresh executor (a fresh budget window); a warm-up round is discarded; medians
  * of 3 rounds are reported.
  *
+ * <p>Every call's end is counted: an answer of 200, another answer (the last attempt's, returned
+ * when retries end), or an exception by type. A call rejected before any attempt (rate limiter,
+ * bulkhead, breaker, no instance) is reported apart and left out of the denominator. An exception
+ * after an attempt is unexpected here (every backend answers) and fails the run, as does a round
+ * whose backends saw no request.
+ *
  * <p>{@code scripts/bench.sh retry-amplification}
  */
 public final class RetryAmplificationBench {
@@ -49,6 +58,8 @@ public final class RetryAmplificationBench {
   private static final int THREADS = 8;
   private static final int CALLS = 5_000;
   private static final int ROUNDS = 3;
+  /** Prefix of the exception counts of calls rejected before any attempt. */
+  private static final String REJECTED = "rejected before any attempt: ";
 
   private RetryAmplificationBench() {}
 
@@ -71,6 +82,9 @@ public final class RetryAmplificationBench {
     try {
       Runner runner = new Runner(http, StaticServiceDiscovery.of(SERVICE, instances), backends, pool);
       runner.round(0.0, true, 1_000); // warm-up, discarded
+      long unexpected = 0;
+      long rejected = 0;
+      long noRequests = 0;
       double[] outage = new double[ROUNDS];
       double[] outageNoBudget = new double[ROUNDS];
       double[] brownRatio = new double[ROUNDS];
@@ -82,6 +96,11 @@ public final class RetryAmplificationBench {
         Stats b = runner.round(1.0, false, CALLS);
         Stats c = runner.round(0.4, true, CALLS);
         Stats d = runner.round(0.4, false, CALLS);
+        for (Stats st : List.of(a, b, c, d)) {
+          unexpected += st.unexpectedErrors();
+          rejected += st.rejected();
+          noRequests += st.calls() == 0 || st.attempts() == 0 ? 1 : 0;
+        }
         System.out.printf("round %d  outage: mesh4j %s | no budget %s%n", r + 1, a, b);
         System.out.printf("round %d  brown-out 40%%: mesh4j %s | no budget %s%n", r + 1, c, d);
         outage[r] = a.ratio();
@@ -97,6 +116,11 @@ public final class RetryAmplificationBench {
       System.out.printf("brown-out, every instance fails 40%%: mesh4j %.3f attempts/call, %.1f%% of calls succeeded; "
           + "without a retry budget %.3f attempts/call, %.1f%% succeeded%n", Throughput.median(brownRatio),
           100 * Throughput.median(brownSuccess), Throughput.median(brownRatioNoBudget), 100 * Throughput.median(brownSuccessNoBudget));
+      System.out.printf("calls rejected before any attempt (not in the denominators): %d; exceptions after an attempt "
+          + "(none expected: every attempt gets an answer): %d; rounds whose backends saw no request: %d%n", rejected,
+          unexpected, noRequests);
+      System.out.printf("ERRORS retry_amplification_unexpected_errors=%d allowed=0%n", unexpected);
+      System.out.printf("ERRORS retry_amplification_rounds_without_requests=%d allowed=0%n", noRequests);
       System.out.printf("RESULT retry_amplification=%.3f x%n", result);
     } finally {
       pool.shutdownNow();
@@ -106,8 +130,12 @@ public final class RetryAmplificationBench {
     }
   }
 
-  /** The outcome of one round. */
-  record Stats(int calls, long attempts, int succeeded) {
+  /**
+   * The outcome of one round: calls that made at least one attempt (the denominator), calls rejected
+   * before any attempt (apart), requests the backends saw, calls answered 200, calls that ended with
+   * an answer other than 200, and every exception by type.
+   */
+  record Stats(int calls, int rejected, long attempts, int succeeded, int failedAnswers, Map<String, Long> errors) {
     double ratio() {
       return (double) attempts / calls;
     }
@@ -116,9 +144,21 @@ public final class RetryAmplificationBench {
       return (double) succeeded / calls;
     }
 
+    long unexpectedErrors() {
+      long n = 0;
+      for (Map.Entry<String, Long> e : errors.entrySet()) {
+        if (!e.getKey().startsWith(REJECTED)) {
+          n += e.getValue();
+        }
+      }
+      return n;
+    }
+
     @Override
     public String toString() {
-      return String.format("%d calls, %d attempts (%.3f x), %.1f%% ok", calls, attempts, ratio(), 100 * successRate());
+      return String.format("%d calls, %d attempts (%.3f x), %.1f%% ok, %d failed answers%s%s", calls, attempts, ratio(),
+          100 * successRate(), failedAnswers, rejected == 0 ? "" : ", " + rejected + " rejected before any attempt",
+          errors.isEmpty() ? "" : ", exceptions " + errors);
     }
   }
 
@@ -152,12 +192,18 @@ public final class RetryAmplificationBench {
           .build();
       AtomicInteger next = new AtomicInteger();
       AtomicInteger ok = new AtomicInteger();
+      AtomicInteger failedAnswers = new AtomicInteger();
+      AtomicInteger rejected = new AtomicInteger();
+      AtomicInteger made = new AtomicInteger();
+      Map<String, LongAdder> errors = new ConcurrentHashMap<>();
       List<Future<?>> workers = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
         workers.add(pool.submit(() -> {
           while (next.getAndIncrement() < calls) {
+            int[] tries = new int[1];
             try {
               int code = executor.execute(SERVICE, get, (instance, ctx) -> {
+                tries[0]++;
                 Request req = new Request.Builder().url(instance.uri().resolve("/orders/42").toString()).build();
                 try (Response r = http.newCall(req).execute()) {
                   r.body().bytes();
@@ -166,9 +212,19 @@ public final class RetryAmplificationBench {
               });
               if (code == 200) {
                 ok.incrementAndGet();
+              } else {
+                failedAnswers.incrementAndGet();
               }
             } catch (RuntimeException e) {
-              // a failed call; counted by not being a success
+              String type = e.getClass().getSimpleName();
+              if (tries[0] == 0) {
+                rejected.incrementAndGet();
+                type = REJECTED + type;
+              }
+              errors.computeIfAbsent(type, k -> new LongAdder()).increment();
+            }
+            if (tries[0] > 0) {
+              made.incrementAndGet();
             }
           }
           return null;
@@ -181,7 +237,9 @@ public final class RetryAmplificationBench {
       for (Backend b : backends) {
         attempts += b.requests.sum();
       }
-      return new Stats(calls, attempts, ok.get());
+      Map<String, Long> counted = new TreeMap<>();
+      errors.forEach((k, v) -> counted.put(k, v.sum()));
+      return new Stats(made.get(), rejected.get(), attempts, ok.get(), failedAnswers.get(), counted);
     }
   }
 

@@ -64,6 +64,10 @@ public final class SlowInstanceBench {
       double[] p2cP99 = new double[pairs];
       double[] rrP50 = new double[pairs];
       double[] p2cP50 = new double[pairs];
+      double[] rrP999 = new double[pairs];
+      double[] p2cP999 = new double[pairs];
+      double rrMax = 0;
+      double p2cMax = 0;
       double[] rrSlowShare = new double[pairs];
       double[] p2cSlowShare = new double[pairs];
       for (int p = 0; p < pairs; p++) {
@@ -80,6 +84,10 @@ public final class SlowInstanceBench {
         p2cP99[p] = b.round.p99Millis();
         rrP50[p] = a.round.p50Micros() / 1e3;
         p2cP50[p] = b.round.p50Micros() / 1e3;
+        rrP999[p] = a.round.p999Millis();
+        p2cP999[p] = b.round.p999Millis();
+        rrMax = Math.max(rrMax, a.round.maxMillis());
+        p2cMax = Math.max(p2cMax, b.round.maxMillis());
         rrSlowShare[p] = a.slowShare;
         p2cSlowShare[p] = b.slowShare;
         System.out.printf("pair %d: %s | %s%n", p + 1, a, b);
@@ -91,6 +99,8 @@ public final class SlowInstanceBench {
           + "P2C peak EWMA p50 %.2f ms, p99 %.2f ms, %.2f%% to the slow instance%n", Throughput.median(rrP50),
           rrMedian, 100 * Throughput.median(rrSlowShare), Throughput.median(p2cP50), p2cMedian,
           100 * Throughput.median(p2cSlowShare));
+      System.out.printf("tails: round robin p99.9 %.2f ms (median of pairs), max %.2f ms (all pairs); P2C peak EWMA "
+          + "p99.9 %.2f ms, max %.2f ms%n", Throughput.median(rrP999), rrMax, Throughput.median(p2cP999), p2cMax);
       System.out.printf("p99 ratio P2C/RR: %.3f, target <= %.2f (aim 0.10): %s%n", result, TARGET,
           result <= TARGET ? "met" : "MISSED");
       System.out.printf("RESULT p2c_vs_rr_p99=%.3f x%n", result);
@@ -104,9 +114,9 @@ public final class SlowInstanceBench {
   private record Measured(String name, Round round, long calls, double slowShare) {
     @Override
     public String toString() {
-      return String.format("%s %.0f calls/s p50 %.2f ms p99 %.2f ms, slow instance got %d of %d (%.2f%%)", name,
-          round.opsPerSecond(), round.p50Micros() / 1e3, round.p99Millis(), Math.round(slowShare * calls), calls,
-          100 * slowShare);
+      return String.format("%s %.0f calls/s p50 %.2f ms p99 %.2f ms p99.9 %.2f ms max %.2f ms, slow instance got %d of "
+          + "%d (%.2f%%)", name, round.opsPerSecond(), round.p50Micros() / 1e3, round.p99Millis(), round.p999Millis(),
+          round.maxMillis(), Math.round(slowShare * calls), calls, 100 * slowShare);
     }
   }
 
