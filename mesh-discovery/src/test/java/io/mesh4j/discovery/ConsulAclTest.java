@@ -37,6 +37,8 @@ class ConsulAclTest {
   static final ConsulExtension CONSUL = ConsulExtension.withAcl();
 
   private static final Duration T = Duration.ofSeconds(15);
+  /** The first-load timeout where Consul refuses every query: the error comes after it. */
+  private static final Duration SHORT = Duration.ofSeconds(2);
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private static ConsulAcl acl() {
@@ -55,8 +57,13 @@ class ConsulAclTest {
     return ConsulRegistry.builder().url(CONSUL.agent().baseUrl());
   }
 
+  /**
+   * A discovery whose first load may take 10 s: the first one in a JVM loads consul-client
+   * (Retrofit, Jackson, OkHttp), which takes seconds on a loaded 2-core machine. Tests that expect
+   * a refusal wait less ({@link #SHORT}).
+   */
   private static ConsulDiscovery.Builder discovery() {
-    return ConsulDiscovery.builder().url(CONSUL.agent().baseUrl()).firstLoadTimeout(Duration.ofSeconds(2))
+    return ConsulDiscovery.builder().url(CONSUL.agent().baseUrl()).firstLoadTimeout(Duration.ofSeconds(10))
         .minQueryInterval(Duration.ofMillis(20)).errorBackoff(Duration.ofMillis(50), Duration.ofMillis(200));
   }
 
@@ -100,6 +107,23 @@ class ConsulAclTest {
   }
 
   @Test
+  void aTokenRevokedWhileRegistered_failsTheHeartbeatWithAClearEvent() {
+    String service = service();
+    String token = acl().createToken("revoked during the test", ConsulAcl.SERVICE_RULES);
+    TestSupport.EventRecorder events = new TestSupport.EventRecorder();
+    try (ConsulRegistry registry = registry().token(token).eventListener(events).build()) {
+      registry.register(ServiceRegistration.of(instance(service, 7009), HealthCheck.ttl(Duration.ofSeconds(1)).build()));
+      acl().deleteToken(token);
+      await(T, "a failed heartbeat", () -> !events.of(HeartbeatFailedEvent.class).isEmpty());
+      HeartbeatFailedEvent e = events.of(HeartbeatFailedEvent.class).get(0);
+      assertTrue(e.message().contains("ACL not found"), e.message());
+      assertTrue(e.message().contains("ConsulRegistry.builder().token(...)"), e.message());
+      assertFalse(e.message().contains(token) || e.toString().contains(token), e.toString());
+      assertEquals(List.of(), events.of(ServiceReregisteredEvent.class), "a refusal is not a forgotten instance");
+    }
+  }
+
+  @Test
   void noToken_registrationIsRefused_namingTheCauseAndTheSetting() {
     try (ConsulRegistry registry = registry().build()) {
       MeshException e = assertThrows(MeshException.class,
@@ -119,7 +143,7 @@ class ConsulAclTest {
     registerAsOperator(service, 7003);
     TestSupport.EventRecorder events = new TestSupport.EventRecorder();
     try (ConsulRegistry registry = registry().token(wrong).build();
-        ConsulDiscovery discovery = discovery().token(wrong).eventListener(events).build()) {
+        ConsulDiscovery discovery = discovery().token(wrong).firstLoadTimeout(SHORT).eventListener(events).build()) {
       MeshException refused = assertThrows(MeshException.class,
           () -> registry.register(ServiceRegistration.withoutHealthCheck(instance(service, 7004))));
       assertTrue(refused.getMessage().contains("ACL not found"), refused.getMessage());
@@ -127,6 +151,8 @@ class ConsulAclTest {
       assertTrue(refused.getMessage().contains("ConsulRegistry.builder().token(...)"), refused.getMessage());
       assertNoSecret(refused, wrong);
 
+      discovery.subscribe(service, change -> { }); // starts the watch; the first load then reports its refusal
+      await(T, "a refused query", () -> !events.of(WatchFailedEvent.class).isEmpty());
       NoInstanceAvailableException none = assertThrows(NoInstanceAvailableException.class,
           () -> discovery.instances(service));
       assertTrue(none.getMessage().contains("ACL not found"), none.getMessage());

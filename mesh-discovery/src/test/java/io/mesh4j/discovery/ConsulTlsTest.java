@@ -46,8 +46,9 @@ class ConsulTlsTest {
     return ServiceInstance.newBuilder().serviceName(service).host("127.0.0.1").port(port).build();
   }
 
+  /** A discovery whose first load may take 10 s (the first in a JVM loads consul-client, slow on a loaded machine). */
   private static ConsulDiscovery.Builder discovery(String url) {
-    return ConsulDiscovery.builder().url(url).firstLoadTimeout(Duration.ofSeconds(2))
+    return ConsulDiscovery.builder().url(url).firstLoadTimeout(Duration.ofSeconds(10))
         .minQueryInterval(Duration.ofMillis(20)).errorBackoff(Duration.ofMillis(50), Duration.ofMillis(200));
   }
 
@@ -74,12 +75,15 @@ class ConsulTlsTest {
   private static List<MeshException> refused(String url, UnaryOperator<ConsulClientBuilder<?>> client, String cause) {
     String service = TestSupport.uniqueService("tls-refused");
     ConsulRegistry.Builder rb = ConsulRegistry.builder().url(url);
-    ConsulDiscovery.Builder db = discovery(url);
+    TestSupport.EventRecorder events = new TestSupport.EventRecorder();
+    ConsulDiscovery.Builder db = discovery(url).firstLoadTimeout(Duration.ofSeconds(2)).eventListener(events);
     client.apply(rb);
     client.apply(db);
     try (ConsulRegistry registry = rb.build(); ConsulDiscovery discovery = db.build()) {
       MeshException registration = assertThrows(MeshException.class,
           () -> registry.register(ServiceRegistration.withoutHealthCheck(instance(service, 8001))));
+      discovery.subscribe(service, change -> { }); // starts the watch; the first load then reports its refusal
+      await(T, "a refused query", () -> !events.of(WatchFailedEvent.class).isEmpty());
       NoInstanceAvailableException firstLoad = assertThrows(NoInstanceAvailableException.class,
           () -> discovery.instances(service));
       for (MeshException e : List.of(registration, firstLoad)) {

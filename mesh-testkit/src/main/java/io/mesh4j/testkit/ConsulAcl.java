@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The ACL side of an agent started with {@link ConsulAgent#startWithAcl()}: ACLs enabled, default
@@ -31,6 +33,7 @@ public final class ConsulAcl {
       + "node_prefix \"\" { policy = \"read\" }\n";
 
   private static final Duration BOOTSTRAP_TIMEOUT = Duration.ofSeconds(30);
+  private static final Pattern ACCESSOR = Pattern.compile("\"AccessorID\"\\s*:\\s*\"([0-9a-fA-F-]+)\"");
 
   private final String masterToken = UUID.randomUUID().toString();
   private final String serviceToken = UUID.randomUUID().toString();
@@ -111,6 +114,33 @@ public final class ConsulAcl {
     put(h, "/v1/acl/token", "{\"SecretID\":" + ConsulHttp.json(secret) + ",\"Description\":" + ConsulHttp.json(description)
         + ",\"Policies\":[{\"Name\":" + ConsulHttp.json(policy) + "}],\"Local\":false}");
     return secret;
+  }
+
+  /**
+   * Deletes the token whose secret is {@code secret} through the ACL API (a revoked token, as an
+   * operator would revoke it): from then on Consul answers it 403 "ACL not found".
+   */
+  public void deleteToken(String secret) {
+    ConsulHttp h = http;
+    if (h == null) {
+      throw new IllegalStateException("the agent has not started");
+    }
+    try {
+      HttpResponse<String> self = h.send("GET", "/v1/acl/token/self", null, secret);
+      Matcher m = ACCESSOR.matcher(self.body());
+      if (self.statusCode() != 200 || !m.find()) {
+        throw new IllegalStateException("no such token (GET /v1/acl/token/self answered " + self.statusCode() + ")");
+      }
+      HttpResponse<String> r = h.send("DELETE", "/v1/acl/token/" + m.group(1), null, masterToken);
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("DELETE /v1/acl/token answered " + r.statusCode() + ": " + r.body());
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("deleting a token failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
   }
 
   private void put(ConsulHttp h, String path, String body) {

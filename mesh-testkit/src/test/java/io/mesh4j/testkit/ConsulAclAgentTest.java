@@ -100,6 +100,18 @@ class ConsulAclAgentTest {
   }
 
   @Test
+  void aDeletedTokenIsRefusedFromThenOn() throws Exception {
+    ConsulAcl acl = CONSUL.agent().acl();
+    String token = acl.createToken("to revoke", ConsulAcl.SERVICE_RULES);
+    assertEquals(200, register(name(), token).statusCode());
+    acl.deleteToken(token);
+    HttpResponse<String> r = register(name(), token);
+    assertEquals(403, r.statusCode());
+    assertEquals("ACL not found", r.body().trim());
+    assertEquals(200, register(name(), acl.serviceToken()).statusCode(), "other tokens are untouched");
+  }
+
+  @Test
   void theAgentRunsAsTheLeakCheckOfScriptsTestShExpects() {
     ConsulAgent agent = CONSUL.agent();
     String cmd = ProcessHandle.of(agent.pid().getAsLong()).orElseThrow().info().commandLine().orElseThrow();

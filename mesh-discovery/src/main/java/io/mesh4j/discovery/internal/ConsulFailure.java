@@ -22,11 +22,6 @@ import org.kiwiproject.consul.ConsulException;
 public record ConsulFailure(Reason reason, int status, String message) {
   private static final int MAX_BODY = 200;
 
-  /** Classifies {@code t}, scrubbing {@code token} from the description; advice names a generic builder. */
-  public static ConsulFailure of(Throwable t, String token) {
-    return of(t, token, null);
-  }
-
   /**
    * Classifies {@code t}, scrubbing {@code token} from the description.
    *
