@@ -153,12 +153,17 @@ public final class MeshRequest {
 
   /** Runs the call; the 2xx answer. */
   public MeshResponse execute() {
-    Prepared p = prepare();
+    PreparedCall p = prepare();
+    if (p.idempotent && mesh.hedged(service.name())) {
+      // Hedged: attempts run concurrently, and a losing one must be cancellable (OkHttp's async
+      // call is; a blocked sync read is not), so the sync call waits for the async one.
+      return HedgedWait.await(executeAsync(p), service.name());
+    }
     MeshResponse hit = cached(p);
     if (hit != null) {
       return hit;
     }
-    HttpResult r = executor().execute(service.name(), options(p), (instance, ctx) -> attempt(p, instance, ctx, false));
+    HttpResult r = executor().execute(service.name(), options(p), (instance, ctx) -> HttpAttempts.attempt(mesh, service.name(), method, p, instance, ctx, false));
     return finish(r, p);
   }
 
@@ -189,8 +194,8 @@ public final class MeshRequest {
    * response cache is not used.
    */
   public InputStream asStream() {
-    Prepared p = prepare();
-    HttpResult r = executor().execute(service.name(), options(p), (instance, ctx) -> attempt(p, instance, ctx, true));
+    PreparedCall p = prepare();
+    HttpResult r = executor().execute(service.name(), options(p), (instance, ctx) -> HttpAttempts.attempt(mesh, service.name(), method, p, instance, ctx, true));
     if (!r.isSuccessful()) {
       throw failed(r);
     }
@@ -209,9 +214,17 @@ public final class MeshRequest {
 
   /** Runs the call asynchronously; cancelling the future stops retries and cancels the HTTP call. */
   public CompletableFuture<MeshResponse> executeAsync() {
-    Prepared p;
+    PreparedCall p;
     try {
       p = prepare();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return executeAsync(p);
+  }
+
+  private CompletableFuture<MeshResponse> executeAsync(PreparedCall p) {
+    try {
       MeshResponse hit = cached(p);
       if (hit != null) {
         return CompletableFuture.completedFuture(hit);
@@ -220,7 +233,7 @@ public final class MeshRequest {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<HttpResult> call = executor().executeAsync(service.name(), options(p),
-        (instance, ctx) -> attemptAsync(p, instance, ctx));
+        (instance, ctx) -> HttpAttempts.attemptAsync(mesh, service.name(), method, p, instance, ctx));
     return mapAsync(call, r -> finish(r, p));
   }
 
@@ -255,7 +268,7 @@ public final class MeshRequest {
     return mesh.executor(service.name());
   }
 
-  private CallOptions<HttpResult> options(Prepared p) {
+  private CallOptions<HttpResult> options(PreparedCall p) {
     CallOptions.Builder<HttpResult> o = CallOptions.<HttpResult>builder()
         .idempotent(p.idempotent)
         .classifier(HttpOutcomes.INSTANCE);
@@ -271,7 +284,7 @@ public final class MeshRequest {
     return o.build();
   }
 
-  private MeshResponse finish(HttpResult r, Prepared p) {
+  private MeshResponse finish(HttpResult r, PreparedCall p) {
     if (!r.isSuccessful()) {
       throw failed(r);
     }
@@ -301,7 +314,7 @@ public final class MeshRequest {
   }
 
   /** The cached answer of this call, or null (not cacheable, a miss, or the cache unreachable). */
-  private MeshResponse cached(Prepared p) {
+  private MeshResponse cached(PreparedCall p) {
     if (p.cacheKey == null) {
       return null;
     }
@@ -336,85 +349,6 @@ public final class MeshRequest {
     return m;
   }
 
-  /** The per-attempt part: build the request for this instance, run it, read the answer. */
-  private HttpResult attempt(Prepared p, ServiceInstance instance, AttemptContext ctx, boolean stream) throws IOException {
-    Call call = newCall(p, instance, ctx, stream);
-    Response response = call.execute();
-    return read(response, instance, stream);
-  }
-
-  private CompletableFuture<HttpResult> attemptAsync(Prepared p, ServiceInstance instance, AttemptContext ctx) {
-    Call call = newCall(p, instance, ctx, false);
-    CompletableFuture<HttpResult> f = new CompletableFuture<>();
-    call.enqueue(new Callback() {
-      @Override
-      public void onFailure(Call c, IOException e) {
-        f.completeExceptionally(e);
-      }
-
-      @Override
-      public void onResponse(Call c, Response response) {
-        try {
-          f.complete(read(response, instance, false));
-        } catch (IOException | RuntimeException e) {
-          f.completeExceptionally(e);
-        }
-      }
-    });
-    f.whenComplete((v, e) -> {
-      if (f.isCancelled()) {
-        call.cancel();
-      }
-    });
-    return f;
-  }
-
-  private Call newCall(Prepared p, ServiceInstance instance, AttemptContext ctx, boolean stream) {
-    boolean https = instance.secure() || mesh.requireTls(service.name());
-    // The instance's base URL is built once: HttpUrl.Builder.host() runs IDNA mapping on every call.
-    HttpUrl url = mesh.baseUrl(instance, https).newBuilder().encodedPath(p.url.encodedPath())
-        .encodedQuery(p.url.encodedQuery()).build();
-    Request.Builder rb = new Request.Builder().url(url).headers(p.headers);
-    CredentialsProvider creds = mesh.credentials;
-    if (creds != null) {
-      Credential c = creds.credential();
-      if (c != null) {
-        rb.header(c.headerName(), c.value());
-      }
-    }
-    rb.method(method, p.body);
-    Duration t = ctx.timeout();
-    if (stream) {
-      // A call timeout would also cover reading the body, cutting a long download short: a
-      // streamed answer gets the attempt timeout per read instead.
-      long perRead = t != null && !t.isZero() && !t.isNegative() ? t.toMillis() : 0;
-      return mesh.http(service.name()).newBuilder().readTimeout(Duration.ofMillis(perRead)).build().newCall(rb.build());
-    }
-    Call call = mesh.http(service.name()).newCall(rb.build());
-    Duration remaining = ctx.remaining();
-    long nanos = 0;
-    if (t != null && !t.isZero() && !t.isNegative()) {
-      nanos = t.toNanos();
-    }
-    if (remaining != null && !remaining.isNegative() && !remaining.isZero() && (nanos == 0 || remaining.toNanos() < nanos)) {
-      nanos = remaining.toNanos();
-    }
-    if (nanos > 0) {
-      call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
-    }
-    return call;
-  }
-
-  private static HttpResult read(Response response, ServiceInstance instance, boolean stream) throws IOException {
-    if (stream && response.isSuccessful()) {
-      return HttpResult.streaming(response.code(), response.headers(), response.body(), instance);
-    }
-    try (Response r = response) {
-      // A truncated or reset body throws here, inside the attempt: a retryable failure.
-      byte[] bytes = r.body().bytes();
-      return new HttpResult(r.code(), r.headers(), bytes, instance);
-    }
-  }
 
   // ---- preparation, once per call ----
 
@@ -427,7 +361,7 @@ public final class MeshRequest {
     return url.build();
   }
 
-  private Prepared prepare() {
+  private PreparedCall prepare() {
     HttpUrl url = prepareUrl();
     Headers.Builder h = new Headers.Builder();
     Headers defaults = mesh.defaultHeaders;
@@ -458,7 +392,7 @@ public final class MeshRequest {
             || method.equals("OPTIONS");
     Headers finalHeaders = h.build();
     Duration ttl = cacheTtl(url, finalHeaders);
-    return new Prepared(url, finalHeaders, rb, requestId, idem, ttl, ttl == null ? null : cacheKey(url));
+    return new PreparedCall(url, finalHeaders, rb, requestId, idem, ttl, ttl == null ? null : cacheKey(url));
   }
 
   /** How long this call's answer may be cached; null when it may not be. */
@@ -477,7 +411,7 @@ public final class MeshRequest {
       return cacheTtl;
     }
     String path = url.encodedPath();
-    for (ServiceMeshClient.CacheRoute r : mesh.cacheRoutes) {
+    for (CacheRoute r : mesh.cacheRoutes) {
       if (r.service.equals(service.name()) && r.pattern.matches(path)) {
         return r.ttl != null ? r.ttl : mesh.defaultCacheTtl;
       }
@@ -492,26 +426,5 @@ public final class MeshRequest {
   String cacheKey(HttpUrl url) {
     String q = url.encodedQuery();
     return cacheKeyPrefix(service.name()) + url.encodedPath() + (q == null ? "" : "?" + q);
-  }
-
-  private static final class Prepared {
-    final HttpUrl url;
-    final Headers headers;
-    final RequestBody body;
-    final String requestId;
-    final boolean idempotent;
-    final Duration cacheTtl;
-    final String cacheKey;
-
-    Prepared(HttpUrl url, Headers headers, RequestBody body, String requestId, boolean idempotent,
-        Duration cacheTtl, String cacheKey) {
-      this.url = url;
-      this.headers = headers;
-      this.body = body;
-      this.requestId = requestId;
-      this.idempotent = idempotent;
-      this.cacheTtl = cacheTtl;
-      this.cacheKey = cacheKey;
-    }
   }
 }

@@ -15,6 +15,7 @@ import io.mesh4j.client.internal.RoutePattern;
 import io.mesh4j.resilience.BulkheadConfig;
 import io.mesh4j.resilience.CircuitBreakerConfig;
 import io.mesh4j.resilience.CircuitState;
+import io.mesh4j.resilience.HedgingConfig;
 import io.mesh4j.resilience.OutlierDetector;
 import io.mesh4j.resilience.OutlierEjectionConfig;
 import io.mesh4j.resilience.RateLimiterConfig;
@@ -70,22 +71,15 @@ public final class ServiceMeshClient implements AutoCloseable {
   private final Map<String, ResilientExecutor> serviceExecutors;
   private final Map<String, OkHttpClient> serviceHttp;
   private final Map<String, Boolean> serviceRequireTls;
+  private final Map<String, Boolean> serviceHedging;
   private final ConcurrentHashMap<String, ServiceClient> services = new ConcurrentHashMap<>();
+  private final boolean defaultHedging;
+  private final FaultRegistry faults;
   private volatile boolean closed;
-  private final ConcurrentHashMap<ServiceInstance, HttpUrl> httpBases = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<ServiceInstance, HttpUrl> httpsBases = new ConcurrentHashMap<>();
+  private final BaseUrls baseUrls = new BaseUrls();
 
   HttpUrl baseUrl(ServiceInstance instance, boolean https) {
-    ConcurrentHashMap<ServiceInstance, HttpUrl> bases = https ? httpsBases : httpBases;
-    HttpUrl base = bases.get(instance);
-    if (base == null) {
-      if (bases.size() > 4096) {
-        bases.clear(); // instances churned a lot; rebuild what is still used
-      }
-      base = new HttpUrl.Builder().scheme(https ? "https" : "http").host(instance.host()).port(instance.port()).build();
-      bases.put(instance, base);
-    }
-    return base;
+    return baseUrls.of(instance, https);
   }
 
   private ServiceMeshClient(Builder b, OkHttpClient http, boolean ownsHttp) {
@@ -100,9 +94,11 @@ public final class ServiceMeshClient implements AutoCloseable {
     this.http = http;
     this.ownsHttp = ownsHttp;
     this.defaultExecutor = executorFor(b, b.defaults);
+    this.faults = new FaultRegistry(b.listeners);
     Map<String, ResilientExecutor> executors = new LinkedHashMap<>();
     Map<String, OkHttpClient> clients = new LinkedHashMap<>();
     Map<String, Boolean> requireTls = new LinkedHashMap<>();
+    Map<String, Boolean> hedging = new LinkedHashMap<>();
     for (Map.Entry<String, ServiceSettings> e : b.services.entrySet()) {
       ServiceSettings s = e.getValue();
       if (s.overridesResilience()) {
@@ -113,10 +109,13 @@ public final class ServiceMeshClient implements AutoCloseable {
         clients.put(e.getKey(), http.newBuilder().sslSocketFactory(s.tls.socketFactory(), s.tls.trustManager()).build());
       }
       requireTls.put(e.getKey(), s.requireTls);
+      hedging.put(e.getKey(), pick(s.hedging, b.defaults.hedging, HedgingConfig.disabled()).enabled());
     }
     this.serviceExecutors = Map.copyOf(executors);
     this.serviceHttp = Map.copyOf(clients);
     this.serviceRequireTls = Map.copyOf(requireTls);
+    this.serviceHedging = Map.copyOf(hedging);
+    this.defaultHedging = b.defaults.hedging != null && b.defaults.hedging.enabled();
     if (credentials instanceof OAuth2ClientCredentials) {
       ((OAuth2ClientCredentials) credentials).useHttpClientIfNone(http);
     }
@@ -134,7 +133,8 @@ public final class ServiceMeshClient implements AutoCloseable {
         .circuitBreaker(pick(s.circuitBreaker, d.circuitBreaker, CircuitBreakerConfig.defaults()))
         .timeouts(pick(s.timeouts, d.timeouts, TimeoutConfig.defaults()))
         .bulkhead(pick(s.bulkhead, d.bulkhead, BulkheadConfig.defaults()))
-        .rateLimiter(pick(s.rateLimiter, d.rateLimiter, RateLimiterConfig.disabled()));
+        .rateLimiter(pick(s.rateLimiter, d.rateLimiter, RateLimiterConfig.disabled()))
+        .hedging(pick(s.hedging, d.hedging, HedgingConfig.disabled()));
     for (MeshEventListener l : b.listeners) {
       e.listener(l);
     }
@@ -173,8 +173,31 @@ public final class ServiceMeshClient implements AutoCloseable {
     return c != null ? c : http;
   }
 
+  /** Whether {@code serviceName}'s idempotent calls are hedged (sync calls then take the async HTTP path). */
+  boolean hedged(String serviceName) {
+    Boolean h = serviceHedging.get(serviceName);
+    return h != null ? h : defaultHedging;
+  }
+
   boolean requireTls(String serviceName) {
     return serviceRequireTls.getOrDefault(serviceName, false) || serviceHttp.containsKey(serviceName);
+  }
+
+  /**
+   * The fault injection of {@code serviceName} (created off on first use), to change at run time:
+   * {@code mesh.faults("payments").abort(5, 503)}. While no service has a fault set, attempts pay
+   * one volatile read for it.
+   *
+   * @throws IllegalArgumentException if the name is blank
+   */
+  public FaultInjection faults(String serviceName) {
+    Checks.notBlank(serviceName, "serviceName");
+    return faults.of(serviceName);
+  }
+
+  /** The fault decided for one attempt (an event is published), or null: the hot path's one check. */
+  FaultInjection.Fault fault(String serviceName, ServiceInstance instance, Headers requestHeaders) {
+    return faults.decide(serviceName, instance, requestHeaders);
   }
 
   /** The outlier detector of {@code serviceName}'s executor: which instances are ejected now. */
@@ -213,31 +236,35 @@ public final class ServiceMeshClient implements AutoCloseable {
     return "ServiceMeshClient{discovery=" + discovery + ", loadBalancer=" + loadBalancer + "}";
   }
 
-  static final class CacheRoute {
-    final String service;
-    final RoutePattern pattern;
-    final Duration ttl;
-
-    CacheRoute(String service, RoutePattern pattern, Duration ttl) {
-      this.service = service;
-      this.pattern = pattern;
-      this.ttl = ttl;
-    }
-  }
 
   /**
    * Builds a {@link ServiceMeshClient}. Every setting is validated when set or at
    * {@link #build()}, with a message naming it. Not thread safe.
    */
   public static final class Builder {
+    /**
+     * Default connect timeout of the created OkHttp client: 500 ms. A LAN connect takes well under
+     * a millisecond; a host that drops packets should cost half a second, not the attempt timeout,
+     * and a connect that timed out is retried on another instance at once.
+     */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofMillis(500);
+    /**
+     * Default concurrent requests of the created OkHttp client, in all and per host name: 256.
+     * OkHttp's per-host limit counts by host <em>name</em>, so instances that share one (several
+     * ports of one machine, a name in front of many addresses) would queue behind each other's
+     * stuck requests; the per-host limit is therefore as large as the global one, and the bound
+     * per instance (host and port) is the executor's {@code BulkheadConfig.maxAttemptsPerInstance}.
+     */
+    public static final int DEFAULT_MAX_REQUESTS = 256;
+
     private ServiceDiscovery discovery;
     private LoadBalancer loadBalancer = LoadBalancer.roundRobin();
     private final ServiceSettings defaults = new ServiceSettings();
     private final Map<String, ServiceSettings> services = new LinkedHashMap<>();
     private OkHttpClient httpClient;
-    private int maxRequestsPerHost = 64;
-    private int maxRequests = 256;
-    private Duration connectTimeout = Duration.ofSeconds(2);
+    private int maxRequestsPerHost = DEFAULT_MAX_REQUESTS;
+    private int maxRequests = DEFAULT_MAX_REQUESTS;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private final List<String> ownClientSettings = new ArrayList<>();
     private ObjectMapper mapper;
     private final Headers.Builder defaultHeaders = new Headers.Builder();
@@ -263,7 +290,7 @@ public final class ServiceMeshClient implements AutoCloseable {
       return this;
     }
 
-    /** The retry policy of every service (default: 3 attempts, 50 ms to 1 s full-jitter backoff). */
+    /** The retry policy of every service (default {@link RetryConfig#defaults()}). */
     public Builder retry(RetryConfig retry) {
       defaults.retry(retry);
       return this;
@@ -317,6 +344,12 @@ public final class ServiceMeshClient implements AutoCloseable {
       return this;
     }
 
+    /** Hedged requests for every service's idempotent calls (default off; usually set per service). */
+    public Builder hedging(HedgingConfig hedging) {
+      defaults.hedging(hedging);
+      return this;
+    }
+
     /** Overrides for one service: {@code .service("payments", s -> s.retry(RetryConfig.disabled()))}. */
     public Builder service(String serviceName, Consumer<ServiceSettings> settings) {
       Checks.notBlank(serviceName, "serviceName");
@@ -334,7 +367,11 @@ public final class ServiceMeshClient implements AutoCloseable {
       return this;
     }
 
-    /** Concurrent requests per host of the created OkHttp client; default 64 (OkHttp's own is 5). */
+    /**
+     * Concurrent async requests per host name of the created OkHttp client; default
+     * {@value #DEFAULT_MAX_REQUESTS}, the same as {@link #maxRequests} (see
+     * {@link #DEFAULT_MAX_REQUESTS} for why; OkHttp's own is 5).
+     */
     public Builder maxRequestsPerHost(int maxRequestsPerHost) {
       Checks.argument(maxRequestsPerHost >= 1, "maxRequestsPerHost must be >= 1, was %d", maxRequestsPerHost);
       this.maxRequestsPerHost = maxRequestsPerHost;
@@ -342,7 +379,7 @@ public final class ServiceMeshClient implements AutoCloseable {
       return this;
     }
 
-    /** Concurrent requests in all of the created OkHttp client; default 256. */
+    /** Concurrent async requests in all of the created OkHttp client; default {@value #DEFAULT_MAX_REQUESTS}. */
     public Builder maxRequests(int maxRequests) {
       Checks.argument(maxRequests >= 1, "maxRequests must be >= 1, was %d", maxRequests);
       this.maxRequests = maxRequests;
@@ -350,7 +387,7 @@ public final class ServiceMeshClient implements AutoCloseable {
       return this;
     }
 
-    /** Connect timeout of the created OkHttp client; default 2 s. */
+    /** Connect timeout of the created OkHttp client; default {@link #DEFAULT_CONNECT_TIMEOUT} (500 ms). */
     public Builder connectTimeout(Duration connectTimeout) {
       this.connectTimeout = Checks.positive(connectTimeout, "connectTimeout");
       ownClientSettings.add("connectTimeout");
@@ -448,26 +485,7 @@ public final class ServiceMeshClient implements AutoCloseable {
         Checks.state(r.ttl != null || defaultCacheTtl != null, "cacheRoute %s has no ttl", r.pattern);
       }
       boolean owns = httpClient == null;
-      OkHttpClient base;
-      if (owns) {
-        Dispatcher dispatcher = new Dispatcher();
-        dispatcher.setMaxRequests(maxRequests);
-        dispatcher.setMaxRequestsPerHost(maxRequestsPerHost);
-        base = new OkHttpClient.Builder()
-            .dispatcher(dispatcher)
-            .connectionPool(new ConnectionPool(Math.max(5, maxRequestsPerHost), 5, TimeUnit.MINUTES))
-            .connectTimeout(connectTimeout)
-            // Per-attempt timeouts are set on each call from the policies; no global read cap.
-            .readTimeout(Duration.ZERO)
-            .writeTimeout(Duration.ZERO)
-            .callTimeout(Duration.ZERO)
-            // Retries are the policies' job, on another instance.
-            .retryOnConnectionFailure(false)
-            .followRedirects(false)
-            .build();
-      } else {
-        base = httpClient;
-      }
+      OkHttpClient base = owns ? OwnHttpClient.create(maxRequests, maxRequestsPerHost, connectTimeout) : httpClient;
       if (!interceptors.isEmpty()) {
         OkHttpClient.Builder withInterceptors = base.newBuilder();
         interceptors.forEach(withInterceptors::addInterceptor);

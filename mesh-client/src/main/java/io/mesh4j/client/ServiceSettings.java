@@ -3,6 +3,7 @@ package io.mesh4j.client;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.resilience.BulkheadConfig;
 import io.mesh4j.resilience.CircuitBreakerConfig;
+import io.mesh4j.resilience.HedgingConfig;
 import io.mesh4j.resilience.OutlierEjectionConfig;
 import io.mesh4j.resilience.RateLimiterConfig;
 import io.mesh4j.resilience.RetryBudgetConfig;
@@ -23,6 +24,7 @@ public final class ServiceSettings {
   TimeoutConfig timeouts;
   BulkheadConfig bulkhead;
   RateLimiterConfig rateLimiter;
+  HedgingConfig hedging;
   ServiceTls tls;
   boolean requireTls;
 
@@ -80,6 +82,15 @@ public final class ServiceSettings {
     return this;
   }
 
+  /**
+   * Hedged requests for this service's idempotent calls (off by default):
+   * {@code s -> s.hedging(HedgingConfig.percentileDelay(95))}.
+   */
+  public ServiceSettings hedging(HedgingConfig hedging) {
+    this.hedging = Checks.notNull(hedging, "hedging");
+    return this;
+  }
+
   /** TLS material for this service's instances (https). */
   public ServiceSettings tls(ServiceTls tls) {
     this.tls = Checks.notNull(tls, "tls");
@@ -94,6 +105,6 @@ public final class ServiceSettings {
 
   boolean overridesResilience() {
     return retry != null || retryBudget != null || outlierEjection != null || circuitBreaker != null
-        || timeouts != null || bulkhead != null || rateLimiter != null;
+        || timeouts != null || bulkhead != null || rateLimiter != null || hedging != null;
   }
 }

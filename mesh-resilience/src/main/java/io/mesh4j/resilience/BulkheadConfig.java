@@ -6,23 +6,36 @@ import java.time.Duration;
 /**
  * The bulkhead of a service: at most {@link #maxConcurrentCalls()} calls in flight (retries and
  * backoff included); a sync call may wait up to {@link #maxWait()} for a slot, an async call never
- * waits. A call that finds no slot fails with {@code RejectedException(BULKHEAD)}. Immutable.
+ * waits. A call that finds no slot fails with {@code RejectedException(BULKHEAD)}.
+ *
+ * <p>Within it, each instance (host and port) has at most {@link #maxAttemptsPerInstance()}
+ * attempts in flight: an instance that holds that many is passed over for the next attempts, so
+ * one instance that accepts and never answers cannot take every slot of its service. When every
+ * selectable instance is at its bound the call fails with {@code RejectedException(BULKHEAD)}.
+ * Immutable.
  */
 public final class BulkheadConfig {
+  /** Default calls in flight per service. */
+  public static final int DEFAULT_MAX_CONCURRENT_CALLS = 256;
+  /** Default attempts in flight per instance. */
+  public static final int DEFAULT_MAX_ATTEMPTS_PER_INSTANCE = 64;
+
   private static final BulkheadConfig DEFAULTS = builder().build();
   private static final BulkheadConfig DISABLED = new BulkheadConfig(builder(), false);
 
   private final boolean enabled;
   private final int maxConcurrentCalls;
   private final Duration maxWait;
+  private final int maxAttemptsPerInstance;
 
   private BulkheadConfig(Builder b, boolean enabled) {
     this.enabled = enabled;
     this.maxConcurrentCalls = b.maxConcurrentCalls;
     this.maxWait = b.maxWait;
+    this.maxAttemptsPerInstance = b.maxAttemptsPerInstance;
   }
 
-  /** The defaults: 256 concurrent calls per service, no wait. */
+  /** The defaults: 256 concurrent calls per service, no wait, 64 attempts in flight per instance. */
   public static BulkheadConfig defaults() {
     return DEFAULTS;
   }
@@ -52,15 +65,22 @@ public final class BulkheadConfig {
     return maxWait;
   }
 
+  /** Attempts in flight per instance. */
+  public int maxAttemptsPerInstance() {
+    return maxAttemptsPerInstance;
+  }
+
   @Override
   public String toString() {
-    return enabled ? "BulkheadConfig{max=" + maxConcurrentCalls + ", maxWait=" + maxWait + "}" : "BulkheadConfig{disabled}";
+    return enabled ? "BulkheadConfig{max=" + maxConcurrentCalls + ", maxWait=" + maxWait
+        + ", perInstance=" + maxAttemptsPerInstance + "}" : "BulkheadConfig{disabled}";
   }
 
   /** Builds a {@link BulkheadConfig}; validates at {@link #build()}. Not thread safe. */
   public static final class Builder {
-    private int maxConcurrentCalls = 256;
+    private int maxConcurrentCalls = DEFAULT_MAX_CONCURRENT_CALLS;
     private Duration maxWait = Duration.ZERO;
+    private int maxAttemptsPerInstance = DEFAULT_MAX_ATTEMPTS_PER_INSTANCE;
 
     private Builder() {}
 
@@ -73,6 +93,14 @@ public final class BulkheadConfig {
     /** How long a sync call may wait for a slot; keep it short (default zero). */
     public Builder maxWait(Duration maxWait) {
       this.maxWait = Checks.notNull(maxWait, "maxWait");
+      return this;
+    }
+
+    /** Attempts in flight per instance (at least 1, default {@value BulkheadConfig#DEFAULT_MAX_ATTEMPTS_PER_INSTANCE}). */
+    public Builder maxAttemptsPerInstance(int maxAttemptsPerInstance) {
+      Checks.argument(maxAttemptsPerInstance >= 1, "maxAttemptsPerInstance must be >= 1, was %d",
+          maxAttemptsPerInstance);
+      this.maxAttemptsPerInstance = maxAttemptsPerInstance;
       return this;
     }
 

@@ -24,13 +24,20 @@ public final class Outcome {
   private static final Outcome SUCCESS = new Outcome(Kind.SUCCESS, null);
   private static final Outcome FAILURE = new Outcome(Kind.FAILURE, null);
   private static final Outcome RETRYABLE = new Outcome(Kind.RETRYABLE_FAILURE, null);
+  private static final Outcome RETRYABLE_AT_ONCE = new Outcome(Kind.RETRYABLE_FAILURE, null, true);
 
   private final Kind kind;
   private final Duration retryAfter;
+  private final boolean atOnce;
 
   private Outcome(Kind kind, Duration retryAfter) {
+    this(kind, retryAfter, false);
+  }
+
+  private Outcome(Kind kind, Duration retryAfter, boolean atOnce) {
     this.kind = kind;
     this.retryAfter = retryAfter;
+    this.atOnce = atOnce;
   }
 
   /** A success. */
@@ -46,6 +53,19 @@ public final class Outcome {
   /** A retryable failure. */
   public static Outcome retryableFailure() {
     return RETRYABLE;
+  }
+
+  /**
+   * A retryable failure that never reached the instance (a connect that timed out or was
+   * refused): retried on another instance at once, without backoff.
+   */
+  public static Outcome retryableFailureAtOnce() {
+    return RETRYABLE_AT_ONCE;
+  }
+
+  /** True for {@link #retryableFailureAtOnce()}: the retry skips its backoff. */
+  public boolean retryAtOnce() {
+    return atOnce;
   }
 
   /**
@@ -80,6 +100,9 @@ public final class Outcome {
 
   @Override
   public String toString() {
+    if (atOnce) {
+      return kind + "(at once)";
+    }
     return retryAfter == null ? kind.toString() : kind + "(retryAfter=" + retryAfter + ")";
   }
 }

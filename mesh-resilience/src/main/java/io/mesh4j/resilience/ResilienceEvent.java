@@ -100,6 +100,41 @@ public abstract class ResilienceEvent extends MeshEvent {
     }
   }
 
+  /** A hedge was sent: the call's earlier attempt had not answered after the hedge delay. */
+  public static final class HedgeSent extends ResilienceEvent {
+    private final ServiceInstance slowInstance;
+    private final int attempt;
+    private final Duration delay;
+
+    /** Attempt {@code attempt} sent as a hedge of the one on {@code slowInstance}, {@code delay} after it. */
+    public HedgeSent(String serviceName, ServiceInstance slowInstance, int attempt, Duration delay) {
+      super(serviceName);
+      this.slowInstance = slowInstance;
+      this.attempt = attempt;
+      this.delay = delay;
+    }
+
+    /** The instance of the attempt that had not answered. */
+    public ServiceInstance slowInstance() {
+      return slowInstance;
+    }
+
+    /** The number of the hedge attempt. */
+    public int attempt() {
+      return attempt;
+    }
+
+    /** The hedge delay that passed. */
+    public Duration delay() {
+      return delay;
+    }
+
+    @Override
+    public String toString() {
+      return "HedgeSent{" + serviceName() + " #" + attempt + " after " + delay.toMillis() + " ms}";
+    }
+  }
+
   /** The service's retry budget refused a retry; the call ended with its last outcome. */
   public static final class RetryBudgetExhausted extends ResilienceEvent {
     private final int attempts;

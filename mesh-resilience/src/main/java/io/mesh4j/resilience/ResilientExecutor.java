@@ -25,8 +25,8 @@ import java.util.random.RandomGenerator;
  *
  * <p>The policies apply in a fixed order, outermost first:
  * <pre>
- * fallback( rate limit → bulkhead → service breaker → retry (budget-checked)
- *           → instance pick (ejection-aware) → per-attempt timeout → the call )
+ * fallback( rate limit → bulkhead → service breaker → retry and hedging (budget-checked)
+ *           → instance pick (ejection-aware, per-instance bound) → per-attempt timeout → the call )
  * </pre>
  *
  * <p>How a call ends: the first successful attempt's value is returned. When no retry is left
@@ -96,6 +96,7 @@ public interface ResilientExecutor {
     private TimeoutConfig timeouts = TimeoutConfig.defaults();
     private BulkheadConfig bulkhead = BulkheadConfig.defaults();
     private RateLimiterConfig rateLimiter = RateLimiterConfig.disabled();
+    private HedgingConfig hedging = HedgingConfig.disabled();
     private Ticker ticker = Ticker.system();
     private RandomGenerator random;
     private ScheduledExecutorService scheduler;
@@ -165,6 +166,12 @@ public interface ResilientExecutor {
       return this;
     }
 
+    /** Hedged requests for idempotent calls (off by default; see {@link HedgingConfig}). */
+    public Builder hedging(HedgingConfig hedging) {
+      this.hedging = Checks.notNull(hedging, "hedging");
+      return this;
+    }
+
     /**
      * The time source of deadlines, budget windows, ejection and open times. Exists for tests:
      * move a fake ticker instead of sleeping. Default {@link Ticker#system()}.
@@ -209,7 +216,7 @@ public interface ResilientExecutor {
     public ResilientExecutor build() {
       Checks.state(instances != null, "discovery (or instances) must be set");
       return new DefaultResilientExecutor(new ExecutorSettings(instances, loadBalancer, retry, retryBudget,
-          outlierEjection, circuitBreaker, timeouts, bulkhead, rateLimiter, ticker,
+          outlierEjection, circuitBreaker, timeouts, bulkhead, rateLimiter, hedging, ticker,
           random != null ? random : Schedulers.threadLocalRandom(),
           scheduler != null ? scheduler : Schedulers.sharedTimer(),
           asyncExecutor != null ? asyncExecutor : ForkJoinPool.commonPool(), List.copyOf(listeners)));

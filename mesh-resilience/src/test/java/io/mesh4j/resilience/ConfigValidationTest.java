@@ -80,5 +80,28 @@ class ConfigValidationTest {
     assertEquals(50, CircuitBreakerConfig.defaults().failureRatePercent());
     assertEquals(3, CircuitBreakerConfig.defaults().halfOpenTrials());
     assertFalse(RateLimiterConfig.disabled().enabled());
+    // Issue 14: defaults that survive a black hole or a slow drip.
+    assertTrue(TimeoutConfig.defaults().adaptive());
+    assertEquals(5.0, TimeoutConfig.defaults().adaptiveMultiplier());
+    assertEquals(Duration.ofSeconds(1), TimeoutConfig.defaults().adaptiveMin());
+    assertEquals(Duration.ofSeconds(10), TimeoutConfig.defaults().attemptTimeout());
+    assertEquals(Duration.ofSeconds(30), TimeoutConfig.defaults().callTimeout());
+    assertEquals(256, BulkheadConfig.defaults().maxConcurrentCalls());
+    assertEquals(64, BulkheadConfig.defaults().maxAttemptsPerInstance());
+    assertFalse(HedgingConfig.disabled().enabled());
+    assertEquals(1, HedgingConfig.percentileDelay(95).maxHedges());
+    assertEquals(Duration.ofMillis(1), HedgingConfig.percentileDelay(95).minDelay());
+  }
+
+  @Test
+  void chaosSettingsRejectBadValues() {
+    failsNaming("maxAttemptsPerInstance", () -> BulkheadConfig.builder().maxAttemptsPerInstance(0));
+    failsNaming("multiplier", () -> TimeoutConfig.builder()
+        .adaptiveAttemptTimeout(0.5, Duration.ofSeconds(1), Duration.ofSeconds(10)));
+    failsNaming("adaptive attemptTimeout min", () -> TimeoutConfig.builder()
+        .adaptiveAttemptTimeout(5, Duration.ofSeconds(20), Duration.ofSeconds(10)).build());
+    failsNaming("hedging percentile", () -> HedgingConfig.percentileDelay(100));
+    failsNaming("hedging delay", () -> HedgingConfig.fixedDelay(Duration.ZERO));
+    failsNaming("maxHedges", () -> HedgingConfig.percentileDelay(95).withMaxHedges(0));
   }
 }

@@ -12,7 +12,9 @@ import java.time.format.DateTimeParseException;
  * server's Retry-After as a hint); other 5xx are failures of the instance (they feed ejection and
  * the breaker) but not retried; everything else is a success as far as the instance's health is
  * concerned (a 404 is the caller's business, not a sick instance). Exceptions: connect failures,
- * resets, empty answers and timeouts are retryable.
+ * resets, empty answers and timeouts are retryable; a connect that timed out (the host drops
+ * packets, or its accept queue is full) never reached the instance and is retried on another one
+ * at once, without backoff.
  */
 public final class HttpOutcomes implements OutcomeClassifier<HttpResult> {
   /** The one instance; stateless. */
@@ -31,6 +33,23 @@ public final class HttpOutcomes implements OutcomeClassifier<HttpResult> {
       return Outcome.failure();
     }
     return Outcome.success();
+  }
+
+  @Override
+  public Outcome classifyException(Throwable error) {
+    if (isConnectTimeout(error)) {
+      return Outcome.retryableFailureAtOnce();
+    }
+    return OutcomeClassifier.defaultExceptionOutcome(error);
+  }
+
+  /** OkHttp's connect timeout: the JDK's {@code SocketTimeoutException("Connect timed out")}. */
+  static boolean isConnectTimeout(Throwable error) {
+    if (error instanceof java.net.SocketTimeoutException) {
+      String m = error.getMessage();
+      return m != null && m.regionMatches(true, 0, "connect", 0, 7);
+    }
+    return false;
   }
 
   /** Retry-After as delay-seconds or an HTTP date; null when absent or unreadable. */

@@ -7,7 +7,6 @@ import io.mesh4j.resilience.AsyncAttempt;
 import io.mesh4j.resilience.CallOptions;
 import io.mesh4j.resilience.Outcome;
 import io.mesh4j.resilience.ResilienceEvent;
-import io.mesh4j.resilience.internal.DefaultResilientExecutor.Context;
 import io.mesh4j.resilience.internal.DefaultResilientExecutor.ServiceState;
 import java.time.Duration;
 import java.util.HashSet;
@@ -106,7 +105,7 @@ final class AsyncCall<T> {
     }
     long start = ex.ticker.read();
     callTimeout = options.callTimeout() != null ? options.callTimeout().toNanos() : ex.callTimeoutNanos;
-    attemptTimeout = options.attemptTimeout() != null ? options.attemptTimeout().toNanos() : ex.attemptTimeoutNanos;
+    attemptTimeout = ex.attemptTimeoutNanos(s, options);
     deadline = start + callTimeout;
     attemptLimit = ex.attemptLimit(options);
     if (s.budget != null) {
@@ -130,7 +129,7 @@ final class AsyncCall<T> {
     long now = ex.ticker.read();
     long remaining = deadline - now;
     if (remaining <= 0) {
-      ex.detector.releaseUnused(instance);
+      ex.unused(instance);
       end(false, false, null, new MeshTimeoutException(s.name, "call", Duration.ofNanos(callTimeout), null));
       return;
     }
@@ -185,8 +184,7 @@ final class AsyncCall<T> {
     long took = ex.ticker.read() - started;
     if (cancelled) {
       // Cancelled by the caller: not the instance's fault, and the call already ended.
-      ex.loadBalancer.onAttemptEnd(instance, took, false);
-      ex.detector.releaseUnused(instance);
+      ex.abandoned(instance, took);
       return;
     }
     if (error instanceof CancellationException) {
@@ -202,7 +200,7 @@ final class AsyncCall<T> {
       error = e;
       value = null;
     }
-    ex.attemptEnded(s.name, instance, n, took, outcome, error);
+    ex.attemptEnded(s, instance, n, took, outcome, error);
     attempted = true;
     if (outcome.isSuccess()) {
       end(true, true, value, null);

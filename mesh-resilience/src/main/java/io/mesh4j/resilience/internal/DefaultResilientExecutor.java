@@ -16,12 +16,14 @@ import io.mesh4j.resilience.Attempt;
 import io.mesh4j.resilience.AttemptContext;
 import io.mesh4j.resilience.CallOptions;
 import io.mesh4j.resilience.CircuitState;
+import io.mesh4j.resilience.HedgingConfig;
 import io.mesh4j.resilience.Outcome;
 import io.mesh4j.resilience.OutcomeClassifier;
 import io.mesh4j.resilience.OutlierDetector;
 import io.mesh4j.resilience.RateLimiterConfig;
 import io.mesh4j.resilience.ResilienceEvent;
 import io.mesh4j.resilience.ResilientExecutor;
+import io.mesh4j.resilience.TimeoutConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,8 +49,13 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
   final LoadBalancer loadBalancer;
   final Events events;
   final DefaultOutlierDetector detector;
+  final InstanceLimiter limiter;
   private final ConcurrentHashMap<String, ServiceState> services = new ConcurrentHashMap<>();
   final long attemptTimeoutNanos;
+  private final boolean adaptiveTimeout;
+  private final double timeoutMultiplier;
+  private final long timeoutMinNanos;
+  private final HedgingConfig hedging;
   final long callTimeoutNanos;
   final long backoffBaseNanos;
   final long backoffMaxNanos;
@@ -61,7 +68,13 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     this.loadBalancer = settings.loadBalancer();
     this.events = new Events(settings.listeners());
     this.detector = new DefaultOutlierDetector(settings.outlierEjection(), ticker, settings.random(), events);
+    this.limiter = settings.bulkhead().enabled() ? new InstanceLimiter(settings.bulkhead().maxAttemptsPerInstance())
+        : null;
     this.attemptTimeoutNanos = settings.timeouts().attemptTimeout().toNanos();
+    this.adaptiveTimeout = settings.timeouts().adaptive();
+    this.timeoutMultiplier = settings.timeouts().adaptiveMultiplier();
+    this.timeoutMinNanos = settings.timeouts().adaptiveMin().toNanos();
+    this.hedging = settings.hedging();
     this.callTimeoutNanos = settings.timeouts().callTimeout().toNanos();
     this.backoffBaseNanos = settings.retry().backoffBase().toNanos();
     this.backoffMaxNanos = settings.retry().backoffMax().toNanos();
@@ -77,6 +90,8 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     final Duration bulkheadWait;
     final ServiceBreaker breaker;
     final RetryBudget budget;
+    /** Latencies of successful attempts (quantile 0: p99, 1: the hedging percentile); null when unused. */
+    final LatencyTracker latency;
 
     ServiceState(String name) {
       this.name = name;
@@ -91,8 +106,14 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
       this.breaker = settings.circuitBreaker().enabled()
           ? new ServiceBreaker(name, settings.circuitBreaker(), ticker, settings.random(), events) : null;
       this.budget = settings.retryBudget().enabled() ? new RetryBudget(settings.retryBudget(), ticker) : null;
+      boolean tracked = adaptiveTimeout || (hedging.enabled() && hedging.delay() == null);
+      this.latency = tracked ? new LatencyTracker(ticker, LATENCY_WINDOW_NANOS, TimeoutConfig.ADAPTIVE_MIN_SAMPLES,
+          0.99, hedging.percentile() / 100) : null;
     }
   }
+
+  /** The window of the latency percentiles: 10 s (two halves of 5 s). */
+  static final long LATENCY_WINDOW_NANOS = 10_000_000_000L;
 
   ServiceState state(String serviceName) {
     ServiceState s = services.get(serviceName);
@@ -152,22 +173,92 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     List<ServiceInstance> selectable = detector.selectable(serviceName, all);
     Set<ServiceInstance> excluded = tried == null ? Set.of() : tried;
     ServiceInstance chosen = loadBalancer.choose(serviceName, selectable, excluded);
-    if (detector.tryAdmit(chosen)) {
+    int full = admit(chosen);
+    if (full < 0) {
       return chosen;
     }
-    // A returning instance whose trial calls were taken meanwhile: choose among the others.
+    // A returning instance whose trial calls were taken meanwhile, or one at its bound of attempts
+    // in flight (it may hang): choose among the others.
     List<ServiceInstance> rest = new ArrayList<>(selectable);
     while (rest.remove(chosen) && !rest.isEmpty()) {
       chosen = loadBalancer.choose(serviceName, rest, excluded);
-      if (detector.tryAdmit(chosen)) {
+      int f = admit(chosen);
+      if (f < 0) {
         return chosen;
       }
+      full += f;
+    }
+    if (full > 0) {
+      throw new RejectedException(serviceName, RejectedException.Reason.BULKHEAD, "every selectable instance has "
+          + limiter.max() + " attempts in flight (bulkhead maxAttemptsPerInstance); they may be hanging", null);
     }
     throw new NoInstanceAvailableException(serviceName, all.size(), detector.ejectedCount(serviceName),
         "every selectable instance is returning from ejection and its trial calls are taken", null);
   }
 
+  /** -1 when {@code instance} is admitted; 1 when it is at its in-flight bound; 0 when its trials are taken. */
+  private int admit(ServiceInstance instance) {
+    if (!detector.tryAdmit(instance)) {
+      return 0;
+    }
+    if (limiter != null && !limiter.tryAcquire(instance)) {
+      detector.releaseUnused(instance);
+      return 1;
+    }
+    return -1;
+  }
+
+  /** Gives back what {@link #choose} took for an attempt that never ran. */
+  void unused(ServiceInstance instance) {
+    detector.releaseUnused(instance);
+    if (limiter != null) {
+      limiter.release(instance);
+    }
+  }
+
+  /** An attempt that ran but is not judged (the call was cancelled, or it lost to a hedge): balancer and slots. */
+  void abandoned(ServiceInstance instance, long took) {
+    loadBalancer.onAttemptEnd(instance, took, false);
+    unused(instance);
+  }
+
+  /** The attempt timeout of a call: the call's own, the fixed one, or the adaptive one of the service now. */
+  long attemptTimeoutNanos(ServiceState s, CallOptions<?> options) {
+    if (options.attemptTimeout() != null) {
+      return options.attemptTimeout().toNanos();
+    }
+    if (!adaptiveTimeout) {
+      return attemptTimeoutNanos;
+    }
+    long p99 = s.latency.quantile(0);
+    if (p99 < 0) {
+      return attemptTimeoutNanos;
+    }
+    return Math.max(timeoutMinNanos, Math.min(attemptTimeoutNanos, (long) (p99 * timeoutMultiplier)));
+  }
+
+  /** The hedge delay of a call to {@code s} now, or -1 when no hedge may be sent. */
+  long hedgeDelayNanos(ServiceState s) {
+    if (hedging.delay() != null) {
+      return hedging.delay().toNanos();
+    }
+    long q = s.latency.quantile(1);
+    return q < 0 ? -1 : Math.max(hedging.minDelay().toNanos(), q);
+  }
+
+  /** Whether calls with {@code options} are hedged. */
+  boolean hedged(CallOptions<?> options) {
+    return hedging.enabled() && options.isIdempotent() && attemptLimit(options) > 1;
+  }
+
+  HedgingConfig hedging() {
+    return hedging;
+  }
+
   long retryDelayNanos(int attempt, Outcome outcome) {
+    if (outcome.retryAtOnce()) {
+      return 0;
+    }
     long backoff = Backoff.fullJitterNanos(attempt, backoffBaseNanos, backoffMaxNanos, settings.random().nextDouble());
     Duration hint = outcome.retryAfter().orElse(null);
     return Backoff.retryDelayNanos(backoff, hint == null ? -1 : hint.toNanos(), retryAfterMaxNanos);
@@ -202,11 +293,17 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     return delay;
   }
 
-  void attemptEnded(String serviceName, ServiceInstance instance, int n, long took, Outcome outcome, Throwable error) {
+  void attemptEnded(ServiceState s, ServiceInstance instance, int n, long took, Outcome outcome, Throwable error) {
     loadBalancer.onAttemptEnd(instance, took, outcome.isSuccess());
+    if (limiter != null) {
+      limiter.release(instance);
+    }
     detector.record(instance, outcome.isSuccess());
+    if (s.latency != null && outcome.isSuccess()) {
+      s.latency.record(took);
+    }
     if (events.enabled) {
-      events.emit(new ResilienceEvent.AttemptFinished(serviceName, instance, n, took, outcome, error));
+      events.emit(new ResilienceEvent.AttemptFinished(s.name, instance, n, took, outcome, error));
     }
   }
 
@@ -239,6 +336,9 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
 
   private <T> T executeSync(String serviceName, CallOptions<T> options, Attempt<? extends T> attempt) {
     ServiceState s = state(serviceName);
+    if (hedged(options)) {
+      return HedgedCall.runSync(this, s, options, attempt);
+    }
     if (s.rateLimiter != null && !acquireRate(s)) {
       throw reject(serviceName, rateLimited(serviceName));
     }
@@ -289,7 +389,7 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     String serviceName = s.name;
     long start = ticker.read();
     long callTimeout = options.callTimeout() != null ? options.callTimeout().toNanos() : callTimeoutNanos;
-    long attemptTimeout = options.attemptTimeout() != null ? options.attemptTimeout().toNanos() : attemptTimeoutNanos;
+    long attemptTimeout = attemptTimeoutNanos(s, options);
     long deadline = start + callTimeout;
     int attemptLimit = attemptLimit(options);
     boolean attempted = false;
@@ -304,7 +404,7 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
         long now = ticker.read();
         long remaining = deadline - now;
         if (remaining <= 0) {
-          detector.releaseUnused(instance);
+          unused(instance);
           throw new MeshTimeoutException(serviceName, "call", Duration.ofNanos(callTimeout), null);
         }
         long timeout = Math.min(attemptTimeout, remaining);
@@ -328,8 +428,7 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
           error = new MeshTimeoutException(serviceName, "attempt", Duration.ofNanos(timeout), error);
           value = null;
         } else if (error instanceof InterruptedException || error instanceof Error) {
-          loadBalancer.onAttemptEnd(instance, took, false);
-          detector.releaseUnused(instance);
+          abandoned(instance, took);
           if (error instanceof InterruptedException) {
             Thread.currentThread().interrupt();
             throw new MeshException(serviceName, "call to service '" + serviceName + "' interrupted", error);
@@ -345,7 +444,7 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
           error = e;
           value = null;
         }
-        attemptEnded(serviceName, instance, n, took, outcome, error);
+        attemptEnded(s, instance, n, took, outcome, error);
         attempted = true;
         if (outcome.isSuccess()) {
           success = true;
@@ -416,7 +515,13 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     Checks.notNull(serviceName, "serviceName");
     Checks.notNull(options, "options");
     Checks.notNull(attempt, "attempt");
-    AsyncCall<T> call = new AsyncCall<>(this, state(serviceName), options, attempt);
+    ServiceState s = state(serviceName);
+    if (hedged(options)) {
+      HedgedCall<T> call = new HedgedCall<>(this, s, options, attempt);
+      call.start();
+      return call.promise;
+    }
+    AsyncCall<T> call = new AsyncCall<>(this, s, options, attempt);
     call.start();
     return call.promise;
   }
@@ -425,103 +530,6 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
   public String toString() {
     return "ResilientExecutor{" + settings.retry() + ", " + settings.retryBudget() + ", " + settings.outlierEjection()
         + ", " + settings.circuitBreaker() + ", " + settings.timeouts() + ", " + settings.bulkhead() + ", "
-        + settings.rateLimiter() + "}";
-  }
-
-  /** The attempt context. */
-  static final class Context implements AttemptContext {
-    private final String serviceName;
-    private final ServiceInstance instance;
-    private final int attempt;
-    private final boolean idempotent;
-    private final long timeoutNanos;
-    private final long remainingNanos;
-
-    Context(String serviceName, ServiceInstance instance, int attempt, boolean idempotent, long timeoutNanos,
-        long remainingNanos) {
-      this.serviceName = serviceName;
-      this.instance = instance;
-      this.attempt = attempt;
-      this.idempotent = idempotent;
-      this.timeoutNanos = timeoutNanos;
-      this.remainingNanos = remainingNanos;
-    }
-
-    @Override
-    public String serviceName() {
-      return serviceName;
-    }
-
-    @Override
-    public ServiceInstance instance() {
-      return instance;
-    }
-
-    @Override
-    public int attempt() {
-      return attempt;
-    }
-
-    @Override
-    public boolean idempotent() {
-      return idempotent;
-    }
-
-    @Override
-    public Duration timeout() {
-      return Duration.ofNanos(timeoutNanos);
-    }
-
-    @Override
-    public Duration remaining() {
-      return Duration.ofNanos(remainingNanos);
-    }
-
-    @Override
-    public String toString() {
-      return "Attempt{" + serviceName + " #" + attempt + " on " + instance.id() + "}";
-    }
-  }
-
-  /** Interrupts a sync attempt's thread at its timeout, without leaking the interrupt past it. */
-  static final class SyncInterrupter implements Runnable {
-    private static final int ARMED = 0;
-    private static final int FIRING = 1;
-    private static final int FIRED = 2;
-    private static final int DISARMED = 3;
-
-    private final Thread thread = Thread.currentThread();
-    private final AtomicInteger state = new AtomicInteger(ARMED);
-    private volatile ScheduledFuture<?> task;
-
-    static SyncInterrupter arm(java.util.concurrent.ScheduledExecutorService scheduler, long timeoutNanos) {
-      SyncInterrupter i = new SyncInterrupter();
-      i.task = scheduler.schedule(i, timeoutNanos, TimeUnit.NANOSECONDS);
-      return i;
-    }
-
-    @Override
-    public void run() {
-      if (state.compareAndSet(ARMED, FIRING)) {
-        thread.interrupt();
-        state.set(FIRED);
-      }
-    }
-
-    /** True when the interrupt fired (its flag is cleared here). */
-    boolean disarm() {
-      if (state.compareAndSet(ARMED, DISARMED)) {
-        ScheduledFuture<?> t = task;
-        if (t != null) {
-          t.cancel(false);
-        }
-        return false;
-      }
-      while (state.get() == FIRING) {
-        Thread.onSpinWait();
-      }
-      Thread.interrupted();
-      return true;
-    }
+        + settings.rateLimiter() + ", " + hedging + "}";
   }
 }

@@ -6,6 +6,7 @@ import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.api.Ticker;
 import io.mesh4j.resilience.BulkheadConfig;
 import io.mesh4j.resilience.CircuitBreakerConfig;
+import io.mesh4j.resilience.HedgingConfig;
 import io.mesh4j.resilience.OutlierEjectionConfig;
 import io.mesh4j.resilience.RateLimiterConfig;
 import io.mesh4j.resilience.RetryBudgetConfig;
@@ -28,6 +29,7 @@ public record ExecutorSettings(
     TimeoutConfig timeouts,
     BulkheadConfig bulkhead,
     RateLimiterConfig rateLimiter,
+    HedgingConfig hedging,
     Ticker ticker,
     RandomGenerator random,
     ScheduledExecutorService scheduler,

@@ -1,0 +1,120 @@
+package io.mesh4j.client;
+
+import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.client.internal.HttpResult;
+import io.mesh4j.resilience.AttemptContext;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.HttpUrl;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * One HTTP attempt of a {@link MeshRequest} on a chosen instance: the injected fault if any, the
+ * request built for the instance (URL, headers, credential of the moment, timeout), the answer
+ * read whole (or kept open for a stream). Sync and async.
+ */
+final class HttpAttempts {
+  private HttpAttempts() {}
+
+  /** The per-attempt part: build the request for this instance, run it, read the answer. */
+  static HttpResult attempt(ServiceMeshClient mesh, String serviceName, String method, PreparedCall p, ServiceInstance instance, AttemptContext ctx, boolean stream) throws IOException {
+    FaultInjection.Fault fault = mesh.fault(serviceName, instance, p.headers);
+    if (fault != null) {
+      HttpResult aborted = InjectedFaults.sync(serviceName, instance, ctx, fault);
+      if (aborted != null) {
+        return aborted;
+      }
+    }
+    Call call = newCall(mesh, serviceName, method, p, instance, ctx, stream);
+    Response response = call.execute();
+    return read(response, instance, stream);
+  }
+
+  static CompletableFuture<HttpResult> attemptAsync(ServiceMeshClient mesh, String serviceName, String method,
+      PreparedCall p, ServiceInstance instance, AttemptContext ctx) {
+    FaultInjection.Fault fault = mesh.fault(serviceName, instance, p.headers);
+    if (fault != null) {
+      return InjectedFaults.async(serviceName, instance, fault, () -> send(mesh, serviceName, method, p, instance, ctx));
+    }
+    return send(mesh, serviceName, method, p, instance, ctx);
+  }
+
+  private static CompletableFuture<HttpResult> send(ServiceMeshClient mesh, String serviceName, String method,
+      PreparedCall p, ServiceInstance instance, AttemptContext ctx) {
+    Call call = newCall(mesh, serviceName, method, p, instance, ctx, false);
+    CompletableFuture<HttpResult> f = new CompletableFuture<>();
+    call.enqueue(new Callback() {
+      @Override
+      public void onFailure(Call c, IOException e) {
+        f.completeExceptionally(e);
+      }
+
+      @Override
+      public void onResponse(Call c, Response response) {
+        try {
+          f.complete(read(response, instance, false));
+        } catch (IOException | RuntimeException e) {
+          f.completeExceptionally(e);
+        }
+      }
+    });
+    f.whenComplete((v, e) -> {
+      if (f.isCancelled()) {
+        call.cancel();
+      }
+    });
+    return f;
+  }
+
+  private static Call newCall(ServiceMeshClient mesh, String serviceName, String method, PreparedCall p, ServiceInstance instance, AttemptContext ctx, boolean stream) {
+    boolean https = instance.secure() || mesh.requireTls(serviceName);
+    // The instance's base URL is built once: HttpUrl.Builder.host() runs IDNA mapping on every call.
+    HttpUrl url = mesh.baseUrl(instance, https).newBuilder().encodedPath(p.url.encodedPath())
+        .encodedQuery(p.url.encodedQuery()).build();
+    Request.Builder rb = new Request.Builder().url(url).headers(p.headers);
+    CredentialsProvider creds = mesh.credentials;
+    if (creds != null) {
+      Credential c = creds.credential();
+      if (c != null) {
+        rb.header(c.headerName(), c.value());
+      }
+    }
+    rb.method(method, p.body);
+    Duration t = ctx.timeout();
+    if (stream) {
+      // A call timeout would also cover reading the body, cutting a long download short: a
+      // streamed answer gets the attempt timeout per read instead.
+      long perRead = t != null && !t.isZero() && !t.isNegative() ? t.toMillis() : 0;
+      return mesh.http(serviceName).newBuilder().readTimeout(Duration.ofMillis(perRead)).build().newCall(rb.build());
+    }
+    Call call = mesh.http(serviceName).newCall(rb.build());
+    Duration remaining = ctx.remaining();
+    long nanos = 0;
+    if (t != null && !t.isZero() && !t.isNegative()) {
+      nanos = t.toNanos();
+    }
+    if (remaining != null && !remaining.isNegative() && !remaining.isZero() && (nanos == 0 || remaining.toNanos() < nanos)) {
+      nanos = remaining.toNanos();
+    }
+    if (nanos > 0) {
+      call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
+    }
+    return call;
+  }
+
+  private static HttpResult read(Response response, ServiceInstance instance, boolean stream) throws IOException {
+    if (stream && response.isSuccessful()) {
+      return HttpResult.streaming(response.code(), response.headers(), response.body(), instance);
+    }
+    try (Response r = response) {
+      // A truncated or reset body throws here, inside the attempt: a retryable failure.
+      byte[] bytes = r.body().bytes();
+      return new HttpResult(r.code(), r.headers(), bytes, instance);
+    }
+  }
+}
