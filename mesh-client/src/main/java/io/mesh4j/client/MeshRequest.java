@@ -154,6 +154,21 @@ public final class MeshRequest {
   /** Runs the call; the 2xx answer. */
   public MeshResponse execute() {
     Prepared p = prepare();
+    MeshResponse response;
+    CallObserver.Scope scope = p.observed.openScope();
+    try {
+      response = run(p);
+    } catch (RuntimeException | Error e) {
+      p.observed.end(null, e);
+      throw e;
+    } finally {
+      scope.close();
+    }
+    p.observed.end(response, null);
+    return response;
+  }
+
+  private MeshResponse run(Prepared p) {
     MeshResponse hit = cached(p);
     if (hit != null) {
       return hit;
@@ -190,10 +205,22 @@ public final class MeshRequest {
    */
   public InputStream asStream() {
     Prepared p = prepare();
-    HttpResult r = executor().execute(service.name(), options(p), (instance, ctx) -> attempt(p, instance, ctx, true));
-    if (!r.isSuccessful()) {
-      throw failed(r);
+    HttpResult r;
+    CallObserver.Scope scope = p.observed.openScope();
+    try {
+      r = executor().execute(service.name(), options(p), (instance, ctx) -> attempt(p, instance, ctx, true));
+    } catch (RuntimeException | Error e) {
+      p.observed.end(null, e);
+      throw e;
+    } finally {
+      scope.close();
     }
+    if (!r.isSuccessful()) {
+      CallFailedException e = failed(r);
+      p.observed.end(null, e);
+      throw e;
+    }
+    p.observed.end(null, null);
     ResponseBody open = r.openBody();
     return new FilterInputStream(open.byteStream()) {
       @Override
@@ -214,14 +241,14 @@ public final class MeshRequest {
       p = prepare();
       MeshResponse hit = cached(p);
       if (hit != null) {
-        return CompletableFuture.completedFuture(hit);
+        return p.observed.endAsync(CompletableFuture.completedFuture(hit));
       }
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<HttpResult> call = executor().executeAsync(service.name(), options(p),
         (instance, ctx) -> attemptAsync(p, instance, ctx));
-    return mapAsync(call, r -> finish(r, p));
+    return p.observed.endAsync(mapAsync(call, r -> finish(r, p)));
   }
 
   /** {@link #executeAsync()} and read the body as JSON into {@code type}. */
@@ -383,6 +410,7 @@ public final class MeshRequest {
       }
     }
     rb.method(method, p.body);
+    p.observed.attemptStarting(instance, ctx.attempt(), rb);
     Duration t = ctx.timeout();
     if (stream) {
       // A call timeout would also cover reading the body, cutting a long download short: a
@@ -458,7 +486,8 @@ public final class MeshRequest {
             || method.equals("OPTIONS");
     Headers finalHeaders = h.build();
     Duration ttl = cacheTtl(url, finalHeaders);
-    return new Prepared(url, finalHeaders, rb, requestId, idem, ttl, ttl == null ? null : cacheKey(url));
+    return new Prepared(url, finalHeaders, rb, requestId, idem, ttl, ttl == null ? null : cacheKey(url),
+        mesh.observer.start(service.name(), method, path.template(), requestId));
   }
 
   /** How long this call's answer may be cached; null when it may not be. */
@@ -502,9 +531,10 @@ public final class MeshRequest {
     final boolean idempotent;
     final Duration cacheTtl;
     final String cacheKey;
+    final CallObserver.Observed observed;
 
     Prepared(HttpUrl url, Headers headers, RequestBody body, String requestId, boolean idempotent,
-        Duration cacheTtl, String cacheKey) {
+        Duration cacheTtl, String cacheKey, CallObserver.Observed observed) {
       this.url = url;
       this.headers = headers;
       this.body = body;
@@ -512,6 +542,7 @@ public final class MeshRequest {
       this.idempotent = idempotent;
       this.cacheTtl = cacheTtl;
       this.cacheKey = cacheKey;
+      this.observed = observed;
     }
   }
 }
