@@ -48,8 +48,13 @@ class DiscoveryMetersTest {
       clock.add(Duration.ofSeconds(42));
       assertEquals(42, gauge(meters, "mesh.discovery.watch.staleness", service), 0.001,
           "staleness grows while no answer comes");
-      registry.deregister(service + "-0");
-      registry.deregister(service + "-1");
+      registry.register(ServiceRegistration.withoutHealthCheck(instance(service, 2)));
+      await("a good answer resets the staleness").atMost(Duration.ofSeconds(10))
+          .until(() -> gauge(meters, "mesh.discovery.instances", service) == 3);
+      assertEquals(0, gauge(meters, "mesh.discovery.watch.staleness", service), 0.001);
+      for (int i = 0; i < 3; i++) {
+        registry.deregister(service + "-" + i);
+      }
     }
   }
 
