@@ -85,6 +85,7 @@ final class HttpAttempts {
       }
     }
     rb.method(method, p.body);
+    p.observed.attemptStarting(instance, ctx.attempt(), rb);
     Duration t = ctx.timeout();
     if (stream) {
       // A call timeout would also cover reading the body, cutting a long download short: a

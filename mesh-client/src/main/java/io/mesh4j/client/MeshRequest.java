@@ -154,10 +154,25 @@ public final class MeshRequest {
   /** Runs the call; the 2xx answer. */
   public MeshResponse execute() {
     PreparedCall p = prepare();
+    MeshResponse response;
+    CallObserver.Scope scope = p.observed.openScope();
+    try {
+      response = run(p);
+    } catch (RuntimeException | Error e) {
+      p.observed.end(null, e);
+      throw e;
+    } finally {
+      scope.close();
+    }
+    p.observed.end(response, null);
+    return response;
+  }
+
+  private MeshResponse run(PreparedCall p) {
     if (p.idempotent && mesh.hedged(service.name())) {
       // Hedged: attempts run concurrently, and a losing one must be cancellable (OkHttp's async
       // call is; a blocked sync read is not), so the sync call waits for the async one.
-      return HedgedWait.await(executeAsync(p), service.name());
+      return HedgedWait.await(runAsync(p), service.name());
     }
     MeshResponse hit = cached(p);
     if (hit != null) {
@@ -195,10 +210,23 @@ public final class MeshRequest {
    */
   public InputStream asStream() {
     PreparedCall p = prepare();
-    HttpResult r = executor().execute(service.name(), options(p), (instance, ctx) -> HttpAttempts.attempt(mesh, service.name(), method, p, instance, ctx, true));
-    if (!r.isSuccessful()) {
-      throw failed(r);
+    HttpResult r;
+    CallObserver.Scope scope = p.observed.openScope();
+    try {
+      r = executor().execute(service.name(), options(p),
+          (instance, ctx) -> HttpAttempts.attempt(mesh, service.name(), method, p, instance, ctx, true));
+    } catch (RuntimeException | Error e) {
+      p.observed.end(null, e);
+      throw e;
+    } finally {
+      scope.close();
     }
+    if (!r.isSuccessful()) {
+      CallFailedException e = failed(r);
+      p.observed.end(null, e);
+      throw e;
+    }
+    p.observed.end(null, null);
     ResponseBody open = r.openBody();
     return new FilterInputStream(open.byteStream()) {
       @Override
@@ -220,10 +248,10 @@ public final class MeshRequest {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return executeAsync(p);
+    return p.observed.endAsync(runAsync(p));
   }
 
-  private CompletableFuture<MeshResponse> executeAsync(PreparedCall p) {
+  private CompletableFuture<MeshResponse> runAsync(PreparedCall p) {
     try {
       MeshResponse hit = cached(p);
       if (hit != null) {
@@ -392,7 +420,8 @@ public final class MeshRequest {
             || method.equals("OPTIONS");
     Headers finalHeaders = h.build();
     Duration ttl = cacheTtl(url, finalHeaders);
-    return new PreparedCall(url, finalHeaders, rb, requestId, idem, ttl, ttl == null ? null : cacheKey(url));
+    return new PreparedCall(url, finalHeaders, rb, requestId, idem, ttl, ttl == null ? null : cacheKey(url),
+        mesh.observer.start(service.name(), method, path.template(), requestId));
   }
 
   /** How long this call's answer may be cached; null when it may not be. */

@@ -14,9 +14,10 @@ final class PreparedCall {
   final boolean idempotent;
   final Duration cacheTtl;
   final String cacheKey;
+  final CallObserver.Observed observed;
 
   PreparedCall(HttpUrl url, Headers headers, RequestBody body, String requestId, boolean idempotent,
-      Duration cacheTtl, String cacheKey) {
+      Duration cacheTtl, String cacheKey, CallObserver.Observed observed) {
     this.url = url;
     this.headers = headers;
     this.body = body;
@@ -24,5 +25,6 @@ final class PreparedCall {
     this.idempotent = idempotent;
     this.cacheTtl = cacheTtl;
     this.cacheKey = cacheKey;
+    this.observed = observed;
   }
 }

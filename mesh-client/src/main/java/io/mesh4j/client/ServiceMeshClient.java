@@ -65,6 +65,7 @@ public final class ServiceMeshClient implements AutoCloseable {
   final ResponseStore responseStore;
   final List<CacheRoute> cacheRoutes;
   final Duration defaultCacheTtl;
+  final CallObserver observer;
   private final OkHttpClient http;
   private final boolean ownsHttp;
   private final ResilientExecutor defaultExecutor;
@@ -91,6 +92,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     this.responseStore = b.responseStore;
     this.cacheRoutes = List.copyOf(b.cacheRoutes);
     this.defaultCacheTtl = b.defaultCacheTtl;
+    this.observer = b.observer;
     this.http = http;
     this.ownsHttp = ownsHttp;
     this.defaultExecutor = executorFor(b, b.defaults);
@@ -275,6 +277,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     private final List<CacheRoute> cacheRoutes = new ArrayList<>();
     private final List<MeshEventListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.system();
+    private CallObserver observer = CallObserver.none();
 
     private Builder() {}
 
@@ -460,6 +463,15 @@ public final class ServiceMeshClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Observes every call and attempt (metrics, traces, logs): mesh-micrometer's
+     * {@code MeshObservations}. Default {@link CallObserver#none()}, which costs nothing.
+     */
+    public Builder observer(CallObserver observer) {
+      this.observer = Checks.notNull(observer, "observer");
+      return this;
+    }
+
     /** The time source of the resilience policies; for tests. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Checks.notNull(ticker, "ticker");
@@ -486,9 +498,13 @@ public final class ServiceMeshClient implements AutoCloseable {
       }
       boolean owns = httpClient == null;
       OkHttpClient base = owns ? OwnHttpClient.create(maxRequests, maxRequestsPerHost, connectTimeout) : httpClient;
-      if (!interceptors.isEmpty()) {
+      Interceptor attempts = observer.attemptInterceptor();
+      if (!interceptors.isEmpty() || attempts != null) {
         OkHttpClient.Builder withInterceptors = base.newBuilder();
         interceptors.forEach(withInterceptors::addInterceptor);
+        if (attempts != null) {
+          withInterceptors.addInterceptor(attempts); // innermost: times the attempt as sent
+        }
         base = withInterceptors.build();
       }
       return new ServiceMeshClient(this, base, owns);

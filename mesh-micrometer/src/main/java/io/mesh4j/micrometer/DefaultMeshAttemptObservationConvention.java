@@ -1,0 +1,86 @@
+package io.mesh4j.micrometer;
+
+import io.micrometer.common.KeyValue;
+import io.micrometer.common.KeyValues;
+import io.micrometer.core.instrument.binder.okhttp3.OkHttpContext;
+import io.micrometer.core.instrument.binder.okhttp3.OkHttpObservationConvention;
+import okhttp3.Response;
+
+/**
+ * The default names of an attempt Observation, after the OpenTelemetry HTTP client semantic
+ * conventions: timer {@value #NAME}, span {@code "<method> <route template>"}. Low-cardinality tags:
+ * {@code mesh.service}, {@code http.request.method}, {@code url.template}, {@code url.scheme},
+ * {@code http.response.status_code} ({@code 0} without an answer), {@code error.type}
+ * ({@code none}, the status of a 4xx/5xx answer, or the exception's simple class name), and only
+ * when per-instance tags are on, {@code server.address} and {@code server.port}. High-cardinality
+ * (spans only): {@code server.address}, {@code server.port}, {@code mesh.instance.id}, and
+ * {@code http.request.resend_count} on a retry.
+ *
+ * <p>It is an {@link OkHttpObservationConvention} because attempts are observed by Micrometer's
+ * own {@link io.micrometer.core.instrument.binder.okhttp3.OkHttpObservationInterceptor}; give
+ * {@link io.micrometer.core.instrument.binder.okhttp3.DefaultOkHttpObservationConvention} to
+ * {@link MeshObservations.Builder#attemptConvention} for Micrometer's {@code okhttp.requests} names.
+ */
+public class DefaultMeshAttemptObservationConvention implements OkHttpObservationConvention {
+  /** The name of the attempt Observation (and its timer). */
+  public static final String NAME = "http.client.request.duration";
+
+  private final boolean instanceTags;
+
+  /** Per-instance tags on the meters ({@code server.address}, {@code server.port}) when {@code instanceTags}. */
+  public DefaultMeshAttemptObservationConvention(boolean instanceTags) {
+    this.instanceTags = instanceTags;
+  }
+
+  @Override
+  public String getName() {
+    return NAME;
+  }
+
+  @Override
+  public String getContextualName(OkHttpContext context) {
+    MeshAttempt a = attempt(context);
+    String method = context.getOriginalRequest().method();
+    return a == null ? method : method + " " + a.call().routeTemplate();
+  }
+
+  @Override
+  public KeyValues getLowCardinalityKeyValues(OkHttpContext context) {
+    MeshAttempt a = attempt(context);
+    Response response = context.getResponse();
+    int status = response == null ? 0 : response.code();
+    String errorType = context.getError() != null ? DefaultMeshCallObservationConvention.errorType(context.getError())
+        : status >= 400 ? Integer.toString(status) : "none";
+    KeyValues kv = KeyValues.of(
+        KeyValue.of("mesh.service", a == null ? "unknown" : a.call().serviceName()),
+        KeyValue.of("http.request.method", context.getOriginalRequest().method()),
+        KeyValue.of("url.template", a == null ? "unknown" : a.call().routeTemplate()),
+        KeyValue.of("url.scheme", context.getOriginalRequest().url().scheme()),
+        KeyValue.of("http.response.status_code", Integer.toString(status)),
+        KeyValue.of("error.type", errorType));
+    return instanceTags ? kv.and(server(context)) : kv;
+  }
+
+  @Override
+  public KeyValues getHighCardinalityKeyValues(OkHttpContext context) {
+    MeshAttempt a = attempt(context);
+    KeyValues kv = instanceTags ? KeyValues.empty() : server(context);
+    if (a != null) {
+      kv = kv.and(KeyValue.of("mesh.instance.id", a.instance().id()));
+      if (a.resendCount() > 0) {
+        kv = kv.and(KeyValue.of("http.request.resend_count", Integer.toString(a.resendCount())));
+      }
+    }
+    return kv;
+  }
+
+  private static KeyValues server(OkHttpContext context) {
+    return KeyValues.of(
+        KeyValue.of("server.address", context.getOriginalRequest().url().host()),
+        KeyValue.of("server.port", Integer.toString(context.getOriginalRequest().url().port())));
+  }
+
+  private static MeshAttempt attempt(OkHttpContext context) {
+    return context.getOriginalRequest().tag(MeshAttempt.class);
+  }
+}
