@@ -4,6 +4,8 @@ import static io.mesh4j.cache.TestSupport.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -197,7 +200,7 @@ class DistributedCacheTest {
       CompletableFuture<Item> waiting = CompletableFuture.supplyAsync(() -> cache.pop("q2", Duration.ofSeconds(10)));
       TestSupport.await("blocked pop registered", Duration.ofSeconds(5), () -> blockedClients() > 0);
       cache.push("q2", b);
-      assertEquals(b, waiting.get());
+      assertEquals(b, waiting.get(30, TimeUnit.SECONDS));
     }
   }
 
@@ -345,14 +348,50 @@ class DistributedCacheTest {
       assertEquals(50, cache.get("item:5").qty());
 
       RuntimeException dbDown = new IllegalStateException("database down");
-      try {
-        cache.writeThrough("item:6", new Item("x", 60, List.of()), Duration.ofMinutes(1), v -> {
-          throw dbDown;
-        });
-      } catch (IllegalStateException e) {
-        assertEquals(dbDown, e);
-      }
+      IllegalStateException thrown = assertThrows(IllegalStateException.class,
+          () -> cache.writeThrough("item:6", new Item("x", 60, List.of()), Duration.ofMinutes(1), v -> {
+            throw dbDown;
+          }));
+      assertSame(dbDown, thrown, "the writer's own exception reaches the caller");
       assertEquals(6, cache.get("item:6").qty(), "a failed source write leaves the cache untouched");
+    }
+  }
+  /**
+   * The source of truth took the new value but Redis refused the cache write (the master of the
+   * key is out of memory: SET is refused, DEL still allowed): the old value must not stay cached.
+   */
+  @Test
+  void writeThroughWhoseCacheWriteFailsLeavesNoOldValueBehind() {
+    String ns = TestSupport.ns("wt-fail");
+    List<CacheEvent> events = new ArrayList<>();
+    try (DistributedCache<Item> cache = DistributedCache.builder(shared, Item.class).namespace(ns)
+        .listener(TestSupport.recording(events)).build()) {
+      Item old = new Item("old", 1, List.of());
+      assertTrue(cache.set("item:7", old));
+      Map<String, Item> database = new HashMap<>();
+      Item updated = new Item("new", 2, List.of());
+      InetSocketAddress master = cluster.masterOfSlot(JedisClusterCRC16.getSlot(ns + ":0:item:7"));
+      assertTrue(raw.exists(ns + ":0:item:7"), "the stored key format this test derives the slot from");
+      outOfMemory(master, () -> {
+        assertFalse(cache.set("item:7", old), "the master refuses writes now");
+        assertEquals(updated, cache.writeThrough("item:7", updated, Duration.ofMinutes(1), v -> database.put("7", v)));
+      });
+      assertEquals(updated, database.get("7"), "the source of truth has the new value");
+      assertNull(cache.get("item:7"), "the old value was deleted, so the next read reloads");
+      assertTrue(TestSupport.count(events, CacheEvent.Kind.REDIS_FAILURE) >= 2, "the refused writes were reported");
+      assertEquals(updated, cache.getOrLoad("item:7", () -> database.get("7")));
+    }
+  }
+
+  /** Runs {@code body} while {@code master} refuses every write that needs memory (OOM). */
+  private static void outOfMemory(InetSocketAddress master, Runnable body) {
+    Object policy = cluster.command(master, "CONFIG", "GET", "maxmemory-policy");
+    assertEquals("noeviction", ((List<?>) policy).get(1), "the master evicts nothing, so SET is refused");
+    assertEquals("OK", cluster.command(master, "CONFIG", "SET", "maxmemory", "1"));
+    try {
+      body.run();
+    } finally {
+      assertEquals("OK", cluster.command(master, "CONFIG", "SET", "maxmemory", "0"));
     }
   }
 }

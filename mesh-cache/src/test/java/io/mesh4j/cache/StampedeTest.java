@@ -59,18 +59,22 @@ class StampedeTest {
         DistributedCache<String> b = TestSupport.strings(cluster, ns).build()) {
       AtomicInteger loads = new AtomicInteger();
       CyclicBarrier go = new CyclicBarrier(64);
+      CountDownLatch release = new CountDownLatch(1);
       List<Future<String>> calls = new ArrayList<>();
       for (int i = 0; i < 64; i++) {
         DistributedCache<String> cache = i % 2 == 0 ? a : b;
         calls.add(pool.submit(() -> {
-          go.await();
+          go.await(30, TimeUnit.SECONDS);
           return cache.getOrLoad("hot", Duration.ofMinutes(1), () -> {
             loads.incrementAndGet();
-            sleep(200);
+            await(release); // the load lasts until the other JVM is seen waiting on its lock
             return "computed";
           });
         }));
       }
+      TestSupport.await("one loader running and the other cache waiting on its lock", Duration.ofSeconds(10),
+          () -> loads.get() == 1 && a.stats().lockWaits() + b.stats().lockWaits() == 1);
+      release.countDown();
       for (Future<String> f : calls) {
         assertEquals("computed", f.get(30, TimeUnit.SECONDS));
       }
@@ -256,7 +260,7 @@ class StampedeTest {
       List<Future<String>> followers = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         followers.add(pool.submit(() -> {
-          go.await();
+          go.await(30, TimeUnit.SECONDS);
           return cache.getOrLoad("k", Duration.ofMinutes(1), () -> {
             loads.incrementAndGet();
             return "loaded";
@@ -273,15 +277,6 @@ class StampedeTest {
       }
       assertEquals(2, cache.stats().lockWaits(), "one fresh flight, not one lock wait per timed-out follower");
       assertEquals(0, loads.get());
-    }
-  }
-
-  static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 

@@ -191,15 +191,56 @@ class TwoLevelCacheTest {
     }
   }
 
+  /** Before the first subscription: see {@code RedisAclUserTest.l1IsBypassedUntilTheFirstSubscription}. */
   @Test
-  void l1IsBypassedUntilTheFirstSubscriptionAndAfterClose() {
+  void l1IsBypassedAfterClose() {
     String ns = TestSupport.ns("close");
     TwoLevelCache<String> a = twoLevel(ns);
     a.set("k", "v");
+    // Its own invalidation comes back to it too; read once it has.
+    TestSupport.await("own invalidation applied", WAIT, () -> a.stats().invalidationsReceived() >= 1);
     assertEquals("v", a.get("k"));
+    assertEquals("v", a.get("k"));
+    assertEquals(1, a.stats().l1Hits());
     a.close();
     assertFalse(a.isL1Active());
+    assertEquals(0, a.stats().l1Size(), "L1 dropped");
     a.close(); // idempotent
+  }
+
+  /**
+   * More failed publishes than the retry queue holds (1,024): the ones past it are dropped, and
+   * one "clear L1" message stands for them once Redis accepts publishes again. B held the key
+   * whose invalidation was dropped; it must not keep serving it for its 5-minute L1 TTL.
+   */
+  @Test
+  void publishQueueOverflowClearsEveryOtherL1() {
+    String ns = TestSupport.ns("overflow");
+    byte[] sequenceKey = bytes("mesh4j:inv:{" + ns + "}:seq");
+    try (TwoLevelCache<String> a = twoLevel(ns);
+        TwoLevelCache<String> b = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
+            .l1Ttl(Duration.ofMinutes(5)).sequenceCheckInterval(Duration.ofMillis(200)).build()) {
+      TestSupport.await("L1 active", WAIT, b::isL1Active);
+      a.set("other", "x"); // creates the sequence key
+      TestSupport.await("b received a's message", WAIT, () -> b.stats().invalidationsReceived() == 1);
+      a.l2().set("k", "v1");
+      assertEquals("v1", b.get("k"));
+      assertEquals("v1", b.get("k"));
+      assertEquals(1, b.stats().l1Hits(), "k is in b's L1");
+      byte[] sequence = raw.get(sequenceKey);
+      raw.set(sequenceKey, bytes("not-a-number")); // every publish fails from here on
+      for (int i = 0; i < 1024; i++) {
+        assertTrue(a.set("filler" + i, "f"), "the L2 write lands");
+      }
+      a.set("k", "v2"); // the 1,025th failed publish: past the queue
+      assertEquals("v2", a.l2().get("k"));
+      assertEquals("v1", b.get("k"), "b did not hear of the write");
+      raw.set(sequenceKey, sequence);
+      TestSupport.await("b's L1 cleared by the overflow message", WAIT, () -> "v2".equals(b.get("k")));
+      TestSupport.await("the queued invalidations published too", WAIT,
+          () -> b.stats().invalidationsReceived() >= 1 + 1 + 1024);
+      assertEquals(0, b.stats().gapsDetected(), "no number lost: the overflow was told, not guessed");
+    }
   }
 
   @Test
