@@ -111,6 +111,35 @@ class ConsulFaultsTest {
   }
 
   @Test
+  void afterAFailedRound_theFirstQueryIsAPlainRead_soARestartedAgentIsSeenAtOnce() {
+    // A restarted agent counts its indexes from low numbers again: a blocking query on the index
+    // from before the outage would wait out its whole wait time for the first fresh answer.
+    String scenario = "restart";
+    wm.stubFor(get(urlPathEqualTo(PATH)).withQueryParam("index", equalTo("0")).inScenario(scenario)
+        .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+        .willReturn(consul(list(80), "100")).willSetStateTo("down"));
+    wm.stubFor(get(urlPathEqualTo(PATH)).withQueryParam("index", equalTo("0")).inScenario(scenario)
+        .whenScenarioStateIs("down").willReturn(consul(list(80), "100")));
+    wm.stubFor(get(urlPathEqualTo(PATH)).withQueryParam("index", equalTo("100")).inScenario(scenario)
+        .whenScenarioStateIs("down")
+        .willReturn(aResponse().withStatus(500).withBody("agent shutting down"))
+        .willSetStateTo("back"));
+    wm.stubFor(get(urlPathEqualTo(PATH)).withQueryParam("index", equalTo("100")).inScenario(scenario)
+        .whenScenarioStateIs("back").willReturn(consul(list(80), "100").withFixedDelay(8_000)));
+    wm.stubFor(get(urlPathEqualTo(PATH)).withQueryParam("index", equalTo("0")).inScenario(scenario)
+        .whenScenarioStateIs("back").willReturn(consul(list(80, 81), "7")));
+    wm.stubFor(get(urlPathEqualTo(PATH)).withQueryParam("index", equalTo("7")).inScenario(scenario)
+        .whenScenarioStateIs("back").willReturn(consul(list(80, 81), "7").withFixedDelay(200)));
+    TestSupport.EventRecorder events = new TestSupport.EventRecorder();
+    try (ConsulDiscovery d = discovery(events).build()) {
+      assertEquals(1, d.instances("web").size());
+      await(Duration.ofSeconds(4), "the restarted agent's list seen without waiting out a blocking query",
+          () -> d.instances("web").size() == 2);
+      assertFalse(events.of(WatchFailedEvent.class).isEmpty(), "the reset was a failed round");
+    }
+  }
+
+  @Test
   void malformedBody_keepsLastKnownGood() {
     assertKeepsLastKnownGood(consul("{ this is not [ json", "11"), WatchFailedEvent.Reason.BAD_RESPONSE);
   }

@@ -190,6 +190,10 @@ public final class Watch {
           break;
         }
         failures++;
+        // The agent may come back restarted, with indexes lower than ours: a blocking query on our
+        // old index would then wait out its whole wait time before the first fresh answer. The first
+        // query after a failure is a plain read.
+        index = BigInteger.ZERO;
         if (!(e instanceof RuntimeException)) {
           LOG.warn("watch of '{}' caught {}; retrying after a backoff", service, e.toString());
         }
