@@ -71,7 +71,7 @@ class ConsulChaosTest {
       // Meanwhile the known service is served from its last known good list, at once.
       start = System.nanoTime();
       assertEquals(Set.of(9001, 9002), ports(discovery.instances(service)), "last known good");
-      assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(500), "served from the snapshot");
+      assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1_000), "served from the snapshot");
       assertTrue(rec.changes.stream().noneMatch(c -> c.instances().isEmpty()), "no empty update: " + rec.changes);
       assertEquals(2, rec.lastSize());
 
@@ -80,7 +80,7 @@ class ConsulChaosTest {
       await(T, "the watch resumed and saw the third instance", () -> rec.lastSize() == 3);
       assertEquals(Set.of(9001, 9002, 9003), ports(discovery.instances(service)));
       long resumed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      assertTrue(resumed < 5_000, "resumed " + resumed + " ms after the black hole ended");
+      assertTrue(resumed < 10_000, "resumed " + resumed + " ms after the black hole ended");
     }
   }
 

@@ -180,8 +180,8 @@ public final class FaultProxy implements AutoCloseable {
   /**
    * A black hole: connections are accepted, their bytes read and discarded; nothing is answered
    * and nothing is closed, so a client waits until its own timeout. Open connections fall in too.
-   * New connections never reach the upstream. After {@link #clear()}, connections that lost bytes
-   * in the black hole are reset (their byte stream is broken); new ones are proxied normally.
+   * New connections never reach the upstream. After {@link #clear()}, connections caught in the
+   * black hole are reset (their byte stream is broken); new ones are proxied normally.
    */
   public synchronized FaultProxy blackhole() {
     return apply(faults.withBlackhole());
@@ -192,7 +192,7 @@ public final class FaultProxy implements AutoCloseable {
    * with idle connections, so the kernel drops new SYNs and a client's connect hangs until its
    * connect timeout, as with a host that silently drops packets. Connections that completed their
    * handshake before the backlog filled wait in it unanswered until {@link #clear()}. Open
-   * connections go on working. Returns once connects hang (about 250 ms).
+   * connections go on working. Returns once connects hang (after a probe of about 1 s).
    */
   public synchronized FaultProxy refuseAccept() {
     apply(faults.withRefuseAccept());
@@ -223,7 +223,7 @@ public final class FaultProxy implements AutoCloseable {
 
   /**
    * Removes every fault without a restart. New connections are proxied normally, waiting bytes
-   * flow, connections that lost bytes in a black hole are reset.
+   * flow, connections caught in a black hole are reset.
    */
   public synchronized FaultProxy clear() {
     checkOpen();

@@ -56,8 +56,9 @@ class FaultProxyTest {
       assertEquals(1, proxy.connections());
       assertEquals(1, proxy.openConnections());
     }
+    // The loop counts a write just after making it, so the client may read the bytes first.
+    await("every byte counted", Duration.ofSeconds(5), () -> proxy.bytes(Direction.DOWNSTREAM) == 100_000);
     assertEquals(100_000, proxy.bytes(Direction.UPSTREAM));
-    assertEquals(100_000, proxy.bytes(Direction.DOWNSTREAM));
     assertEquals(200_000, proxy.bytes(Direction.BOTH));
     await("the closed connection is no longer open", Duration.ofSeconds(5), () -> proxy.openConnections() == 0);
     assertTrue(proxy.host().startsWith("127."));
@@ -71,9 +72,9 @@ class FaultProxyTest {
     assertTrue(roundTripMillis(s, 10) >= 300, "downstream latency");
     proxy.latency(Direction.UPSTREAM, Duration.ofMillis(200), Duration.ZERO);
     assertTrue(roundTripMillis(s, 10) >= 500, "both directions add up");
-    proxy.latency(Direction.BOTH, Duration.ofSeconds(2), Duration.ZERO);
+    proxy.latency(Direction.BOTH, Duration.ofSeconds(20), Duration.ZERO);
     proxy.clear();
-    assertTrue(roundTripMillis(s, 10) < 2_000, "cleared on the open connection");
+    assertTrue(roundTripMillis(s, 10) < 10_000, "cleared on the open connection");
   }
 
   @Test
@@ -135,12 +136,12 @@ class FaultProxyTest {
   @Test
   void dripTricklesTheBytesInSmallPieces() throws IOException {
     Socket s = connect();
-    proxy.drip(Direction.DOWNSTREAM, 1, Duration.ofMillis(20));
-    byte[] data = pattern(30);
+    proxy.drip(Direction.DOWNSTREAM, 1, Duration.ofMillis(50));
+    byte[] data = pattern(20);
     long start = System.nanoTime();
     s.getOutputStream().write(data);
     InputStream in = s.getInputStream();
-    byte[] got = new byte[30];
+    byte[] got = new byte[20];
     int off = 0;
     int reads = 0;
     while (off < got.length) {
@@ -151,8 +152,8 @@ class FaultProxyTest {
     }
     long ms = millisSince(start);
     assertArrayEquals(data, got);
-    assertTrue(ms >= 29 * 20 - 20, "30 bytes, one per 20 ms, took " + ms + " ms");
-    assertTrue(reads >= 10, "the bytes came in pieces, in " + reads + " reads");
+    assertTrue(ms >= 19 * 50 - 20, "20 bytes, one per 50 ms, took " + ms + " ms");
+    assertTrue(reads >= 5, "the bytes came in pieces, in " + reads + " reads");
   }
 
   @Test
@@ -270,8 +271,8 @@ class FaultProxyTest {
   @Test
   void partitionOverLatencyThenClearLeavesNoFault() throws IOException {
     Socket s = connect();
-    proxy.latency(Direction.BOTH, Duration.ofMillis(200), Duration.ZERO).partition().clear();
-    assertTrue(roundTripMillis(s, 10) < 2_000);
+    proxy.latency(Direction.BOTH, Duration.ofSeconds(20), Duration.ZERO).partition().clear();
+    assertTrue(roundTripMillis(s, 10) < 10_000);
     proxy.refuseAccept().clear().refuseAccept().clear();
     try (Socket fresh = connect()) {
       roundTripMillis(fresh, 10);
@@ -300,8 +301,8 @@ class FaultProxyTest {
     echo.close();
     try (FaultProxy dead = FaultProxy.start("127.0.0.1", port); Socket s = new Socket()) {
       s.connect(dead.address(), 2_000);
-      s.setSoTimeout(5_000);
       assertThrows(IOException.class, () -> {
+        s.setSoTimeout(5_000); // the reset may already have arrived
         if (s.getInputStream().read() < 0) {
           throw new SocketException("end of stream");
         }

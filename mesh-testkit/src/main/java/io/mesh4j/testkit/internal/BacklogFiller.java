@@ -20,8 +20,12 @@ import java.util.Set;
  * filled stay in it, unanswered, until accepting resumes.
  */
 public final class BacklogFiller implements AutoCloseable {
-  /** How long a connect must stay pending before the backlog counts as full. */
-  private static final Duration PROBE = Duration.ofMillis(250);
+  /**
+   * How long a connect must stay pending before the backlog counts as full. A loopback handshake
+   * takes microseconds, but a loaded machine may defer it; a SYN dropped by a full backlog is not
+   * sent again before its first retransmission after 1 s, and is dropped again anyway.
+   */
+  private static final Duration PROBE = Duration.ofMillis(750);
   /** More than the backlog (plus what clients may already hold in it) is a sign the loop accepts. */
   private static final int MAX_FILLERS = ProxyLoop.BACKLOG * 4;
 

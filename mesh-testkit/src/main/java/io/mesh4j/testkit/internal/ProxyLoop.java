@@ -112,7 +112,7 @@ public final class ProxyLoop implements AutoCloseable {
     });
   }
 
-  /** Removes every fault; connections that lost bytes in a black hole are reset. */
+  /** Removes every fault; connections caught in a black hole are reset. */
   public void clear() {
     call(() -> {
       faults = ProxyFaults.NONE;
