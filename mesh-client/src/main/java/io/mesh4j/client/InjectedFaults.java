@@ -4,13 +4,14 @@ import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.client.FaultInjection.Fault;
 import io.mesh4j.client.internal.HttpResult;
 import io.mesh4j.resilience.AttemptContext;
-import io.mesh4j.resilience.internal.Schedulers;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import okhttp3.Headers;
@@ -58,7 +59,7 @@ final class InjectedFaults {
       return abortOrSend(serviceName, instance, f, send);
     }
     CompletableFuture<HttpResult> out = new CompletableFuture<>();
-    ScheduledFuture<?> timer = Schedulers.sharedTimer().schedule(() -> {
+    ScheduledFuture<?> timer = Timer.INSTANCE.schedule(() -> {
       if (out.isDone()) {
         return; // cancelled (timed out) during the delay
       }
@@ -91,6 +92,21 @@ final class InjectedFaults {
       return aborted != null ? CompletableFuture.completedFuture(aborted) : send.get();
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** One daemon thread for injected delays, started on the first delayed async attempt. */
+  private static final class Timer {
+    static final ScheduledExecutorService INSTANCE = create();
+
+    private static ScheduledExecutorService create() {
+      ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread thread = new Thread(r, "mesh4j-fault-injection-timer");
+        thread.setDaemon(true);
+        return thread;
+      });
+      t.setRemoveOnCancelPolicy(true);
+      return t;
     }
   }
 }
