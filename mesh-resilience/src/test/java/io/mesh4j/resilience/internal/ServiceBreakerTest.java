@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class ServiceBreakerTest {
@@ -115,6 +116,7 @@ class ServiceBreakerTest {
       ExecutorService pool = Executors.newFixedThreadPool(16);
       CyclicBarrier start = new CyclicBarrier(16);
       CountDownLatch firstDone = new CountDownLatch(1);
+      AtomicBoolean oneCompletes = new AtomicBoolean();
       try {
         List<Future<Boolean>> fs = new ArrayList<>();
         for (int t = 0; t < 16; t++) {
@@ -123,9 +125,11 @@ class ServiceBreakerTest {
             long p = b.tryAcquire();
             if (p >= 0) {
               // A trial that completes at once, while the others are in flight and more callers come.
-              if (firstDone.getCount() == 1) {
-                firstDone.countDown();
+              // Exactly one trial completes (two that both saw the latch unset would both record a
+              // success, and three successes close the breaker to every later caller).
+              if (oneCompletes.compareAndSet(false, true)) {
                 b.record(p, true);
+                firstDone.countDown();
               }
               return true;
             }
