@@ -7,6 +7,15 @@ import io.mesh4j.cache.DistributedCache;
 import io.mesh4j.client.CachedResponse;
 import io.mesh4j.client.MeshResponse;
 import io.mesh4j.client.ServiceMeshClient;
+import io.mesh4j.micrometer.MeshMeters;
+import io.mesh4j.micrometer.MeshObservations;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.mesh4j.discovery.ConsulDiscovery;
 import io.mesh4j.resilience.OutlierEjectionConfig;
 import io.mesh4j.resilience.ResilienceEvent;
@@ -52,6 +61,9 @@ public final class QuickstartDemo {
   private final AtomicInteger retries = new AtomicInteger();
   private final AtomicInteger ejections = new AtomicInteger();
   private final AtomicInteger cacheHits = new AtomicInteger();
+  /** What an operator would scrape: every call, attempt and decision of the mesh, as Micrometer meters. */
+  private final SimpleMeterRegistry meterRegistry = new SimpleMeterRegistry();
+  private final MeshMeters meters = MeshMeters.create(meterRegistry);
   private String consulUrl;
 
   private QuickstartDemo() {}
@@ -98,7 +110,9 @@ public final class QuickstartDemo {
         ports[i] = freePort();
         startInstance(i);
       }
-      try (ConsulDiscovery discovery = ConsulDiscovery.builder().url(consulUrl).build();
+      ObservationRegistry observations = ObservationRegistry.create();
+      observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meterRegistry));
+      try (ConsulDiscovery discovery = ConsulDiscovery.builder().url(consulUrl).eventListener(meters).build();
           DistributedCache<CachedResponse> responses = DistributedCache.builder(CachedResponse.class)
               .seedNodes(redisNodes).namespace("demo-responses-" + ProcessHandle.current().pid()).build();
           ServiceMeshClient mesh = ServiceMeshClient.builder()
@@ -109,6 +123,8 @@ public final class QuickstartDemo {
                   .ejectionTime(Duration.ofSeconds(3), Duration.ofSeconds(30)).build())
               .responseCache(responses, Duration.ofSeconds(30))
               .listener(MeshEventListener.of(this::onEvent))
+              .listener(meters)
+              .observer(MeshObservations.create(observations))
               .build()) {
         awaitInstances(discovery, 3, Duration.ofSeconds(20));
         say("Discovery sees %d instances: %s", discovery.instances(SERVICE).size(), ids(discovery.instances(SERVICE)));
@@ -182,6 +198,7 @@ public final class QuickstartDemo {
           return fail("the restarted instance got no traffic");
         }
         summary();
+        printMeters();
         if (failures.get() > 0) {
           return fail(failures.get() + " calls failed");
         }
@@ -287,6 +304,39 @@ public final class QuickstartDemo {
     row("p50 (ms)", String.format("%.2f", percentile(sorted, 0.50) / 1000.0));
     row("p99 (ms)", String.format("%.2f", percentile(sorted, 0.99) / 1000.0));
     System.out.println("   +------------+-------+");
+  }
+
+  /** A few of the meters mesh-micrometer keeps (docs/observability.md lists them all). */
+  private void printMeters() {
+    step("Meters (mesh-micrometer; the gateway serves them at /metrics)");
+    for (Timer t : meterRegistry.find("mesh.client.call.duration").timers()) {
+      say("   %-40s %4d calls, mean %.2f ms  %s", "mesh.client.call.duration", t.count(), t.mean(TimeUnit.MILLISECONDS),
+          tags(t.getId(), "url.template", "error.type", "mesh.cache"));
+    }
+    for (Timer t : meterRegistry.find("http.client.request.duration").timers()) {
+      say("   %-40s %4d attempts                 %s", "http.client.request.duration", t.count(),
+          tags(t.getId(), "http.response.status_code", "error.type"));
+    }
+    for (String name : List.of("mesh.client.retries", "mesh.outlier.ejections", "mesh.outlier.returns",
+        "mesh.discovery.changes")) {
+      for (Counter c : meterRegistry.find(name).counters()) {
+        say("   %-40s %4.0f                        %s", name, c.count(), tags(c.getId(), "reason"));
+      }
+    }
+    for (Gauge g : meterRegistry.find("mesh.discovery.instances").gauges()) {
+      say("   %-40s %4.0f", "mesh.discovery.instances", g.value());
+    }
+  }
+
+  private static String tags(Meter.Id id, String... keys) {
+    StringBuilder b = new StringBuilder();
+    for (String k : keys) {
+      String v = id.getTag(k);
+      if (v != null) {
+        b.append(b.length() == 0 ? "" : " ").append(k).append('=').append(v);
+      }
+    }
+    return b.toString();
   }
 
   private static void row(String name, String value) {

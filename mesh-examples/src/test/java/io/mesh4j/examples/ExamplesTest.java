@@ -48,6 +48,10 @@ class ExamplesTest {
     assertTrue(out.contains("ejected for"), out);
     assertTrue(out.contains("150 calls, 0 failed"), out);
     assertTrue(out.contains("Demo finished: no failed call."), out);
+    // The meters printed at the end come from the registry, fed by the calls above.
+    assertTrue(out.matches("(?s).*mesh\\.client\\.call\\.duration\\s+[1-9]\\d* calls.*"), out);
+    assertTrue(out.matches("(?s).*mesh\\.outlier\\.ejections\\s+[1-9].*"), out);
+    assertTrue(out.matches("(?s).*mesh\\.discovery\\.instances\\s+3.*"), out);
   }
 
   @Test

@@ -10,8 +10,17 @@ import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.discovery.ConsulDiscovery;
 import io.mesh4j.examples.gateway.internal.Authenticator;
 import io.mesh4j.examples.gateway.internal.GatewayHandler;
+import io.mesh4j.examples.gateway.internal.GatewayMeters;
+import io.mesh4j.examples.gateway.internal.MetricsHandler;
 import io.mesh4j.examples.gateway.internal.RouteTable;
 import io.mesh4j.examples.gateway.internal.SharedRateLimiter;
+import io.mesh4j.micrometer.MeshCacheMetrics;
+import io.mesh4j.micrometer.MeshMeters;
+import io.mesh4j.micrometer.MeshObservations;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -48,6 +57,10 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>With {@link Builder#metrics} it also serves its meters in Prometheus text format at
+ * {@code /metrics} (requests per route and status, calls and attempts per service, retries, budget refusals, ejections,
+ * breaker state, discovery staleness, response cache counters; see {@code docs/observability.md}).
+ *
  * <p>Answers of its own: 404 no route, 405 wrong method (with {@code Allow}), 401 missing or
  * invalid credentials, 429 over the rate limit (with {@code Retry-After}), 503 circuit open or
  * no instance, 504 timeout, 502 a bad backend answer; see {@code docs/gateway.md}.
@@ -69,12 +82,14 @@ public final class ApiGateway implements AutoCloseable {
   private final int port;
   private final int workerThreads;
   private final GatewayHandler handler;
+  private final MetricsHandler metrics;
   private final ServiceMeshClient mesh;
   private HttpServer server;
   private ExecutorService workers;
   private boolean closed;
 
-  private ApiGateway(Builder b, ServiceMeshClient mesh, GatewayHandler handler) {
+  private ApiGateway(Builder b, ServiceMeshClient mesh, GatewayHandler handler, MetricsHandler metrics) {
+    this.metrics = metrics;
     this.config = b.config;
     this.bindHost = b.bindHost;
     this.port = b.port >= 0 ? b.port : b.config.port();
@@ -106,7 +121,8 @@ public final class ApiGateway implements AutoCloseable {
     }
     workers = Executors.newFixedThreadPool(workerThreads, new Named("mesh4j-gateway-"));
     server.setExecutor(workers);
-    server.createContext("/", handler);
+    // One context: the JDK server matches contexts by string prefix, so "/metrics" would take "/metricsX" too.
+    server.createContext("/", metrics != null ? metrics : handler);
     server.start();
     LOG.info("gateway listening on {} with {} routes", uri(), config.routes().size());
     return this;
@@ -179,10 +195,16 @@ public final class ApiGateway implements AutoCloseable {
           ? GatewayConfig.fromResource("gateway/routes.json", System::getenv)
           : GatewayConfig.load(Path.of(file));
       String consul = env("CONSUL_HTTP_ADDR", "http://127.0.0.1:8500");
+      // One MeshMeters feeds the registry from discovery and from the mesh client alike.
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      MeshMeters meters = MeshMeters.create(registry);
       ConsulDiscovery discovery = ConsulDiscovery.builder()
-          .url(consul.startsWith("http") ? consul : "http://" + consul).build();
+          .url(consul.startsWith("http") ? consul : "http://" + consul).eventListener(meters).build();
       opened.add(discovery);
       Builder b = builder().config(config).discovery(discovery).bindHost(env("GATEWAY_BIND", "0.0.0.0"));
+      if (!"false".equalsIgnoreCase(env("GATEWAY_METRICS", "true"))) {
+        b.metrics(registry, meters);
+      }
       String port = System.getenv("GATEWAY_PORT");
       if (port != null && !port.isBlank()) {
         b.port(Integer.parseInt(port.trim()));
@@ -281,8 +303,26 @@ public final class ApiGateway implements AutoCloseable {
     private Consumer<String> accessLog;
     private Clock clock = Clock.systemUTC();
     private Ticker ticker = Ticker.system();
+    private PrometheusMeterRegistry metricsRegistry;
+    private MeshMeters meters;
 
     private Builder() {}
+
+    /**
+     * Serves {@code registry} in Prometheus text format at {@code GET /metrics} and feeds it: the
+     * mesh client's calls and attempts (timers per service and route template, through
+     * {@link MeshObservations}), its resilience events (through {@code meters}) and the response
+     * cache's counters. Give the same {@code meters} to your {@link ConsulDiscovery}'s
+     * {@code eventListener} so discovery staleness and instance counts appear too (one
+     * {@link MeshMeters} per registry: each holds the state of its gauges). The endpoint has no
+     * authentication: bind the gateway to a private address, or leave metrics off (the default).
+     * A route whose path matches {@code /metrics} is refused at {@link #build()}.
+     */
+    public Builder metrics(PrometheusMeterRegistry registry, MeshMeters meters) {
+      this.metricsRegistry = Args.notNull(registry, "metrics registry");
+      this.meters = Args.notNull(meters, "meters");
+      return this;
+    }
 
     /** The routes and auth settings (required). */
     public Builder config(GatewayConfig config) {
@@ -395,8 +435,27 @@ public final class ApiGateway implements AutoCloseable {
       Args.state(cached.isEmpty() || responseCache != null,
           "responseCache must be set: routes %s have a cacheTtl", cached);
 
+      MetricsHandler metricsHandler = null;
+      if (metricsRegistry != null) {
+        RouteTable<Route> routes = table.build();
+        for (String method : List.of("GET", "HEAD")) {
+          Route shadowed = routes.find(method, List.of(MetricsHandler.PATH.substring(1))).route();
+          Args.state(shadowed == null, "route '%s' matches %s %s, which the gateway answers itself when metrics "
+              + "are on: move the route or leave metrics off", shadowed == null ? "" : shadowed.name(), method,
+              MetricsHandler.PATH);
+        }
+      }
+
       ServiceMeshClient.Builder m = ServiceMeshClient.builder();
       meshSettings.accept(m);
+      if (metricsRegistry != null) {
+        ObservationRegistry observations = ObservationRegistry.create();
+        observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(metricsRegistry));
+        m.observer(MeshObservations.create(observations)).listener(meters);
+        if (responseCache != null) {
+          MeshCacheMetrics.monitor(metricsRegistry, responseCache);
+        }
+      }
       // Each request sets its route's attempt count; this is only the policy's fallback.
       m.discovery(discovery).ticker(ticker);
       config.circuitBreaker().ifPresent(m::circuitBreaker);
@@ -416,8 +475,11 @@ public final class ApiGateway implements AutoCloseable {
         log = access::info;
       }
       GatewayHandler handler = new GatewayHandler(table.build(), authenticator, config.jwtEnabled(), limiter,
-          mesh, log, ticker, maxRequestBytes, "http");
-      return new ApiGateway(this, mesh, handler);
+          mesh, log, ticker, maxRequestBytes, "http", metricsRegistry == null ? null : new GatewayMeters(metricsRegistry));
+      if (metricsRegistry != null) {
+        metricsHandler = new MetricsHandler(metricsRegistry, handler);
+      }
+      return new ApiGateway(this, mesh, handler, metricsHandler);
     }
   }
 }

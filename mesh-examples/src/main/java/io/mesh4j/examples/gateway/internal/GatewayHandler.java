@@ -55,6 +55,7 @@ public final class GatewayHandler implements HttpHandler {
   private final SharedRateLimiter rateLimiter;
   private final ServiceMeshClient mesh;
   private final Consumer<String> accessLog;
+  private final GatewayMeters meters;
   private final Ticker ticker;
   private final long maxRequestBytes;
   private final String scheme;
@@ -69,10 +70,12 @@ public final class GatewayHandler implements HttpHandler {
    * @param ticker measures durations
    * @param maxRequestBytes the largest request body accepted
    * @param scheme "http" or "https", for {@code X-Forwarded-Proto}
+   * @param meters records each request on a timer (null when metrics are off)
    */
   public GatewayHandler(RouteTable<Route> routes, Authenticator authenticator, boolean jwtEnabled,
       SharedRateLimiter rateLimiter, ServiceMeshClient mesh, Consumer<String> accessLog,
-      Ticker ticker, long maxRequestBytes, String scheme) {
+      Ticker ticker, long maxRequestBytes, String scheme, GatewayMeters meters) {
+    this.meters = meters;
     this.routes = routes;
     this.authenticator = authenticator;
     this.jwtEnabled = jwtEnabled;
@@ -104,7 +107,11 @@ public final class GatewayHandler implements HttpHandler {
       }
     } finally {
       exchange.close();
-      log(call, ticker.read() - start);
+      long nanos = ticker.read() - start;
+      log(call, nanos);
+      if (meters != null) {
+        meters.record(call.route, call.method, call.status, nanos);
+      }
     }
   }
 
