@@ -215,6 +215,31 @@ class ConsulFaultsTest {
   }
 
   @Test
+  void aRealChangeIsFollowedByTheNextQueryAtOnce_butOnlyOncePerInterval() {
+    // index 0: the first read; 10: a blocking query that returns with a change; 11: another change at
+    // once (an agent whose answers change every time); 12: blocks (a long delay) until the test ends.
+    onIndex("0", consul(list(80), "10"));
+    onIndex("10", consul(list(80, 81), "11"));
+    onIndex("11", consul(list(80), "12"));
+    onIndex("12", consul(list(80), "12").withFixedDelay(20_000));
+    try (ConsulDiscovery d = ConsulDiscovery.builder().url(wm.baseUrl())
+        .minQueryInterval(Duration.ofMillis(1500)).build()) {
+      d.instances("web");
+      await(T, "the query on index 12", () -> !requestsOn("12").isEmpty());
+    }
+    long tenToEleven = requestsOn("11").get(0).getLoggedDate().getTime() - requestsOn("10").get(0).getLoggedDate().getTime();
+    long elevenToTwelve = requestsOn("12").get(0).getLoggedDate().getTime() - requestsOn("11").get(0).getLoggedDate().getTime();
+    // After the first real change the next query is not held back by the 1.5 s minimum interval...
+    assertTrue(tenToEleven < 700, "ms from the query on 10 to the one on 11: " + tenToEleven);
+    // ...but a second change right after it is: one skip per interval, so the loop cannot spin.
+    assertTrue(elevenToTwelve >= 1400, "ms from the query on 11 to the one on 12: " + elevenToTwelve);
+  }
+
+  private List<com.github.tomakehurst.wiremock.verification.LoggedRequest> requestsOn(String index) {
+    return wm.findAll(getRequestedFor(urlPathEqualTo(PATH)).withQueryParam("index", equalTo(index)));
+  }
+
+  @Test
   void queryParameters_matchTheFilters() {
     onIndex("0", consul(list(80), "10"));
     onIndex("10", consul(list(80), "10").withFixedDelay(300));

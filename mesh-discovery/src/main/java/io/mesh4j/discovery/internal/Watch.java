@@ -41,7 +41,10 @@ import org.slf4j.LoggerFactory;
  *       as 1, as Consul's documentation asks, so it cannot turn into a loop of instant answers.</li>
  *   <li>Queries start at least {@code minQueryInterval} apart, plus jitter when the wait is
  *       needed: a query that blocked until a change costs no delay, one that returned at once
- *       (index churn from unrelated writes, Consul issue 3890) is slowed down.</li>
+ *       (index churn from unrelated writes, Consul issue 3890) is slowed down. After a real
+ *       change (a blocking query answered with a newer index and different instances) the next
+ *       query goes out at once, since more changes often follow (a rolling restart); that skip
+ *       happens at most once per interval, so answers that change every time cannot make it spin.</li>
  *   <li>A failure (no answer, 5xx, 4xx, no leader, unreadable body, anything thrown, Errors
  *       included) keeps the snapshot, publishes a {@link WatchFailedEvent} and backs off
  *       exponentially with jitter. Only {@link #stop()} ends the loop; a stray interrupt does not.</li>
@@ -146,6 +149,8 @@ public final class Watch {
   private void run() {
     BigInteger index = BigInteger.ZERO;
     int failures = 0;
+    // When the loop last skipped the minimum interval after a real change; at most one skip per interval.
+    long lastSkip = settings.ticker().read() - settings.minQueryInterval().toNanos();
     while (!stopped) {
       long started = settings.ticker().read();
       long delayNanos;
@@ -169,6 +174,8 @@ public final class Watch {
           if (next.signum() == 0) {
             LOG.debug("watch of '{}': index went back from {} to {}; resetting to 0", service, index, got);
           }
+          // A blocking query (not the first read) that ended because of a newer index.
+          boolean blockedThenMoved = index.signum() > 0 && got.compareTo(index) > 0;
           index = next;
           failures = 0;
           lastFailure = null;
@@ -177,10 +184,17 @@ public final class Watch {
             // Before readers see "none": learn whether ACLs may have hidden instances from us.
             consul.anonymousUnderAcl();
           }
-          applied(r.getResponse(), got.longValue());
-          long elapsed = settings.ticker().read() - started;
-          delayNanos = Backoff.minIntervalDelayNanos(elapsed, settings.minQueryInterval().toNanos(),
-              settings.nextRandom());
+          boolean changed = applied(r.getResponse(), got.longValue());
+          long now = settings.ticker().read();
+          long interval = settings.minQueryInterval().toNanos();
+          if (blockedThenMoved && changed && now - lastSkip >= interval) {
+            // A real change: the next one may already be on its way, so ask again at once. Once per
+            // interval only, so an agent whose answers change every time cannot make the loop spin.
+            lastSkip = now;
+            delayNanos = 0;
+          } else {
+            delayNanos = Backoff.minIntervalDelayNanos(now - started, interval, settings.nextRandom());
+          }
         }
       } catch (Throwable e) {
         // Anything, even an Error (a StackOverflowError from an event listener, say), is one failed
@@ -222,7 +236,8 @@ public final class Watch {
         : consul.consul().healthClient().getAllServiceInstances(service, options);
   }
 
-  private void applied(List<ServiceHealth> answer, long index) {
+  /** Applies a good answer; true when its content differed from the snapshot. */
+  private boolean applied(List<ServiceHealth> answer, long index) {
     List<ServiceInstance> next = toInstances(answer);
     boolean changed;
     synchronized (lock) {
@@ -244,6 +259,7 @@ public final class Watch {
       Events.publish(settings.events(), new WatchSyncedEvent(service, System.currentTimeMillis(),
           next.size(), index, changed));
     }
+    return changed;
   }
 
   private long failed(ConsulFailure f, int failures) {
