@@ -19,6 +19,13 @@ import java.util.random.RandomGenerator;
  * {@link OutlierDetector} with one small lock per instance. Lock order: instance, then service.
  * When nothing of a service is ejected, {@link #selectable} returns the list it was given without
  * allocating. Thread safe.
+ *
+ * <p>Discovery overrides ejection on recovery: an instance that leaves the candidate list while
+ * ejected (its health check failed, it was deregistered) and comes back (restarted, passing again)
+ * returns at once through the usual trial calls instead of waiting out its ejection. Once per
+ * {@code maxEjectionTime} per instance: a flapping instance that comes back again sooner keeps
+ * the ejection it had, so it cannot use discovery to skip ejection. What is remembered of a
+ * departed instance is dropped after {@code maxEjectionTime}.
  */
 public final class DefaultOutlierDetector implements OutlierDetector {
   private static final int ACTIVE = 0;
@@ -57,7 +64,7 @@ public final class DefaultOutlierDetector implements OutlierDetector {
     ServiceHealth s = service(serviceName);
     s.size = candidates.size();
     if (s.lastList != candidates) {
-      s.prune(candidates);
+      s.prune(candidates, ticker.read());
     }
     if (s.ejected.get() == 0) {
       return candidates;
@@ -158,6 +165,8 @@ public final class DefaultOutlierDetector implements OutlierDetector {
     final AtomicInteger ejected = new AtomicInteger();
     volatile int size;
     volatile List<ServiceInstance> lastList;
+    /** Instances that left the list while ejected, for their return; see the class comment. */
+    final Map<ServiceInstance, Departed> departed = new ConcurrentHashMap<>();
 
     ServiceHealth(String name) {
       this.name = name;
@@ -173,12 +182,31 @@ public final class DefaultOutlierDetector implements OutlierDetector {
       return false;
     }
 
-    void prune(List<ServiceInstance> current) {
+    void prune(List<ServiceInstance> current, long now) {
       lastList = current;
       Set<ServiceInstance> keep = new HashSet<>(current);
       for (InstanceHealth h : members.values()) {
         if (!keep.contains(h.instance) && members.remove(h.instance, h)) {
-          h.forget();
+          Departed d = h.forget(now);
+          if (d != null) {
+            departed.put(h.instance, d);
+          }
+        }
+      }
+      if (departed.isEmpty()) {
+        return;
+      }
+      long keepFor = config.maxEjectionTime().toNanos();
+      for (Map.Entry<ServiceInstance, Departed> e : departed.entrySet()) {
+        Departed d = e.getValue();
+        if (now - d.at >= keepFor) {
+          departed.remove(e.getKey(), d); // away longer than any ejection: back as a new instance
+        } else if (keep.contains(e.getKey()) && departed.remove(e.getKey(), d)) {
+          InstanceHealth h = new InstanceHealth(this, e.getKey());
+          h.rejoin(d, now);
+          if (members.putIfAbsent(e.getKey(), h) != null) {
+            h.forget(now); // an attempt recorded it meanwhile: that one stands; give back the slot
+          }
         }
       }
     }
@@ -196,6 +224,8 @@ public final class DefaultOutlierDetector implements OutlierDetector {
     private int trialsLeft;
     private int trialSuccesses;
     private boolean forgotten;
+    /** When discovery last cut an ejection of this instance short. */
+    private long discoveryReturnAt;
 
     InstanceHealth(ServiceHealth service, ServiceInstance instance) {
       this.service = service;
@@ -203,6 +233,27 @@ public final class DefaultOutlierDetector implements OutlierDetector {
       long now = ticker.read();
       this.window = new WindowCounter(config.window().toNanos(), 10, now);
       this.returnedAt = now - config.maxEjectionTime().toNanos() - 1;
+      this.discoveryReturnAt = returnedAt;
+    }
+
+    /**
+     * Back in the list after leaving it while ejected: due for its trial calls at once, unless
+     * discovery already did that for it within {@code maxEjectionTime} (then it keeps the ejection
+     * it had); active when the ejection cap is full.
+     */
+    synchronized void rejoin(Departed d, long now) {
+      ejections = d.ejections;
+      returnedAt = d.returnedAt;
+      discoveryReturnAt = d.discoveryReturnAt;
+      if (!service.tryReserveEjection()) {
+        return;
+      }
+      state = EJECTED;
+      ejectedUntil = d.ejectedUntil;
+      if (now - ejectedUntil < 0 && now - discoveryReturnAt > config.maxEjectionTime().toNanos()) {
+        ejectedUntil = now; // selectable() turns it RETURNING with its trial calls
+        discoveryReturnAt = now;
+      }
     }
 
     synchronized boolean selectable(long now) {
@@ -284,12 +335,32 @@ public final class DefaultOutlierDetector implements OutlierDetector {
           : null;
     }
 
-    synchronized void forget() {
+    /** Leaves the list; what to remember for its return when it was ejected or returning, else null. */
+    synchronized Departed forget(long now) {
       forgotten = true;
-      if (state != ACTIVE) {
-        state = ACTIVE;
-        service.ejected.decrementAndGet();
+      if (state == ACTIVE) {
+        return null;
       }
+      state = ACTIVE;
+      service.ejected.decrementAndGet();
+      return new Departed(now, ejections, ejectedUntil, returnedAt, discoveryReturnAt);
+    }
+  }
+
+  /** What is kept of an instance that left while ejected. */
+  private static final class Departed {
+    final long at;
+    final int ejections;
+    final long ejectedUntil;
+    final long returnedAt;
+    final long discoveryReturnAt;
+
+    Departed(long at, int ejections, long ejectedUntil, long returnedAt, long discoveryReturnAt) {
+      this.at = at;
+      this.ejections = ejections;
+      this.ejectedUntil = ejectedUntil;
+      this.returnedAt = returnedAt;
+      this.discoveryReturnAt = discoveryReturnAt;
     }
   }
 }

@@ -187,6 +187,76 @@ class OutlierDetectorTest {
     assertFalse(d.isEjected(all.get(0)));
   }
 
+  /** Ejects {@code bad} by consecutive failures and returns the ejection event. */
+  private ResilienceEvent.InstanceEjected eject(DefaultOutlierDetector d, ServiceInstance bad) {
+    for (int i = 0; i < 5; i++) {
+      d.record(bad, false);
+    }
+    assertTrue(d.isEjected(bad));
+    return (ResilienceEvent.InstanceEjected) events.get(events.size() - 1);
+  }
+
+  @Test
+  void anEjectedInstanceThatDiscoveryDropsAndBringsBackReturnsThroughItsTrialsAtOnce() {
+    DefaultOutlierDetector d = detector(noJitter().build());
+    List<ServiceInstance> all = Fixtures.instances("svc", 3);
+    ServiceInstance bad = all.get(0);
+    d.selectable("svc", all);
+    eject(d, bad);
+    ticker.advance(Duration.ofSeconds(2));
+    List<ServiceInstance> without = List.of(all.get(1), all.get(2)); // its health check went critical
+    d.selectable("svc", without);
+    assertFalse(d.isEjected(bad));
+    ticker.advance(Duration.ofSeconds(2));
+    List<ServiceInstance> back = new ArrayList<>(all); // restarted, passing again: 26 s before its ejection ends
+    assertTrue(d.selectable("svc", back).contains(bad), "due for its trial at once");
+    assertTrue(d.isEjected(bad), "through the trial calls, not straight to active");
+    assertTrue(d.tryAdmit(bad));
+    assertFalse(d.tryAdmit(bad), "one trial call, as after an ejection that ran out");
+    d.record(bad, true);
+    assertFalse(d.isEjected(bad));
+    assertTrue(events.get(events.size() - 1) instanceof ResilienceEvent.InstanceReturned);
+  }
+
+  @Test
+  void aFlappingInstanceCannotUseDiscoveryToSkipItsEjectionTwice() {
+    DefaultOutlierDetector d = detector(noJitter().build());
+    List<ServiceInstance> all = Fixtures.instances("svc", 3);
+    List<ServiceInstance> without = List.of(all.get(1), all.get(2));
+    ServiceInstance bad = all.get(0);
+    d.selectable("svc", all);
+    eject(d, bad);
+    d.selectable("svc", without);
+    d.selectable("svc", new ArrayList<>(all));
+    assertTrue(d.tryAdmit(bad));
+    d.record(bad, false); // the trial fails: ejected again, for twice the base time
+    ResilienceEvent.InstanceEjected second = (ResilienceEvent.InstanceEjected) events.get(events.size() - 1);
+    assertEquals(Duration.ofSeconds(60), second.ejectionTime(), "the ejection count survived the departure");
+    ticker.advance(Duration.ofSeconds(5));
+    d.selectable("svc", without);
+    d.selectable("svc", new ArrayList<>(all)); // back again 5 s later: the skip was used 5 s ago
+    assertTrue(d.isEjected(bad));
+    assertFalse(d.selectable("svc", all).contains(bad), "keeps the ejection it had");
+    ticker.advance(Duration.ofSeconds(55)); // its 60 s are up
+    assertTrue(d.selectable("svc", all).contains(bad));
+  }
+
+  @Test
+  void anInstanceAwayLongerThanTheMaxEjectionComesBackNewAndIsForgotten() {
+    DefaultOutlierDetector d = detector(noJitter().build());
+    List<ServiceInstance> all = Fixtures.instances("svc", 3);
+    List<ServiceInstance> without = List.of(all.get(1), all.get(2));
+    ServiceInstance bad = all.get(0);
+    d.selectable("svc", all);
+    eject(d, bad);
+    d.selectable("svc", without);
+    ticker.advance(OutlierEjectionConfig.builder().build().maxEjectionTime());
+    d.selectable("svc", new ArrayList<>(without)); // a later change drops what is remembered of it
+    d.selectable("svc", new ArrayList<>(all));
+    assertFalse(d.isEjected(bad));
+    assertSame(all, d.selectable("svc", all));
+  }
+
   @Test
   void concurrentRecordsLoseNothingAndRespectTheCap() throws Exception {
     DefaultOutlierDetector counting = detector(noJitter().consecutiveFailures(1_000_000)
