@@ -191,6 +191,33 @@ class TwoLevelCacheTest {
     }
   }
 
+  /**
+   * With the default (system) ticker the L1 runs on a coarse millisecond clock (issue 18): its TTL
+   * still ends L1 hits in real time. The L2 value lives on, so the read after the TTL is an L1 miss.
+   */
+  @Test
+  void theL1TtlEndsHitsInRealTimeWithTheDefaultTicker() {
+    String ns = TestSupport.ns("l1ttl");
+    try (TwoLevelCache<String> c = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
+        .l1Ttl(Duration.ofMillis(300)).build()) {
+      TestSupport.await("L1 active", WAIT, c::isL1Active);
+      c.set("k", "v");
+      TestSupport.await("own invalidation applied", WAIT, () -> c.stats().invalidationsReceived() >= 1);
+      assertEquals("v", c.get("k"));
+      long start = System.nanoTime();
+      assertEquals("v", c.get("k"));
+      long hits = c.stats().l1Hits();
+      assertTrue(hits >= 1, "an L1 hit before the TTL");
+      org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> {
+        long before = c.stats().l1Misses();
+        assertEquals("v", c.get("k"));
+        return c.stats().l1Misses() > before;
+      });
+      long tookMillis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(tookMillis >= 250, "not before its 300 ms TTL (minus the clock's coarseness): " + tookMillis);
+    }
+  }
+
   /** Before the first subscription: see {@code RedisAclUserTest.l1IsBypassedUntilTheFirstSubscription}. */
   @Test
   void l1IsBypassedAfterClose() {

@@ -68,10 +68,10 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     this.ticker = l2.runtime().ticker();
     this.l1 = Caffeine.newBuilder()
         .maximumSize(l1MaximumSize)
-        // With the default ticker, Caffeine gets its own: the L1 is then configured exactly like a
-        // plain Caffeine cache, and a test's injected ticker still moves L1 expiry.
-        .ticker(ticker == io.mesh4j.api.Ticker.system()
-            ? com.github.benmanes.caffeine.cache.Ticker.systemTicker() : ticker::read)
+        // With the default ticker, a coarse clock (one volatile read, refreshed every millisecond):
+        // a hit then costs what a plain Caffeine read costs instead of a System.nanoTime() call
+        // each (issue 18). A test's injected ticker still moves L1 expiry.
+        .ticker(ticker == io.mesh4j.api.Ticker.system() ? CoarseTicker::read : ticker::read)
         .expireAfterWrite(l1TtlNanos, TimeUnit.NANOSECONDS)
         .build();
     this.channel = new InvalidationChannel(l2, new Local(), checkInterval.toMillis(), this::emit);
