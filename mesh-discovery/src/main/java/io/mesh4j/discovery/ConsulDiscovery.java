@@ -248,7 +248,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     private Duration firstLoadTimeout = Duration.ofSeconds(5);
     private Duration minQueryInterval = Duration.ofMillis(50);
     private Duration backoffMin = Duration.ofMillis(500);
-    private Duration backoffMax = Duration.ofSeconds(30);
+    private Duration backoffMax = Duration.ofSeconds(3);
     private boolean passingOnly = true;
     private final Set<String> tags = new LinkedHashSet<>();
     private String datacenter;
@@ -283,7 +283,11 @@ public final class ConsulDiscovery implements ServiceDiscovery {
       return this;
     }
 
-    /** Exponential backoff with jitter after failed queries, from {@code min} up to {@code max}; default 500 ms to 30 s. */
+    /**
+     * Exponential backoff with jitter after failed queries, from {@code min} up to {@code max};
+     * default 500 ms to 3 s, so a Consul agent that comes back is seen within about 3 s however
+     * long it was away (one query per watched service every 1.5-3 s meanwhile).
+     */
     public Builder errorBackoff(Duration min, Duration max) {
       this.backoffMin = Checks.notNull(min, "errorBackoff min");
       this.backoffMax = Checks.notNull(max, "errorBackoff max");

@@ -1,6 +1,7 @@
 package io.mesh4j.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,6 +63,26 @@ class BuilderValidationTest {
     assertNames("connectTimeout", () -> ConsulDiscovery.builder().connectTimeout(Duration.ZERO).build());
     assertNames("requestTimeout", () -> ConsulRegistry.builder().requestTimeout(Duration.ofSeconds(-3)).build());
     assertNames("reconcileInterval", () -> ConsulRegistry.builder().reconcileInterval(Duration.ZERO));
+  }
+
+  /** Issue 17: a URL without its scheme says what was given and what to add. */
+  @Test
+  void url_withoutScheme_echoesTheValueAndSaysToAddTheScheme() {
+    for (String given : new String[] {"127.0.0.1:8500", "localhost", "localhost:8500"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> ConsulDiscovery.builder().url(given).build());
+      assertTrue(e.getMessage().startsWith("url must start with http:// or https://, was '" + given + "'"),
+          e.getMessage());
+      assertTrue(e.getMessage().contains("for example http://" + given), e.getMessage());
+    }
+    IllegalArgumentException secret = assertThrows(IllegalArgumentException.class,
+        () -> ConsulRegistry.builder().url("admin:pa55word@consul.internal:8500/?token=t0k3n").build());
+    assertTrue(secret.getMessage().contains("'consul.internal:8500/'"), secret.getMessage());
+    assertFalse(secret.getMessage().contains("pa55word") || secret.getMessage().contains("t0k3n"), secret.getMessage());
+    IllegalArgumentException syntax = assertThrows(IllegalArgumentException.class,
+        () -> ConsulDiscovery.builder().url("http://consul agent:8500").build());
+    assertTrue(syntax.getMessage().startsWith("url must look like http://host:port, was 'http://consul agent:8500'"),
+        syntax.getMessage());
   }
 
   @Test

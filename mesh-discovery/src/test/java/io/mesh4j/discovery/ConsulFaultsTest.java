@@ -239,6 +239,41 @@ class ConsulFaultsTest {
     return wm.findAll(getRequestedFor(urlPathEqualTo(PATH)).withQueryParam("index", equalTo(index)));
   }
 
+  /**
+   * Issue 17: after a long outage the default backoff still retries within about 3 s, so a recovered
+   * agent is seen soon. The random source is pinned to the top of each jitter range (the slowest
+   * retries); with the old 30 s cap the retry after a 9 s outage came about 6.5 s after recovery.
+   */
+  @Test
+  void afterALongOutage_theDefaultBackoffSeesTheRecoveredAgentWithinSeconds() {
+    onIndex("0", consul(list(80), "10"));
+    onIndex("10", consul(list(80), "10").withFixedDelay(500)); // blocking queries that see no change
+    try (ConsulDiscovery d = ConsulDiscovery.builder().url(wm.baseUrl()).random(new java.util.Random() {
+      @Override
+      public double nextDouble() {
+        return 0.999;
+      }
+    }).build()) {
+      assertEquals(1, d.instances("web").size());
+      long outageStart = System.nanoTime();
+      com.github.tomakehurst.wiremock.stubbing.StubMapping outage =
+          wm.stubFor(get(urlPathEqualTo(PATH)).atPriority(1).willReturn(aResponse().withStatus(500)));
+      await(T, "failing", () -> !wm.findAll(getRequestedFor(urlPathEqualTo(PATH)).withQueryParam("index",
+          equalTo("0"))).isEmpty() && wm.findAll(getRequestedFor(urlPathEqualTo(PATH))).size() >= 4);
+      // Consul stays down 9 s in all, then comes back with a change.
+      while (System.nanoTime() - outageStart < Duration.ofSeconds(9).toNanos()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+      }
+      onIndex("0", consul(list(80, 81), "11"));
+      onIndex("11", consul(list(80, 81), "11").withFixedDelay(500));
+      wm.removeStub(outage);
+      long back = System.nanoTime();
+      await(Duration.ofSeconds(20), "the change after the outage", () -> d.instances("web").size() == 2);
+      long seenAfterMillis = (System.nanoTime() - back) / 1_000_000;
+      assertTrue(seenAfterMillis < 4_000, "ms from recovery until discovery saw it: " + seenAfterMillis);
+    }
+  }
+
   @Test
   void queryParameters_matchTheFilters() {
     onIndex("0", consul(list(80), "10"));

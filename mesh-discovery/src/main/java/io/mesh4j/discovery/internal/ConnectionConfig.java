@@ -43,17 +43,53 @@ public record ConnectionConfig(URI url, String token, SSLContext sslContext,
     Checks.positive(requestTimeout, "requestTimeout");
   }
 
-  /** Parses and checks a URL given as text, naming the setting on failure. */
+  /**
+   * Parses and checks a URL given as text, naming the setting, echoing what was given (without
+   * credentials or query) and saying what is expected.
+   */
   public static URI parseUrl(String url) {
     Checks.notBlank(url, "url");
+    String given = url.trim();
+    if (!given.contains("://")) {
+      throw new IllegalArgumentException("url must start with http:// or https://, was '" + shown(given)
+          + "': add the scheme, for example http://" + (shown(given).isEmpty() ? "127.0.0.1:8500" : shown(given)), null);
+    }
     try {
-      URI u = new URI(url.trim());
+      URI u = new URI(given);
       Checks.argument(u.getScheme() != null && u.getHost() != null,
-          "url must look like http://host:port, was %s", Secrets.withoutUserInfo(u));
+          "url must look like http://host:port, was '%s'", shown(given));
       return u;
     } catch (java.net.URISyntaxException e) {
-      throw new IllegalArgumentException("url is not a valid URI: " + e.getReason(), null);
+      throw new IllegalArgumentException("url must look like http://host:port, was '" + shown(given)
+          + "' (" + e.getReason() + ")", null);
     }
+  }
+
+  /** {@code raw} as it may be shown: no user info, no query or fragment, at most 100 characters. */
+  static String shown(String raw) {
+    String s = raw;
+    int q = indexOfAny(s, "?#");
+    if (q >= 0) {
+      s = s.substring(0, q);
+    }
+    int schemeEnd = s.indexOf("://");
+    int authorityStart = schemeEnd < 0 ? 0 : schemeEnd + 3;
+    int slash = s.indexOf('/', authorityStart);
+    int authorityEnd = slash < 0 ? s.length() : slash;
+    int at = s.lastIndexOf('@', authorityEnd - 1);
+    if (at >= authorityStart) {
+      s = s.substring(0, authorityStart) + s.substring(at + 1);
+    }
+    return s.length() > 100 ? s.substring(0, 100) + "..." : s;
+  }
+
+  private static int indexOfAny(String s, String chars) {
+    for (int i = 0; i < s.length(); i++) {
+      if (chars.indexOf(s.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   @Override

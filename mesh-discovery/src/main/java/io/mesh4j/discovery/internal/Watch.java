@@ -177,6 +177,9 @@ public final class Watch {
           // A blocking query (not the first read) that ended because of a newer index.
           boolean blockedThenMoved = index.signum() > 0 && got.compareTo(index) > 0;
           index = next;
+          if (failures > 0) {
+            LOG.info("watch of '{}' recovered after {} failed rounds: serving Consul's answer again", service, failures);
+          }
           failures = 0;
           lastFailure = null;
           lastFailureCause = null;
@@ -267,6 +270,12 @@ public final class Watch {
     long delay = Backoff.errorDelayNanos(failures, settings.backoffMin().toNanos(),
         settings.backoffMax().toNanos(), settings.nextRandom());
     List<ServiceInstance> serving = snapshot;
+    if (failures == 1) {
+      // Once per outage (recovery is logged at INFO); every round is at DEBUG and in the events.
+      LOG.warn("watch of '{}' is failing ({}): callers get the {} last known instances until Consul answers "
+          + "again; retrying with backoff up to {} ms", service, f.message(),
+          serving == null ? "no (none loaded yet)" : serving.size(), settings.backoffMax().toMillis());
+    }
     LOG.debug("watch of '{}' failed ({} in a row), serving {} last known instances, retry in {} ms: {}",
         service, failures, serving == null ? "no" : serving.size(), delay / 1_000_000, f.message());
     if (settings.events() != null) {
