@@ -141,7 +141,7 @@ final class LoadCoordinator<V> {
   }
 
   /**
-   * The cross-JVM part: take {@code lock:<key>} (SET NX PX) and load, or wait for the holder's value
+   * The cross-JVM part: take the key's lock ({@code <ns>:#lock:<version>:<key>}, SET NX PX) and load, or wait for the holder's value
    * by short polling. A holder that dies stops blocking once its lock expires; a waiter that sees
    * the lock gone without a value takes over. Loading without the lock would let every waiter load
    * at once, so a waiter does so only as a last resort: after twice the lock timeout, a holder
