@@ -166,7 +166,11 @@ final class KeySpace {
 
   /** The lock key of {@code key}'s load: {@code <ns>:#lock:<version>:<key>}. */
   byte[] lockKey(String key) {
-    Prefix p = prefix();
+    return lockKey(prefix(), key);
+  }
+
+  /** The lock key of {@code key}'s load under {@code p}'s version. */
+  byte[] lockKey(Prefix p, String key) {
     byte[] lock = (namespace + ":#lock:" + p.version + ":").getBytes(UTF_8);
     byte[] k = key.getBytes(UTF_8);
     byte[] out = new byte[lock.length + k.length];
