@@ -136,8 +136,13 @@ public interface DistributedCache<V> extends AutoCloseable {
 
   /**
    * Deletes every key of this namespace's current version whose key matches the glob
-   * {@code pattern} ({@code *}, {@code ?}, {@code [abc]}), by SCAN on every master node, deleting in
-   * slot-grouped batches. Returns how many keys were deleted.
+   * {@code pattern} ({@code *}, {@code ?}, {@code [abc]}, {@code [^a]}, {@code [a-z]}, {@code \x}),
+   * by SCAN on every master node, deleting in slot-grouped batches. Matching is Redis's own, on the
+   * UTF-8 bytes: {@code ?} is one byte, so {@code é} needs {@code ??}. Returns how many keys were
+   * deleted.
+   *
+   * @throws IllegalArgumentException if {@code pattern} is empty or longer than 1024 bytes in
+   *     UTF-8; checked before anything is deleted
    */
   long invalidate(String pattern);
 

@@ -56,7 +56,11 @@ public interface TwoLevelCache<V> extends AutoCloseable {
   /** Deletes from L2, then invalidates every L1; true if the key existed. */
   boolean delete(String key);
 
-  /** {@link DistributedCache#invalidate(String)}, then removes matching keys from every L1. */
+  /**
+   * {@link DistributedCache#invalidate(String)}, then removes matching keys from every L1 (matched
+   * as Redis matches them). A pattern refused by the former is refused before anything is deleted or
+   * published.
+   */
   long invalidate(String pattern);
 
   /** {@link DistributedCache#invalidateAll()}, then clears every L1 of the namespace. */

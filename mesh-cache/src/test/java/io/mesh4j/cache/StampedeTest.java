@@ -133,7 +133,7 @@ class StampedeTest {
       assertFalse(fa.isDone(), "the holder is still hung");
 
       // A new holder owns the lock now; the hung holder's release must not delete it.
-      byte[] lockKey = bytes("lock:" + ns + ":0:k");
+      byte[] lockKey = bytes(ns + ":#lock:0:k");
       assertEquals("OK", raw.set(lockKey, bytes("another-holder"), SetParams.setParams().px(10_000)));
       unblockA.countDown();
       assertEquals("from-b", fa.get(10, TimeUnit.SECONDS), "the late load does not replace the stored value");
@@ -226,7 +226,7 @@ class StampedeTest {
         TestSupport.await("waiting on a's lock", Duration.ofSeconds(10), () -> b.stats().lockWaits() == 1);
       }
       nanos.addAndGet(Duration.ofMillis(1_500).toNanos()); // past the waiters' lockTimeout (1 s)
-      raw.del(bytes("lock:" + ns + ":0:k")); // a's lock is gone (its JVM died) and no value came
+      raw.del(bytes(ns + ":#lock:0:k")); // a's lock is gone (its JVM died) and no value came
       for (Future<String> w : waiters) {
         assertEquals("from-waiter", w.get(10, TimeUnit.SECONDS));
       }
@@ -244,7 +244,7 @@ class StampedeTest {
   void singleFlightFollowersOfAHungLeaderReplaceItWithOneFlight() throws Exception {
     String ns = TestSupport.ns("sf-timeout");
     AtomicLong frozen = new AtomicLong(); // the lock wait never reaches its own deadline
-    byte[] lock = bytes("lock:" + ns + ":0:k");
+    byte[] lock = bytes(ns + ":#lock:0:k");
     // Another JVM holds the lock for long: every load in this JVM waits on it.
     assertEquals("OK", raw.set(lock, bytes("another-jvm"), SetParams.setParams().px(60_000)));
     try (DistributedCache<String> cache = TestSupport.strings(cluster, ns)

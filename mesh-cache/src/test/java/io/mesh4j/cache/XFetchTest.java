@@ -98,7 +98,7 @@ class XFetchTest {
     try (DistributedCache<String> cache = TestSupport.strings(cluster, ns)
         .clock(clock).ticker(nanos::get).random(fixed(0.5)).build()) {
       cache.getOrLoad("hot", Duration.ofSeconds(60), loader);
-      byte[] lock = bytes("lock:" + ns + ":0:hot");
+      byte[] lock = bytes(ns + ":#lock:0:hot");
       raw.set(lock, bytes("someone-else"), SetParams.setParams().px(10_000));
       clock.advance(Duration.ofMillis(59_000));
       assertEquals("v1", cache.getOrLoad("hot", Duration.ofSeconds(60), loader));

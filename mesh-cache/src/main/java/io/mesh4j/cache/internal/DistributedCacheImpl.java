@@ -398,8 +398,7 @@ public final class DistributedCacheImpl<V> implements L2Store<V> {
 
   @Override
   public long invalidate(String pattern) {
-    Checks.notNull(pattern, "pattern");
-    Checks.argument(!pattern.isEmpty(), "pattern must not be empty");
+    Glob.compile(pattern); // checked before anything is deleted
     return invalidator.invalidate(keys.pattern(pattern));
   }
 

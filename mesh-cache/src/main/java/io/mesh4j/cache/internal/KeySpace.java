@@ -12,9 +12,16 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * The key layout of one namespace: {@code <ns>:<version>:<key>} for entries, {@code lock:} before
- * that for a load's lock, {@code <ns>:#version} for the version itself. {@code invalidateAll}
- * increments the version, so every key of the old one is unreachable at once and expires by itself.
+ * The key layout of one namespace: {@code <ns>:<version>:<key>} for entries,
+ * {@code <ns>:#lock:<version>:<key>} for a load's lock, {@code <ns>:#version} for the version
+ * itself. {@code invalidateAll} increments the version, so every key of the old one is unreachable
+ * at once and expires by itself.
+ *
+ * <p>The layouts are disjoint by construction: a namespace holds no {@code :}, so the first
+ * {@code :} of every key ends its namespace, and what follows is a digit for an entry and {@code #}
+ * for the namespace's own bookkeeping. (Locks used to be {@code lock:<ns>:<version>:<key>}, which is
+ * also an entry of namespace {@code lock}: its {@code invalidate("*")} deleted other namespaces'
+ * locks.)
  *
  * <p>Each JVM caches the version and re-reads it once per check interval (one thread at a time;
  * the others keep using the prefix they have). The version only grows, so a read that raced a newer
@@ -25,7 +32,6 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 final class KeySpace {
   private static final Logger LOG = LoggerFactory.getLogger(DistributedCache.class);
-  private static final byte[] LOCK = "lock:".getBytes(UTF_8);
 
   private final String namespace;
   private final byte[] versionKey;
@@ -158,12 +164,18 @@ final class KeySpace {
     return out;
   }
 
-  /** The lock key of {@code key}'s load: {@code lock:<ns>:<version>:<key>}. */
+  /** The lock key of {@code key}'s load: {@code <ns>:#lock:<version>:<key>}. */
   byte[] lockKey(String key) {
-    byte[] k = fullKey(key);
-    byte[] out = new byte[LOCK.length + k.length];
-    System.arraycopy(LOCK, 0, out, 0, LOCK.length);
-    System.arraycopy(k, 0, out, LOCK.length, k.length);
+    return lockKey(prefix(), key);
+  }
+
+  /** The lock key of {@code key}'s load under {@code p}'s version. */
+  byte[] lockKey(Prefix p, String key) {
+    byte[] lock = (namespace + ":#lock:" + p.version + ":").getBytes(UTF_8);
+    byte[] k = key.getBytes(UTF_8);
+    byte[] out = new byte[lock.length + k.length];
+    System.arraycopy(lock, 0, out, 0, lock.length);
+    System.arraycopy(k, 0, out, lock.length, k.length);
     return out;
   }
 

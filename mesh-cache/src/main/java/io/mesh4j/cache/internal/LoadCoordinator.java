@@ -24,6 +24,11 @@ import redis.clients.jedis.params.SetParams;
  * all of them after. A Redis failure never fails the load: the loader then runs directly, still once
  * per key in this JVM.
  *
+ * <p>One call works under one namespace version, read once before anything else: its reads, its
+ * lock, its single flight and its store all use that version's keys. A load that was running when
+ * {@code invalidateAll} bumped the version therefore stores under the old, unreachable version, and
+ * a caller that comes after the bump starts a load of its own instead of joining the old one.
+ *
  * <p>Thread safe.
  */
 final class LoadCoordinator<V> {
@@ -66,7 +71,9 @@ final class LoadCoordinator<V> {
 
   /** The entry of {@code key}, loaded and stored for {@code ttlMs} if missing; null if the loader returned null. */
   Hit<V> getOrLoad(String key, long ttlMs, Supplier<? extends V> loader) {
-    byte[] fullKey = keys.fullKey(key);
+    KeySpace.Prefix p = keys.prefix();
+    byte[] fullKey = KeySpace.fullKey(p, key);
+    String flightKey = p.version() + ":" + key;
     byte[] raw;
     try {
       raw = connection.client().get(fullKey);
@@ -74,15 +81,15 @@ final class LoadCoordinator<V> {
       failures.failed("get", e, null);
       counters.recordMiss();
       // Redis is failing: the loader runs directly (still once per key in this JVM).
-      return flights.run(key, () -> load(key, ttlMs, loader, null));
+      return flights.run(flightKey, () -> load(p, key, ttlMs, loader, null));
     }
     Hit<V> hit = raw == null ? null : entries.decodeOrDrop(fullKey, raw);
     if (hit != null) {
       counters.recordHit();
-      return refreshDue(hit) ? refreshEarly(key, ttlMs, loader, hit, raw) : hit;
+      return refreshDue(hit) ? refreshEarly(p, flightKey, key, ttlMs, loader, hit, raw) : hit;
     }
     counters.recordMiss();
-    return flights.run(key, () -> loadUnderLock(key, ttlMs, loader));
+    return flights.run(flightKey, () -> loadUnderLock(p, key, ttlMs, loader));
   }
 
   /**
@@ -103,15 +110,15 @@ final class LoadCoordinator<V> {
    * One caller recomputes ahead of expiry: only if no load of the key runs in this JVM and the
    * cross-JVM lock is free; everyone else keeps the current, still valid value.
    */
-  private Hit<V> refreshEarly(String key, long ttlMs, Supplier<? extends V> loader, Hit<V> current,
-      byte[] currentRaw) {
-    SingleFlight.Flight<Hit<V>> flight = flights.tryLead(key);
+  private Hit<V> refreshEarly(KeySpace.Prefix p, String flightKey, String key, long ttlMs,
+      Supplier<? extends V> loader, Hit<V> current, byte[] currentRaw) {
+    SingleFlight.Flight<Hit<V>> flight = flights.tryLead(flightKey);
     if (flight == null) {
       return current;
     }
     Hit<V> result = current;
     try {
-      byte[] lockKey = keys.lockKey(key);
+      byte[] lockKey = keys.lockKey(p, key);
       String token = newToken();
       boolean locked;
       try {
@@ -123,7 +130,7 @@ final class LoadCoordinator<V> {
         return current;
       }
       try {
-        Hit<V> loaded = load(key, ttlMs, loader, currentRaw);
+        Hit<V> loaded = load(p, key, ttlMs, loader, currentRaw);
         counters.recordEarlyRefresh();
         if (loaded != null) {
           result = loaded;
@@ -141,14 +148,15 @@ final class LoadCoordinator<V> {
   }
 
   /**
-   * The cross-JVM part: take {@code lock:<key>} (SET NX PX) and load, or wait for the holder's value
+   * The cross-JVM part: take the key's lock ({@code <ns>:#lock:<version>:<key>}, SET NX PX) and load, or wait for the holder's value
    * by short polling. A holder that dies stops blocking once its lock expires; a waiter that sees
    * the lock gone without a value takes over. Loading without the lock would let every waiter load
    * at once, so a waiter does so only as a last resort: after twice the lock timeout, a holder
    * (or a chain of holders) that never stores a value.
    */
-  private Hit<V> loadUnderLock(String key, long ttlMs, Supplier<? extends V> loader) {
-    byte[] lockKey = keys.lockKey(key);
+  private Hit<V> loadUnderLock(KeySpace.Prefix p, String key, long ttlMs, Supplier<? extends V> loader) {
+    byte[] lockKey = keys.lockKey(p, key);
+    byte[] fullKey = KeySpace.fullKey(p, key);
     long deadline = ticker.read() + 2 * lockTimeoutNanos;
     boolean waited = false;
     while (true) {
@@ -158,13 +166,13 @@ final class LoadCoordinator<V> {
         locked = tryLock(lockKey, token);
       } catch (JedisException e) {
         failures.failed("lock", e, null);
-        return load(key, ttlMs, loader, null);
+        return load(p, key, ttlMs, loader, null);
       }
       if (locked) {
         try {
           // The previous holder may have stored the value between our miss and our lock.
-          Hit<V> landed = fetchQuietly(key);
-          return landed != null ? landed : load(key, ttlMs, loader, null);
+          Hit<V> landed = fetchQuietly(fullKey);
+          return landed != null ? landed : load(p, key, ttlMs, loader, null);
         } finally {
           release(lockKey, token);
         }
@@ -180,18 +188,18 @@ final class LoadCoordinator<V> {
         Hit<V> landed;
         boolean lockHeld;
         try {
-          landed = entries.get(keys.fullKey(key));
+          landed = entries.get(fullKey);
           if (landed != null) {
             return landed;
           }
           lockHeld = connection.client().exists(lockKey);
         } catch (JedisException e) {
           failures.failed("get", e, null);
-          return load(key, ttlMs, loader, null);
+          return load(p, key, ttlMs, loader, null);
         }
         if (ticker.read() - deadline >= 0) {
           // Holders keep failing or hanging: load without the lock rather than wait forever.
-          return load(key, ttlMs, loader, null);
+          return load(p, key, ttlMs, loader, null);
         }
         if (!lockHeld) {
           break; // the holder is gone without a value: try to take over (one waiter wins)
@@ -200,9 +208,9 @@ final class LoadCoordinator<V> {
     }
   }
 
-  private Hit<V> fetchQuietly(String key) {
+  private Hit<V> fetchQuietly(byte[] fullKey) {
     try {
-      return entries.get(keys.fullKey(key));
+      return entries.get(fullKey);
     } catch (JedisException e) {
       return failures.failed("get", e, null);
     }
@@ -212,9 +220,11 @@ final class LoadCoordinator<V> {
    * Calls the loader, timing it (δ), and stores a non-null result with δ and its expiry. A write
    * that landed while the loader ran is newer than the loaded value and wins: on a miss
    * ({@code replacing} null) the store is SET NX and a lost race returns the stored entry; an early
-   * refresh replaces the entry only if it still holds {@code replacing}, the bytes it read.
+   * refresh replaces the entry only if it still holds {@code replacing}, the bytes it read. The store
+   * goes under {@code p}, the version the call started with, never the one current after the loader.
    */
-  private Hit<V> load(String key, long ttlMs, Supplier<? extends V> loader, byte[] replacing) {
+  private Hit<V> load(KeySpace.Prefix p, String key, long ttlMs, Supplier<? extends V> loader,
+      byte[] replacing) {
     long start = ticker.read();
     V value;
     try {
@@ -231,7 +241,7 @@ final class LoadCoordinator<V> {
     long deltaMs = TimeUnit.NANOSECONDS.toMillis(took);
     byte[] bytes = entries.encode(value, ttlMs, deltaMs);
     Hit<V> hit = new Hit<>(value, clock.millis() + ttlMs, deltaMs);
-    byte[] fullKey = keys.fullKey(key);
+    byte[] fullKey = KeySpace.fullKey(p, key);
     try {
       boolean stored;
       if (replacing == null) {

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -264,9 +263,10 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
 
   @Override
   public long invalidate(String pattern) {
+    Glob glob = Glob.compile(pattern); // a bad pattern fails here: nothing deleted, nothing published
     long deleted = l2.invalidate(pattern);
     channel.publish('P', pattern);
-    evictMatching(pattern);
+    evictMatching(glob);
     return deleted;
   }
 
@@ -286,10 +286,9 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     l1.invalidate(key);
   }
 
-  private void evictMatching(String glob) {
+  private void evictMatching(Glob glob) {
     generation.incrementAndGet();
-    Pattern p = Glob.toRegex(glob);
-    l1.asMap().keySet().removeIf(k -> p.matcher(k).matches());
+    l1.asMap().keySet().removeIf(glob::matches);
   }
 
   private void clear() {
@@ -306,7 +305,17 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
 
     @Override
     public void evictMatching(String pattern) {
-      TwoLevelCacheImpl.this.evictMatching(pattern);
+      Glob glob;
+      try {
+        glob = Glob.compile(pattern);
+      } catch (IllegalArgumentException e) {
+        // Another JVM (an older version) published a pattern this one refuses: drop all of L1
+        // rather than keep entries that L2 may have deleted.
+        LOG.debug("mesh-cache '{}': {}; clearing L1", l2.namespace(), e.getMessage());
+        TwoLevelCacheImpl.this.clear();
+        return;
+      }
+      TwoLevelCacheImpl.this.evictMatching(glob);
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.mesh4j.cache.internal;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,12 +46,26 @@ class KeySpaceTest {
   @Test
   void keysLiveUnderTheNamespaceAndItsVersion() {
     assertEquals("users:0:42", text(keys.fullKey("42")));
-    assertEquals("lock:users:0:42", text(keys.lockKey("42")));
+    assertEquals("users:#lock:0:42", text(keys.lockKey("42")));
     assertEquals("users:0:user-*", text(keys.pattern("user-*")));
     assertEquals("users:#version", text(keys.versionKey()));
     keys.advanceTo(3);
     assertEquals("users:3:42", text(keys.fullKey("42")));
     assertArrayEquals(keys.fullKey("a"), KeySpace.fullKey(keys.currentPrefix(), "a"));
+  }
+
+  @Test
+  void noNamespaceOrKeyMakesOneNamespacesLockAnotherOnesEntry() {
+    // The old layout lock:<ns>:<v>:<key> made namespace 0's lock of k namespace lock's entry 0:k.
+    KeySpace lock = new KeySpace("lock", CHECK_NANOS, nanos::get, key -> null);
+    KeySpace zero = new KeySpace("0", CHECK_NANOS, nanos::get, key -> null);
+    assertEquals("0:#lock:0:k", text(zero.lockKey("k")));
+    assertNotEquals(text(zero.lockKey("k")), text(lock.fullKey("0:k")));
+    assertFalse(text(zero.lockKey("k")).startsWith(text(lock.pattern(""))),
+        "namespace lock's invalidate(\"*\") would match namespace 0's lock");
+    // Within a namespace: entries start with a digit after "<ns>:", bookkeeping with '#'.
+    assertFalse(text(keys.lockKey("k")).startsWith(text(keys.pattern(""))));
+    assertFalse(text(keys.versionKey()).startsWith(text(keys.pattern(""))));
   }
 
   @Test
