@@ -105,6 +105,32 @@ class BlackHoleDefaultsTest {
     assertEquals(Duration.ofSeconds(3).toNanos(), seen.get());
   }
 
+  /**
+   * Once learned, the adaptive timeout does not jump back to its maximum when the window runs dry:
+   * traffic pauses, or only timeouts come in (a black-holed instance's timeouts are no samples).
+   */
+  @Test
+  void aLearnedAdaptiveTimeoutOutlivesAnEmptyWindow() {
+    FakeTicker ticker = new FakeTicker();
+    ResilientExecutor ex = ResilientExecutor.builder().instances(s -> three).ticker(ticker).build();
+    AtomicLong seen = new AtomicLong();
+    Attempt<String> fast = (instance, ctx) -> {
+      seen.set(ctx.timeout().toNanos());
+      ticker.advance(Duration.ofMillis(3));
+      return "ok";
+    };
+    for (int i = 0; i < 40; i++) {
+      ex.execute(SVC, CallOptions.idempotent(), fast);
+    }
+    assertEquals(TimeoutConfig.DEFAULT_ATTEMPT_TIMEOUT_MIN.toNanos(), seen.get());
+    ticker.advance(Duration.ofSeconds(30)); // every sample has left the 10 s window
+    ex.execute(SVC, CallOptions.idempotent(), fast); // one new sample: the window now holds too few
+    ticker.advance(Duration.ofMillis(200)); // past the percentiles' refresh
+    ex.execute(SVC, CallOptions.idempotent(), fast);
+    assertEquals(TimeoutConfig.DEFAULT_ATTEMPT_TIMEOUT_MIN.toNanos(), seen.get(),
+        "the learned 1 s, not the 10 s maximum of a service never measured");
+  }
+
   @Test
   void theAdaptiveAttemptTimeoutNeverGoesBelowItsFloor() {
     FakeTicker ticker = new FakeTicker();

@@ -110,6 +110,13 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
       this.latency = tracked ? new LatencyTracker(ticker, LATENCY_WINDOW_NANOS, TimeoutConfig.ADAPTIVE_MIN_SAMPLES,
           0.99, hedging.percentile() / 100) : null;
     }
+
+    /**
+     * The last adaptive attempt timeout computed from enough samples, or -1: used while the
+     * window holds too few (traffic paused, or only failures lately: a black-holed instance's
+     * timeouts are no samples), so a learned timeout does not jump back to the maximum.
+     */
+    volatile long lastAdaptiveNanos = -1;
   }
 
   /** The window of the latency percentiles: 10 s (two halves of 5 s). */
@@ -232,9 +239,14 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     }
     long p99 = s.latency.quantile(0);
     if (p99 < 0) {
-      return attemptTimeoutNanos;
+      long last = s.lastAdaptiveNanos;
+      return last > 0 ? last : attemptTimeoutNanos;
     }
-    return Math.max(timeoutMinNanos, Math.min(attemptTimeoutNanos, (long) (p99 * timeoutMultiplier)));
+    long t = Math.max(timeoutMinNanos, Math.min(attemptTimeoutNanos, (long) (p99 * timeoutMultiplier)));
+    if (t != s.lastAdaptiveNanos) {
+      s.lastAdaptiveNanos = t;
+    }
+    return t;
   }
 
   /** The hedge delay of a call to {@code s} now, or -1 when no hedge may be sent. */
