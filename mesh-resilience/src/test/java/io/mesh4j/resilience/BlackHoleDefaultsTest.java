@@ -146,6 +146,39 @@ class BlackHoleDefaultsTest {
     assertEquals(TimeoutConfig.DEFAULT_ATTEMPT_TIMEOUT_MIN.toNanos(), seen.get());
   }
 
+  /**
+   * A dripping instance answers, just far too late: its successes are suspect (over 10 x the
+   * service's median and over 100 ms), ten in a row eject it. Before, only failures ejected, so with
+   * an attempt timeout above the drip's answer time it was never ejected (and the p99 it raised lifted
+   * the adaptive timeout further).
+   */
+  @Test
+  void anInstanceThatAnswersFarSlowerThanTheOthersIsEjectedByDefault() {
+    FakeTicker ticker = new FakeTicker();
+    ResilientExecutor ex = ResilientExecutor.builder().instances(s -> three).ticker(ticker)
+        .listener(Fixtures.collecting(events)).build();
+    ServiceInstance drip = three.get(0);
+    int dripCalls = 0;
+    for (int i = 0; i < 120 && ex.outlierDetector().ejected(SVC).isEmpty(); i++) {
+      String servedBy = ex.execute(SVC, CallOptions.idempotent(), (instance, ctx) -> {
+        ticker.advance(instance.equals(drip) ? Duration.ofMillis(300) : Duration.ofMillis(2));
+        return instance.id();
+      });
+      dripCalls += servedBy.equals(drip.id()) ? 1 : 0;
+    }
+    assertEquals(List.of(drip), ex.outlierDetector().ejected(SVC));
+    assertTrue(dripCalls <= 20, "ejected after about 10 slow answers once the median was known: " + dripCalls);
+    // The healthy ones, with a 50 ms tail now and then (under the 100 ms floor), stay in.
+    for (int i = 0; i < 200; i++) {
+      int k = i;
+      ex.execute(SVC, CallOptions.idempotent(), (instance, ctx) -> {
+        ticker.advance(k % 10 == 0 ? Duration.ofMillis(50) : Duration.ofMillis(2));
+        return "ok";
+      });
+    }
+    assertEquals(List.of(drip), ex.outlierDetector().ejected(SVC));
+  }
+
   @Test
   void aConnectThatNeverReachedTheInstanceIsRetriedElsewhereAtOnce() {
     ResilientExecutor ex = ResilientExecutor.builder().instances(s -> three).listener(Fixtures.collecting(events))

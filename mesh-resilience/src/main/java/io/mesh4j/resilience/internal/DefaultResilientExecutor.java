@@ -108,7 +108,7 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
       this.budget = settings.retryBudget().enabled() ? new RetryBudget(settings.retryBudget(), ticker) : null;
       boolean tracked = adaptiveTimeout || (hedging.enabled() && hedging.delay() == null);
       this.latency = tracked ? new LatencyTracker(ticker, LATENCY_WINDOW_NANOS, TimeoutConfig.ADAPTIVE_MIN_SAMPLES,
-          0.99, hedging.percentile() / 100) : null;
+          0.99, hedging.percentile() / 100, 0.5) : null;
     }
 
     /**
@@ -310,7 +310,11 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     if (limiter != null) {
       limiter.release(instance);
     }
-    detector.record(instance, outcome.isSuccess());
+    if (outcome.isSuccess() && slow(s, took)) {
+      detector.recordSuspect(instance); // a drip answers, just far too late
+    } else {
+      detector.record(instance, outcome.isSuccess());
+    }
     if (s.latency != null && outcome.isSuccess()) {
       s.latency.record(took);
     }
@@ -318,6 +322,20 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
       events.emit(new ResilienceEvent.AttemptFinished(s.name, instance, n, took, outcome, error));
     }
   }
+
+  /** Slower than {@value #SLOW_MULTIPLE} x the service's median and than {@link #SLOW_FLOOR_NANOS}. */
+  static boolean slow(ServiceState s, long took) {
+    if (s.latency == null || took < SLOW_FLOOR_NANOS) {
+      return false;
+    }
+    long p50 = s.latency.quantile(2);
+    return p50 > 0 && took > SLOW_MULTIPLE * p50;
+  }
+
+  /** How many times the service's median latency makes a successful attempt suspect. */
+  static final long SLOW_MULTIPLE = 10;
+  /** Successful attempts faster than this are never suspect: ordinary tails of fast services. */
+  static final long SLOW_FLOOR_NANOS = 100_000_000L;
 
   static <T> Outcome classify(OutcomeClassifier<? super T> classifier, T value, Throwable error) {
     return error == null ? classifier.classifyResult(value) : classifier.classifyException(error);
