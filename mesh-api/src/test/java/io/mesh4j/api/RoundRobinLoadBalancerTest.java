@@ -75,6 +75,25 @@ class RoundRobinLoadBalancerTest {
     assertEquals(Set.of(instance(2), instance(3)), seen.keySet());
   }
 
+  /**
+   * Every call fails over: its first attempt goes to the round-robin position, its retry elsewhere.
+   * First attempts must still alternate; with one shared counter and two instances they all went to
+   * the same instance (the hanging one, in the black-hole scenario of issue 14).
+   */
+  @Test
+  void retriesDoNotSkewWhereFirstAttemptsGo() {
+    LoadBalancer lb = LoadBalancer.roundRobin();
+    List<ServiceInstance> two = List.of(instance(1), instance(2));
+    Map<ServiceInstance, Integer> firsts = new HashMap<>();
+    for (int call = 0; call < 10; call++) {
+      ServiceInstance first = lb.choose("svc", two, Set.of());
+      firsts.merge(first, 1, Integer::sum);
+      ServiceInstance retry = lb.choose("svc", two, Set.of(first));
+      assertTrue(retry != first, "a retry goes elsewhere");
+    }
+    assertEquals(Map.of(instance(1), 5, instance(2), 5), firsts);
+  }
+
   @Test
   void allExcludedStillPicksOne() {
     LoadBalancer lb = LoadBalancer.roundRobin();

@@ -26,6 +26,15 @@ public interface OutlierDetector {
   /** Records the outcome of an admitted attempt on {@code instance}. */
   void record(ServiceInstance instance, boolean success);
 
+  /**
+   * Records an admitted attempt on {@code instance} that did not fail but says the instance is
+   * unwell: overtaken by a hedge, or a success far slower than the service's median (see
+   * {@link OutlierEjectionConfig#consecutiveSuspectAttempts()}). The default counts it as a failure.
+   */
+  default void recordSuspect(ServiceInstance instance) {
+    record(instance, false);
+  }
+
   /** Gives back a trial admitted by {@link #tryAdmit} whose attempt never ran. */
   void releaseUnused(ServiceInstance instance);
 

@@ -27,6 +27,7 @@ public final class OutlierEjectionConfig {
   private final double returnJitter;
   private final int maxEjectionPercent;
   private final int trialCalls;
+  private final int consecutiveSuspectAttempts;
 
   private OutlierEjectionConfig(Builder b, boolean enabled) {
     this.enabled = enabled;
@@ -39,6 +40,7 @@ public final class OutlierEjectionConfig {
     this.returnJitter = b.returnJitter;
     this.maxEjectionPercent = b.maxEjectionPercent;
     this.trialCalls = b.trialCalls;
+    this.consecutiveSuspectAttempts = b.consecutiveSuspectAttempts;
   }
 
   /** The defaults (see docs/resilience.md): 5 in a row or 50% of 20 calls in 10 s; 30 s to 300 s; 50% cap. */
@@ -106,12 +108,22 @@ public final class OutlierEjectionConfig {
     return trialCalls;
   }
 
+  /**
+   * Suspect attempts in a row that eject an instance, 0 when they never do. An attempt is suspect
+   * when it did not fail but says the instance is unwell: a hedge overtook it, or it succeeded
+   * far slower than the service's median (more than 10 times it, and over 100 ms).
+   */
+  public int consecutiveSuspectAttempts() {
+    return consecutiveSuspectAttempts;
+  }
+
   @Override
   public String toString() {
     return enabled ? "OutlierEjectionConfig{consecutiveFailures=" + consecutiveFailures + ", failureRate="
         + failureRateThreshold + "/" + minimumCalls + " in " + window + ", ejection=" + baseEjectionTime + ".."
         + maxEjectionTime + ", returnJitter=" + returnJitter + ", maxEjectionPercent=" + maxEjectionPercent
-        + ", trialCalls=" + trialCalls + "}" : "OutlierEjectionConfig{disabled}";
+        + ", trialCalls=" + trialCalls + ", consecutiveSuspectAttempts=" + consecutiveSuspectAttempts + "}"
+        : "OutlierEjectionConfig{disabled}";
   }
 
   /** Builds an {@link OutlierEjectionConfig}; validates at {@link #build()}. Not thread safe. */
@@ -125,6 +137,7 @@ public final class OutlierEjectionConfig {
     private double returnJitter = 0.1;
     private int maxEjectionPercent = 50;
     private int trialCalls = 1;
+    private int consecutiveSuspectAttempts = 10;
 
     private Builder() {}
 
@@ -168,6 +181,19 @@ public final class OutlierEjectionConfig {
     }
 
     /**
+     * Suspect attempts in a row that eject (default 10; 0 turns this off). Suspect: overtaken by a
+     * hedge, or a success more than 10 times slower than the service's median latency and over
+     * 100 ms: what a black-holed or dripping instance gives when hedges or a long attempt timeout
+     * keep its attempts from failing. A success resets the count; suspects do not count toward the
+     * failure rate. Turn it off for a service whose calls differ in latency by design (a mix of
+     * cheap and expensive endpoints) if one instance may see only the expensive ones ten in a row.
+     */
+    public Builder consecutiveSuspectAttempts(int consecutiveSuspectAttempts) {
+      this.consecutiveSuspectAttempts = consecutiveSuspectAttempts;
+      return this;
+    }
+
+    /**
      * Validates and builds.
      *
      * @throws IllegalArgumentException naming the setting that is out of range
@@ -185,6 +211,8 @@ public final class OutlierEjectionConfig {
       Checks.argument(returnJitter >= 0 && returnJitter <= 1, "returnJitter must be between 0 and 1, was %s", returnJitter);
       Checks.inRange(maxEjectionPercent, 0, 100, "maxEjectionPercent");
       Checks.argument(trialCalls >= 1, "trialCalls must be >= 1, was %d", trialCalls);
+      Checks.argument(consecutiveSuspectAttempts >= 0,
+          "consecutiveSuspectAttempts must be >= 0 (0 turns it off), was %d", consecutiveSuspectAttempts);
       return new OutlierEjectionConfig(this, true);
     }
   }

@@ -105,6 +105,32 @@ class BlackHoleDefaultsTest {
     assertEquals(Duration.ofSeconds(3).toNanos(), seen.get());
   }
 
+  /**
+   * Once learned, the adaptive timeout does not jump back to its maximum when the window runs dry:
+   * traffic pauses, or only timeouts come in (a black-holed instance's timeouts are no samples).
+   */
+  @Test
+  void aLearnedAdaptiveTimeoutOutlivesAnEmptyWindow() {
+    FakeTicker ticker = new FakeTicker();
+    ResilientExecutor ex = ResilientExecutor.builder().instances(s -> three).ticker(ticker).build();
+    AtomicLong seen = new AtomicLong();
+    Attempt<String> fast = (instance, ctx) -> {
+      seen.set(ctx.timeout().toNanos());
+      ticker.advance(Duration.ofMillis(3));
+      return "ok";
+    };
+    for (int i = 0; i < 40; i++) {
+      ex.execute(SVC, CallOptions.idempotent(), fast);
+    }
+    assertEquals(TimeoutConfig.DEFAULT_ATTEMPT_TIMEOUT_MIN.toNanos(), seen.get());
+    ticker.advance(Duration.ofSeconds(30)); // every sample has left the 10 s window
+    ex.execute(SVC, CallOptions.idempotent(), fast); // one new sample: the window now holds too few
+    ticker.advance(Duration.ofMillis(200)); // past the percentiles' refresh
+    ex.execute(SVC, CallOptions.idempotent(), fast);
+    assertEquals(TimeoutConfig.DEFAULT_ATTEMPT_TIMEOUT_MIN.toNanos(), seen.get(),
+        "the learned 1 s, not the 10 s maximum of a service never measured");
+  }
+
   @Test
   void theAdaptiveAttemptTimeoutNeverGoesBelowItsFloor() {
     FakeTicker ticker = new FakeTicker();
@@ -118,6 +144,39 @@ class BlackHoleDefaultsTest {
       });
     }
     assertEquals(TimeoutConfig.DEFAULT_ATTEMPT_TIMEOUT_MIN.toNanos(), seen.get());
+  }
+
+  /**
+   * A dripping instance answers, just far too late: its successes are suspect (over 10 x the
+   * service's median and over 100 ms), ten in a row eject it. Before, only failures ejected, so with
+   * an attempt timeout above the drip's answer time it was never ejected (and the p99 it raised lifted
+   * the adaptive timeout further).
+   */
+  @Test
+  void anInstanceThatAnswersFarSlowerThanTheOthersIsEjectedByDefault() {
+    FakeTicker ticker = new FakeTicker();
+    ResilientExecutor ex = ResilientExecutor.builder().instances(s -> three).ticker(ticker)
+        .listener(Fixtures.collecting(events)).build();
+    ServiceInstance drip = three.get(0);
+    int dripCalls = 0;
+    for (int i = 0; i < 120 && ex.outlierDetector().ejected(SVC).isEmpty(); i++) {
+      String servedBy = ex.execute(SVC, CallOptions.idempotent(), (instance, ctx) -> {
+        ticker.advance(instance.equals(drip) ? Duration.ofMillis(300) : Duration.ofMillis(2));
+        return instance.id();
+      });
+      dripCalls += servedBy.equals(drip.id()) ? 1 : 0;
+    }
+    assertEquals(List.of(drip), ex.outlierDetector().ejected(SVC));
+    assertTrue(dripCalls <= 20, "ejected after about 10 slow answers once the median was known: " + dripCalls);
+    // The healthy ones, with a 50 ms tail now and then (under the 100 ms floor), stay in.
+    for (int i = 0; i < 200; i++) {
+      int k = i;
+      ex.execute(SVC, CallOptions.idempotent(), (instance, ctx) -> {
+        ticker.advance(k % 10 == 0 ? Duration.ofMillis(50) : Duration.ofMillis(2));
+        return "ok";
+      });
+    }
+    assertEquals(List.of(drip), ex.outlierDetector().ejected(SVC));
   }
 
   @Test

@@ -6,10 +6,13 @@
  * {@link io.mesh4j.testkit.FaultProxy} puts network faults (latency, drip, reset, black hole,
  * partition) between any client and any of them, with {@link io.mesh4j.testkit.FaultProxyExtension}.
  *
- * <p>Binaries come from the PATH or from {@code .tools/bin} of the repository, where
- * {@code scripts/install-services.sh} puts them. Where they are missing and a Docker engine
- * answers, the same processes run in containers on the host network (Testcontainers). Where
- * neither exists, starting fails with a message naming {@code scripts/install-services.sh};
- * tests are never skipped for it.
+ * <p>Binaries ({@code consul} 1.8 or newer, {@code redis-server} 7 or newer) are looked up, in
+ * order, in the directory named by the environment variable {@code MESH4J_TOOLS_DIR}, in
+ * {@code .tools/bin} of the mesh4j repository (where its {@code scripts/install-services.sh}
+ * puts them), on the {@code PATH}, and in {@code /usr/bin} and {@code /usr/local/bin}. Where they
+ * are missing and a Docker engine answers, the same processes run in containers on the host
+ * network (Testcontainers). Where neither exists, starting fails with a message that lists the
+ * folders searched and says what to install or set; tests are never skipped for it. A complete
+ * example of testing your own service: {@code docs/testing-your-service.md}.
  */
 package io.mesh4j.testkit;

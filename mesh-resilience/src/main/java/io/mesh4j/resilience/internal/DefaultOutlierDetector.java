@@ -107,6 +107,22 @@ public final class DefaultOutlierDetector implements OutlierDetector {
   }
 
   @Override
+  public void recordSuspect(ServiceInstance instance) {
+    if (!config.enabled()) {
+      return;
+    }
+    ServiceHealth s = service(instance.serviceName());
+    InstanceHealth h = s.members.get(instance);
+    if (h == null) {
+      h = s.members.computeIfAbsent(instance, i -> new InstanceHealth(s, i));
+    }
+    ResilienceEvent event = h.suspect(ticker.read());
+    if (event != null && events.enabled) {
+      events.emit(event);
+    }
+  }
+
+  @Override
   public void releaseUnused(ServiceInstance instance) {
     InstanceHealth h = config.enabled() ? existing(instance) : null;
     if (h != null) {
@@ -217,6 +233,7 @@ public final class DefaultOutlierDetector implements OutlierDetector {
     final ServiceInstance instance;
     volatile int state = ACTIVE;
     private int consecutiveFailures;
+    private int consecutiveSuspects;
     final WindowCounter window;
     private int ejections;
     private long ejectedUntil;
@@ -289,6 +306,9 @@ public final class DefaultOutlierDetector implements OutlierDetector {
       if (state == ACTIVE) {
         window.add(now, 1, success ? 0 : 1);
         consecutiveFailures = success ? 0 : consecutiveFailures + 1;
+        if (success) {
+          consecutiveSuspects = 0;
+        }
         String reason = null;
         if (consecutiveFailures >= config.consecutiveFailures()) {
           reason = consecutiveFailures + " consecutive failures";
@@ -320,6 +340,27 @@ public final class DefaultOutlierDetector implements OutlierDetector {
       return null; // ejected: late results of attempts started before the ejection
     }
 
+    /** An attempt that did not fail but says the instance is unwell; see {@link #recordSuspect}. */
+    synchronized ResilienceEvent suspect(long now) {
+      if (forgotten) {
+        return null;
+      }
+      if (state == RETURNING) {
+        return eject(now, "suspect trial call (overtaken by a hedge, or far slower than the service's median)");
+      }
+      if (state != ACTIVE || config.consecutiveSuspectAttempts() == 0) {
+        return null;
+      }
+      if (++consecutiveSuspects >= config.consecutiveSuspectAttempts() && service.tryReserveEjection()) {
+        if (now - returnedAt > config.maxEjectionTime().toNanos()) {
+          ejections = 0;
+        }
+        return eject(now, consecutiveSuspects + " suspect attempts in a row (overtaken by hedges, or far slower than "
+            + "the service's median)");
+      }
+      return null;
+    }
+
     private ResilienceEvent eject(long now, String reason) {
       ejections++;
       long base = config.baseEjectionTime().toNanos();
@@ -329,6 +370,7 @@ public final class DefaultOutlierDetector implements OutlierDetector {
       ejectedUntil = now + time;
       state = EJECTED;
       consecutiveFailures = 0;
+      consecutiveSuspects = 0;
       window.reset(now);
       return events.enabled
           ? new ResilienceEvent.InstanceEjected(service.name, instance, Duration.ofNanos(time), ejections, reason)

@@ -108,8 +108,15 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
       this.budget = settings.retryBudget().enabled() ? new RetryBudget(settings.retryBudget(), ticker) : null;
       boolean tracked = adaptiveTimeout || (hedging.enabled() && hedging.delay() == null);
       this.latency = tracked ? new LatencyTracker(ticker, LATENCY_WINDOW_NANOS, TimeoutConfig.ADAPTIVE_MIN_SAMPLES,
-          0.99, hedging.percentile() / 100) : null;
+          0.99, hedging.percentile() / 100, 0.5) : null;
     }
+
+    /**
+     * The last adaptive attempt timeout computed from enough samples, or -1: used while the
+     * window holds too few (traffic paused, or only failures lately: a black-holed instance's
+     * timeouts are no samples), so a learned timeout does not jump back to the maximum.
+     */
+    volatile long lastAdaptiveNanos = -1;
   }
 
   /** The window of the latency percentiles: 10 s (two halves of 5 s). */
@@ -232,9 +239,14 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     }
     long p99 = s.latency.quantile(0);
     if (p99 < 0) {
-      return attemptTimeoutNanos;
+      long last = s.lastAdaptiveNanos;
+      return last > 0 ? last : attemptTimeoutNanos;
     }
-    return Math.max(timeoutMinNanos, Math.min(attemptTimeoutNanos, (long) (p99 * timeoutMultiplier)));
+    long t = Math.max(timeoutMinNanos, Math.min(attemptTimeoutNanos, (long) (p99 * timeoutMultiplier)));
+    if (t != s.lastAdaptiveNanos) {
+      s.lastAdaptiveNanos = t;
+    }
+    return t;
   }
 
   /** The hedge delay of a call to {@code s} now, or -1 when no hedge may be sent. */
@@ -298,7 +310,11 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     if (limiter != null) {
       limiter.release(instance);
     }
-    detector.record(instance, outcome.isSuccess());
+    if (outcome.isSuccess() && slow(s, took)) {
+      detector.recordSuspect(instance); // a drip answers, just far too late
+    } else {
+      detector.record(instance, outcome.isSuccess());
+    }
     if (s.latency != null && outcome.isSuccess()) {
       s.latency.record(took);
     }
@@ -306,6 +322,20 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
       events.emit(new ResilienceEvent.AttemptFinished(s.name, instance, n, took, outcome, error));
     }
   }
+
+  /** Slower than {@value #SLOW_MULTIPLE} x the service's median and than {@link #SLOW_FLOOR_NANOS}. */
+  static boolean slow(ServiceState s, long took) {
+    if (s.latency == null || took < SLOW_FLOOR_NANOS) {
+      return false;
+    }
+    long p50 = s.latency.quantile(2);
+    return p50 > 0 && took > SLOW_MULTIPLE * p50;
+  }
+
+  /** How many times the service's median latency makes a successful attempt suspect. */
+  static final long SLOW_MULTIPLE = 10;
+  /** Successful attempts faster than this are never suspect: ordinary tails of fast services. */
+  static final long SLOW_FLOOR_NANOS = 100_000_000L;
 
   static <T> Outcome classify(OutcomeClassifier<? super T> classifier, T value, Throwable error) {
     return error == null ? classifier.classifyResult(value) : classifier.classifyException(error);

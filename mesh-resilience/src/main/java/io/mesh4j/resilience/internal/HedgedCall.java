@@ -359,11 +359,14 @@ final class HedgedCall<T> {
     flush();
   }
 
-  /** The attempts in flight that started before the winner ({@code n}) were overtaken: failures of their instances. */
+  /**
+   * The attempts in flight that started before the winner ({@code n}) were overtaken: suspect, not
+   * failed (a healthy instance's slow tail is overtaken too); enough in a row eject the instance.
+   */
   private void overtaken(int winner) {
     for (Running o : running) {
       if (o.n < winner) {
-        ex.detector.record(o.instance, false);
+        ex.detector.recordSuspect(o.instance);
       }
     }
   }

@@ -258,6 +258,53 @@ class OutlierDetectorTest {
   }
 
   @Test
+  void suspectAttemptsEjectOnlyTenInARowAndASuccessResetsTheCount() {
+    DefaultOutlierDetector d = detector(noJitter().build());
+    List<ServiceInstance> all = Fixtures.instances("svc", 3);
+    ServiceInstance slowTail = all.get(1);
+    ServiceInstance hole = all.get(0);
+    d.selectable("svc", all);
+    for (int round = 0; round < 50; round++) { // a healthy instance: a suspect now and then, successes between
+      d.recordSuspect(slowTail);
+      d.recordSuspect(slowTail);
+      d.record(slowTail, true);
+    }
+    assertFalse(d.isEjected(slowTail), "a healthy slow tail is never ejected");
+    assertEquals(0, d.recordedCalls(hole));
+    for (int i = 0; i < 9; i++) {
+      d.recordSuspect(hole);
+    }
+    assertFalse(d.isEjected(hole), "9 are not enough");
+    assertEquals(0, d.recordedCalls(hole), "suspects stay out of the failure rate");
+    d.recordSuspect(hole);
+    assertTrue(d.isEjected(hole));
+    assertTrue(((ResilienceEvent.InstanceEjected) events.get(events.size() - 1)).reason().contains("10 suspect"));
+  }
+
+  @Test
+  void aSuspectTrialEjectsAgainAndZeroTurnsSuspectEjectionOff() {
+    DefaultOutlierDetector d = detector(noJitter().build());
+    List<ServiceInstance> all = Fixtures.instances("svc", 3);
+    ServiceInstance bad = all.get(0);
+    d.selectable("svc", all);
+    for (int i = 0; i < 10; i++) {
+      d.recordSuspect(bad);
+    }
+    ticker.advance(Duration.ofSeconds(30));
+    assertTrue(d.selectable("svc", all).contains(bad));
+    assertTrue(d.tryAdmit(bad));
+    d.recordSuspect(bad);
+    assertTrue(d.isEjected(bad), "its trial was overtaken or far too slow");
+
+    DefaultOutlierDetector off = detector(noJitter().consecutiveSuspectAttempts(0).build());
+    off.selectable("svc", all);
+    for (int i = 0; i < 100; i++) {
+      off.recordSuspect(bad);
+    }
+    assertFalse(off.isEjected(bad));
+  }
+
+  @Test
   void concurrentRecordsLoseNothingAndRespectTheCap() throws Exception {
     DefaultOutlierDetector counting = detector(noJitter().consecutiveFailures(1_000_000)
         .failureRate(1.0, 1_000_000, Duration.ofSeconds(10)).build());

@@ -13,9 +13,12 @@ import java.util.Optional;
  * of the repository (where {@code scripts/install-services.sh} puts Consul).
  */
 public final class Binaries {
-  /** Where the installer lives, for error messages. */
-  public static final String INSTALL_HINT = "run scripts/install-services.sh (it installs redis-server"
-      + " and Consul; Consul lands in .tools/bin of the repository)";
+  /** What a user must do to provide the binaries, for error messages (inside and outside this repository). */
+  public static final String INSTALL_HINT = "install them and put them on the PATH (redis-server 7 or newer:"
+      + " 'apt-get install redis-server' on Debian/Ubuntu, 'brew install redis' on macOS; consul 1.8 or newer: the"
+      + " single binary from https://releases.hashicorp.com/consul/), or set the environment variable"
+      + " MESH4J_TOOLS_DIR to the directory that holds them, or start a Docker engine (the testkit then runs them"
+      + " in containers); in the mesh4j repository, scripts/install-services.sh installs both";
 
   private Binaries() {}
 
@@ -91,7 +94,12 @@ public final class Binaries {
     if (ContainerLauncher.dockerAvailable()) {
       return new ContainerLauncher();
     }
-    throw new IllegalStateException("mesh4j-testkit: " + missing + " not found (searched " + searchPath()
-        + ") and no Docker engine answers; " + INSTALL_HINT);
+    throw new IllegalStateException(missingMessage(missing.toString()));
+  }
+
+  /** The message when {@code missing} (program names) are found nowhere and no Docker engine answers. */
+  public static String missingMessage(String missing) {
+    return "mesh4j-testkit: " + missing + " not found (searched " + searchPath()
+        + ") and no Docker engine answers; " + INSTALL_HINT;
   }
 }
