@@ -64,7 +64,7 @@ public final class ServiceMeshClient implements AutoCloseable {
   final CredentialsProvider credentials;
   final ResponseStore responseStore;
   final List<CacheRoute> cacheRoutes;
-  final Duration defaultCacheTtl;
+  final ResponseCacheConfig responseCacheConfig;
   final CallObserver observer;
   private final OkHttpClient http;
   private final boolean ownsHttp;
@@ -91,7 +91,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     this.credentials = b.credentials;
     this.responseStore = b.responseStore;
     this.cacheRoutes = List.copyOf(b.cacheRoutes);
-    this.defaultCacheTtl = b.defaultCacheTtl;
+    this.responseCacheConfig = b.responseCacheConfig;
     this.observer = b.observer;
     this.http = http;
     this.ownsHttp = ownsHttp;
@@ -273,7 +273,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     private final List<Interceptor> interceptors = new ArrayList<>();
     private CredentialsProvider credentials;
     private ResponseStore responseStore;
-    private Duration defaultCacheTtl;
+    private ResponseCacheConfig responseCacheConfig;
     private final List<CacheRoute> cacheRoutes = new ArrayList<>();
     private final List<MeshEventListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.system();
@@ -428,18 +428,29 @@ public final class ServiceMeshClient implements AutoCloseable {
     /**
      * Turns on the GET response cache over a shared {@link DistributedCache}. Only routes opted
      * in by {@link #cacheRoute} (or requests by {@link MeshRequest#cacheFor}) are cached;
-     * {@code defaultTtl} is the TTL of routes that name none.
+     * {@code defaultTtl} is the TTL of routes that name none; the rest of
+     * {@link ResponseCacheConfig} at its defaults.
      */
     public Builder responseCache(DistributedCache<CachedResponse> cache, Duration defaultTtl) {
+      return responseCache(cache, ResponseCacheConfig.withDefaultTtl(defaultTtl));
+    }
+
+    /** As above, with the key headers and the largest stored body set in {@code config}. */
+    public Builder responseCache(DistributedCache<CachedResponse> cache, ResponseCacheConfig config) {
       this.responseStore = ResponseStores.of(Checks.notNull(cache, "responseCache"));
-      this.defaultCacheTtl = Checks.positive(defaultTtl, "responseCache defaultTtl");
+      this.responseCacheConfig = Checks.notNull(config, "responseCache config");
       return this;
     }
 
     /** As above, over a {@link TwoLevelCache} (in-process L1 before Redis). */
     public Builder responseCache(TwoLevelCache<CachedResponse> cache, Duration defaultTtl) {
+      return responseCache(cache, ResponseCacheConfig.withDefaultTtl(defaultTtl));
+    }
+
+    /** As above, over a {@link TwoLevelCache}, with {@code config}. */
+    public Builder responseCache(TwoLevelCache<CachedResponse> cache, ResponseCacheConfig config) {
       this.responseStore = ResponseStores.of(Checks.notNull(cache, "responseCache"));
-      this.defaultCacheTtl = Checks.positive(defaultTtl, "responseCache defaultTtl");
+      this.responseCacheConfig = Checks.notNull(config, "responseCache config");
       return this;
     }
 
@@ -492,9 +503,6 @@ public final class ServiceMeshClient implements AutoCloseable {
           ownClientSettings);
       if (mapper == null) {
         mapper = new ObjectMapper();
-      }
-      for (CacheRoute r : cacheRoutes) {
-        Checks.state(r.ttl != null || defaultCacheTtl != null, "cacheRoute %s has no ttl", r.pattern);
       }
       boolean owns = httpClient == null;
       OkHttpClient base = owns ? OwnHttpClient.create(maxRequests, maxRequestsPerHost, connectTimeout) : httpClient;
