@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mesh4j.api.MeshException;
 import io.mesh4j.api.Ticker;
 import io.mesh4j.api.internal.Checks;
+import io.mesh4j.client.internal.BoundedBodies;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,11 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
    * larger value (up to and beyond what a {@code long} of nanoseconds holds) is taken as this.
    */
   public static final Duration MAX_TOKEN_LIFETIME = Duration.ofDays(365);
+  /**
+   * Default largest token response read: {@value} bytes (1 MiB); a token answer is a few
+   * kilobytes, and the bound keeps a broken or hostile endpoint (a gzip bomb) off the heap.
+   */
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
   private final HttpUrl tokenUrl;
   private final String clientId;
@@ -46,6 +52,7 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
   private final Duration refreshBefore;
   private final Duration requestTimeout;
   private final Ticker ticker;
+  private final long maxResponseBytes;
   private final ObjectMapper mapper = new ObjectMapper();
   private final ReentrantLock refreshLock = new ReentrantLock();
   private volatile OkHttpClient http;
@@ -60,6 +67,7 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
     this.refreshBefore = b.refreshBefore;
     this.requestTimeout = b.requestTimeout;
     this.ticker = b.ticker;
+    this.maxResponseBytes = b.maxResponseBytes;
     this.http = b.http;
   }
 
@@ -139,10 +147,11 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
     Call call = client.newCall(request);
     call.timeout().timeout(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
     try (Response r = call.execute()) {
-      String body = r.body().string();
       if (!r.isSuccessful()) {
         throw new MeshException(null, "OAuth2 token endpoint " + tokenUrl.redact() + " answered " + r.code());
       }
+      byte[] body = BoundedBodies.read(r.body(), maxResponseBytes, declared -> new ResponseTooLargeException(null,
+          "the answer of OAuth2 token endpoint " + tokenUrl.redact(), "maxResponseBytes", maxResponseBytes, declared));
       JsonNode json = mapper.readTree(body);
       JsonNode access = json.get("access_token");
       if (access == null || !access.isTextual() || access.asText().isBlank()) {
@@ -205,6 +214,7 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
     private Ticker ticker = Ticker.system();
     private OkHttpClient http;
     private boolean allowCleartextTokenUrl;
+    private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
 
     private Builder() {}
 
@@ -224,6 +234,16 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
      */
     public Builder allowCleartextTokenUrl(boolean allow) {
       this.allowCleartextTokenUrl = allow;
+      return this;
+    }
+
+    /**
+     * The largest token response read, in bytes (default {@link #DEFAULT_MAX_RESPONSE_BYTES});
+     * counted after gzip decoding. A larger one fails with {@link ResponseTooLargeException}.
+     */
+    public Builder maxResponseBytes(long maxResponseBytes) {
+      Checks.argument(maxResponseBytes >= 1, "maxResponseBytes must be >= 1, was %d", maxResponseBytes);
+      this.maxResponseBytes = maxResponseBytes;
       return this;
     }
 

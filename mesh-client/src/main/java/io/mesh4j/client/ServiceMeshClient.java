@@ -73,6 +73,8 @@ public final class ServiceMeshClient implements AutoCloseable {
   private final Map<String, OkHttpClient> serviceHttp;
   private final Map<String, Boolean> serviceRequireTls;
   private final Map<String, Boolean> serviceHedging;
+  private final Map<String, Long> serviceMaxResponseBytes;
+  private final long defaultMaxResponseBytes;
   private final ConcurrentHashMap<String, ServiceClient> services = new ConcurrentHashMap<>();
   private final boolean defaultHedging;
   private final FaultRegistry faults;
@@ -101,6 +103,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     Map<String, OkHttpClient> clients = new LinkedHashMap<>();
     Map<String, Boolean> requireTls = new LinkedHashMap<>();
     Map<String, Boolean> hedging = new LinkedHashMap<>();
+    Map<String, Long> maxBytes = new LinkedHashMap<>();
     for (Map.Entry<String, ServiceSettings> e : b.services.entrySet()) {
       ServiceSettings s = e.getValue();
       if (s.overridesResilience()) {
@@ -112,11 +115,17 @@ public final class ServiceMeshClient implements AutoCloseable {
       }
       requireTls.put(e.getKey(), s.requireTls);
       hedging.put(e.getKey(), pick(s.hedging, b.defaults.hedging, HedgingConfig.disabled()).enabled());
+      if (s.maxResponseBytes > 0) {
+        maxBytes.put(e.getKey(), s.maxResponseBytes);
+      }
     }
     this.serviceExecutors = Map.copyOf(executors);
     this.serviceHttp = Map.copyOf(clients);
     this.serviceRequireTls = Map.copyOf(requireTls);
     this.serviceHedging = Map.copyOf(hedging);
+    this.serviceMaxResponseBytes = Map.copyOf(maxBytes);
+    this.defaultMaxResponseBytes = b.defaults.maxResponseBytes > 0 ? b.defaults.maxResponseBytes
+        : Builder.DEFAULT_MAX_RESPONSE_BYTES;
     this.defaultHedging = b.defaults.hedging != null && b.defaults.hedging.enabled();
     if (credentials instanceof OAuth2ClientCredentials) {
       ((OAuth2ClientCredentials) credentials).useHttpClientIfNone(http);
@@ -179,6 +188,11 @@ public final class ServiceMeshClient implements AutoCloseable {
   boolean hedged(String serviceName) {
     Boolean h = serviceHedging.get(serviceName);
     return h != null ? h : defaultHedging;
+  }
+
+  long maxResponseBytes(String serviceName) {
+    Long m = serviceMaxResponseBytes.get(serviceName);
+    return m != null ? m : defaultMaxResponseBytes;
   }
 
   boolean requireTls(String serviceName) {
@@ -258,6 +272,11 @@ public final class ServiceMeshClient implements AutoCloseable {
      * per instance (host and port) is the executor's {@code BulkheadConfig.maxAttemptsPerInstance}.
      */
     public static final int DEFAULT_MAX_REQUESTS = 256;
+    /**
+     * Default largest response body read into memory: {@value} bytes (16 MiB), far above a JSON
+     * answer and far below a heap. Larger downloads belong in {@code asStream()}.
+     */
+    public static final long DEFAULT_MAX_RESPONSE_BYTES = 16L * 1024 * 1024;
 
     private ServiceDiscovery discovery;
     private LoadBalancer loadBalancer = LoadBalancer.roundRobin();
@@ -350,6 +369,12 @@ public final class ServiceMeshClient implements AutoCloseable {
     /** Hedged requests for every service's idempotent calls (default off; usually set per service). */
     public Builder hedging(HedgingConfig hedging) {
       defaults.hedging(hedging);
+      return this;
+    }
+
+    /** The largest response body of every service (default {@value #DEFAULT_MAX_RESPONSE_BYTES}); see {@link ServiceSettings#maxResponseBytes}. */
+    public Builder maxResponseBytes(long maxResponseBytes) {
+      defaults.maxResponseBytes(maxResponseBytes);
       return this;
     }
 
