@@ -331,10 +331,10 @@ public final class MeshRequest {
   }
 
   private CallFailedException failed(HttpResult r) {
-    String excerpt = new String(r.body(), 0, Math.min(r.body().length, CallFailedException.MAX_BODY_EXCERPT * 4),
-        StandardCharsets.UTF_8);
+    // The body is at most a 64 KiB prefix: decode it whole (no UTF-8 sequence cut here), and let
+    // the exception keep its first characters, flagged when cut.
     return new CallFailedException(service.name(), r.instance() == null ? null : r.instance().id(), r.status(),
-        r.headers().toMultimap(), excerpt);
+        r.headers().toMultimap(), new String(r.body(), StandardCharsets.UTF_8), r.bodyTruncated());
   }
 
   private static Map<String, List<String>> headerMap(Headers headers) {

@@ -6,9 +6,11 @@ import okhttp3.ResponseBody;
 
 /**
  * One attempt's answer: status, headers, and either the body's bytes, or (for a streamed 2xx)
- * the still-open body.
+ * the still-open body. {@link #close()} closes an open body: the executor closes a result it
+ * discards (an attempt that answered after its timeout, a losing hedge), so its connection is
+ * not leaked.
  */
-public final class HttpResult {
+public final class HttpResult implements AutoCloseable {
   private final int status;
   private final Headers headers;
   private final byte[] body;
@@ -75,5 +77,13 @@ public final class HttpResult {
   /** The instance that answered. */
   public ServiceInstance instance() {
     return instance;
+  }
+
+  /** Closes the open body of a streamed answer; nothing to do for a read one. Idempotent. */
+  @Override
+  public void close() {
+    if (openBody != null) {
+      openBody.close();
+    }
   }
 }
