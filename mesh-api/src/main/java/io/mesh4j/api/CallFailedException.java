@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * A service answered, but not with success (for HTTP: a non-2xx status), after every policy
  * had its turn. Carries the status, the headers (credentials redacted) and a bounded excerpt of
- * the body.
+ * the body: its first {@link #MAX_BODY_EXCERPT} characters exactly as they came, with
+ * {@link #bodyTruncated()} saying whether there was more (no marker is written into the excerpt,
+ * so a short JSON error body stays valid JSON).
  */
 public class CallFailedException extends MeshException {
   private static final long serialVersionUID = 1L;
@@ -19,6 +21,7 @@ public class CallFailedException extends MeshException {
   private final transient Map<String, List<String>> headers;
   private final String bodyExcerpt;
   private final String instanceId;
+  private final boolean bodyTruncated;
 
   /**
    * @param serviceName the service called
@@ -29,13 +32,32 @@ public class CallFailedException extends MeshException {
    */
   public CallFailedException(String serviceName, String instanceId, int status,
       Map<String, ? extends List<String>> headers, String body) {
+    this(serviceName, instanceId, status, headers, body, false);
+  }
+
+  /**
+   * @param serviceName the service called
+   * @param instanceId the instance that gave the answer (may be null)
+   * @param status the status code
+   * @param headers the response headers; sensitive ones are redacted here
+   * @param body the body (or its first part), cut to {@link #MAX_BODY_EXCERPT} characters here
+   * @param bodyTruncated true when {@code body} is already only the first part of the body
+   */
+  public CallFailedException(String serviceName, String instanceId, int status,
+      Map<String, ? extends List<String>> headers, String body, boolean bodyTruncated) {
     super(serviceName, "call to service '" + serviceName + "'"
         + (instanceId == null ? "" : " (instance " + instanceId + ")") + " failed with status " + status
         + excerptForMessage(body));
     this.status = status;
     this.instanceId = instanceId;
     this.headers = Redaction.redactHeaders(headers);
-    this.bodyExcerpt = Redaction.excerpt(body, MAX_BODY_EXCERPT);
+    String b = body == null ? "" : body;
+    int cut = Math.min(b.length(), MAX_BODY_EXCERPT);
+    if (cut < b.length() && cut > 0 && Character.isHighSurrogate(b.charAt(cut - 1))) {
+      cut--; // never half a character
+    }
+    this.bodyExcerpt = b.substring(0, cut);
+    this.bodyTruncated = bodyTruncated || cut < b.length();
   }
 
   private static String excerptForMessage(String body) {
@@ -55,9 +77,17 @@ public class CallFailedException extends MeshException {
     return headers == null ? Map.of() : headers;
   }
 
-  /** At most {@link #MAX_BODY_EXCERPT} characters of the body. */
+  /**
+   * The first {@link #MAX_BODY_EXCERPT} characters (at most) of the body, as they came: nothing
+   * is appended when it is cut; {@link #bodyTruncated()} says so.
+   */
   public String bodyExcerpt() {
     return bodyExcerpt;
+  }
+
+  /** True when {@link #bodyExcerpt()} is only the start of a longer body. */
+  public boolean bodyTruncated() {
+    return bodyTruncated;
   }
 
   /** The instance that answered; null when unknown. */

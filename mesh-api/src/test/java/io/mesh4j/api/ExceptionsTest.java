@@ -42,7 +42,13 @@ class ExceptionsTest {
     assertEquals(List.of("<redacted>"), e.headers().get("authorization"));
     assertEquals(List.of("<redacted>"), e.headers().get("Set-Cookie"));
     assertEquals(List.of("2"), e.headers().get("retry-after"));
-    assertTrue(e.bodyExcerpt().length() < 1100);
+    assertEquals("x".repeat(CallFailedException.MAX_BODY_EXCERPT), e.bodyExcerpt(), "cut, nothing appended");
+    assertTrue(e.bodyTruncated());
+    assertFalse(new CallFailedException("users", null, 400, Map.of(), "{}").bodyTruncated());
+    assertTrue(new CallFailedException("users", null, 400, Map.of(), "{}", true).bodyTruncated());
+    String pair = "a".repeat(CallFailedException.MAX_BODY_EXCERPT - 1) + "\uD83D\uDE00tail";
+    assertEquals("a".repeat(CallFailedException.MAX_BODY_EXCERPT - 1),
+        new CallFailedException("users", null, 400, Map.of(), pair).bodyExcerpt(), "never half a surrogate pair");
     assertFalse(e.getMessage().contains("s3cr3t"));
     assertFalse(e.toString().contains("s3cr3t"));
     assertFalse(e.headers().toString().contains("s3cr3t"));

@@ -1,6 +1,7 @@
 package io.mesh4j.client;
 
 import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.client.internal.BoundedBodies;
 import io.mesh4j.client.internal.HttpResult;
 import io.mesh4j.resilience.AttemptContext;
 import java.io.IOException;
@@ -32,7 +33,7 @@ final class HttpAttempts {
     }
     Call call = newCall(mesh, serviceName, method, p, instance, ctx, stream);
     Response response = call.execute();
-    return read(response, instance, stream);
+    return read(mesh, serviceName, response, instance, stream);
   }
 
   static CompletableFuture<HttpResult> attemptAsync(ServiceMeshClient mesh, String serviceName, String method,
@@ -57,7 +58,7 @@ final class HttpAttempts {
       @Override
       public void onResponse(Call c, Response response) {
         try {
-          f.complete(read(response, instance, false));
+          f.complete(read(mesh, serviceName, response, instance, false));
         } catch (IOException | RuntimeException e) {
           f.completeExceptionally(e);
         }
@@ -108,13 +109,25 @@ final class HttpAttempts {
     return call;
   }
 
-  private static HttpResult read(Response response, ServiceInstance instance, boolean stream) throws IOException {
+  /** The most bytes of a non-2xx body kept (for the failure's excerpt); the rest is not read. */
+  static final long FAILURE_BODY_BYTES = 64 * 1024;
+
+  private static HttpResult read(ServiceMeshClient mesh, String serviceName, Response response,
+      ServiceInstance instance, boolean stream) throws IOException {
     if (stream && response.isSuccessful()) {
+      // A stream is the caller's to read: maxResponseBytes does not apply.
       return HttpResult.streaming(response.code(), response.headers(), response.body(), instance);
     }
     try (Response r = response) {
-      // A truncated or reset body throws here, inside the attempt: a retryable failure.
-      byte[] bytes = r.body().bytes();
+      long max = mesh.maxResponseBytes(serviceName);
+      if (!r.isSuccessful()) {
+        BoundedBodies.Prefix prefix = BoundedBodies.readPrefix(r.body(), Math.min(max, FAILURE_BODY_BYTES));
+        return HttpResult.withBodyPrefix(r.code(), r.headers(), prefix.bytes, prefix.truncated, instance);
+      }
+      // A truncated or reset body throws here, inside the attempt: a retryable failure. One over
+      // the limit throws ResponseTooLargeException, a failure not retried.
+      byte[] bytes = BoundedBodies.read(r.body(), max, declared -> new ResponseTooLargeException(serviceName,
+          "response of service '" + serviceName + "'", "maxResponseBytes", max, declared));
       return new HttpResult(r.code(), r.headers(), bytes, instance);
     }
   }

@@ -1,12 +1,16 @@
 package io.mesh4j.client;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mesh4j.api.MeshException;
 import java.io.IOException;
 
-/** Jackson reading and writing of bodies, with errors that say what failed without the payload. */
+/**
+ * Jackson reading and writing of bodies, with errors that say what failed (target type, line and
+ * column, the parser's exception class) without any of the payload.
+ */
 final class JsonBodies {
   private final ObjectMapper mapper;
   private final String serviceName;
@@ -20,8 +24,7 @@ final class JsonBodies {
     try {
       return mapper.readValue(body, type);
     } catch (IOException e) {
-      throw new MeshException(serviceName, "response of service '" + serviceName + "' is not valid JSON for "
-          + type.getSimpleName() + ": " + reason(e), e);
+      throw unreadable(type.getTypeName(), e);
     }
   }
 
@@ -29,13 +32,26 @@ final class JsonBodies {
     try {
       return mapper.readValue(body, type);
     } catch (IOException e) {
-      throw new MeshException(serviceName, "response of service '" + serviceName + "' is not valid JSON for "
-          + type.getType() + ": " + reason(e), e);
+      throw unreadable(type.getType().getTypeName(), e);
     }
   }
 
-  private static String reason(IOException e) {
-    return e instanceof JsonProcessingException ? ((JsonProcessingException) e).getOriginalMessage() : e.toString();
+  /**
+   * The target type, where in the body, and the parser's exception class. Neither Jackson's
+   * message nor the exception itself (as cause) is kept: both quote tokens of the payload, which
+   * may be personal data or secrets, into logs.
+   */
+  private MeshException unreadable(String typeName, IOException e) {
+    String where = "";
+    if (e instanceof JsonProcessingException) {
+      JsonLocation at = ((JsonProcessingException) e).getLocation();
+      if (at != null && at.getLineNr() > 0) {
+        where = " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+      }
+    }
+    return new MeshException(serviceName, "response of service '" + serviceName + "' cannot be read as "
+        + typeName + where + ": " + e.getClass().getName()
+        + " (the parser's message is left out: it quotes the body)");
   }
 
   byte[] write(Object value) {

@@ -319,56 +319,22 @@ public final class MeshRequest {
     Map<String, List<String>> h = headerMap(r.headers());
     if (p.cacheKey != null) {
       h.put(HttpHeaders.CACHE, List.of("MISS"));
-      if (r.status() == 200 && storable(r.headers().get("Cache-Control"))) {
-        try {
-          mesh.responseStore.put(p.cacheKey,
-              new CachedResponse(r.status(), r.headers().get("Content-Type"), r.body()), p.cacheTtl);
-        } catch (RuntimeException e) {
-          // The cache being down must not fail a call that succeeded.
-        }
-      }
+      ResponseCacheStep.storeIfAllowed(mesh, p, r);
     }
     return new MeshResponse(r.status(), java.util.Collections.unmodifiableMap(h), r.body(), r.instance(), false,
         p.requestId, service.json());
   }
 
-  /** False for answers the origin marked as not for a shared cache. */
-  private static boolean storable(String cacheControl) {
-    if (cacheControl == null) {
-      return true;
-    }
-    String cc = cacheControl.toLowerCase(java.util.Locale.ROOT);
-    return !cc.contains("no-store") && !cc.contains("private");
-  }
-
   /** The cached answer of this call, or null (not cacheable, a miss, or the cache unreachable). */
   private MeshResponse cached(PreparedCall p) {
-    if (p.cacheKey == null) {
-      return null;
-    }
-    CachedResponse c;
-    try {
-      c = mesh.responseStore.get(p.cacheKey);
-    } catch (RuntimeException e) {
-      return null; // unreachable cache: a miss
-    }
-    if (c == null) {
-      return null;
-    }
-    Map<String, List<String>> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    if (c.contentType() != null) {
-      h.put("Content-Type", List.of(c.contentType()));
-    }
-    h.put(HttpHeaders.CACHE, List.of("HIT"));
-    return new MeshResponse(c.status(), java.util.Collections.unmodifiableMap(h), c.bodyNoCopy(), null, true,
-        p.requestId, service.json());
+    return p.cacheKey == null ? null : ResponseCacheStep.lookup(mesh, p, service.json());
   }
 
   private CallFailedException failed(HttpResult r) {
-    String excerpt = new String(r.body(), 0, Math.min(r.body().length, CallFailedException.MAX_BODY_EXCERPT * 4),
-        StandardCharsets.UTF_8);
+    // The body is at most a 64 KiB prefix: decode it whole (no UTF-8 sequence cut here), and let
+    // the exception keep its first characters, flagged when cut.
     return new CallFailedException(service.name(), r.instance() == null ? null : r.instance().id(), r.status(),
-        r.headers().toMultimap(), excerpt);
+        r.headers().toMultimap(), new String(r.body(), StandardCharsets.UTF_8), r.bodyTruncated());
   }
 
   private static Map<String, List<String>> headerMap(Headers headers) {
@@ -420,7 +386,8 @@ public final class MeshRequest {
             || method.equals("OPTIONS");
     Headers finalHeaders = h.build();
     Duration ttl = cacheTtl(url, finalHeaders);
-    return new PreparedCall(url, finalHeaders, rb, requestId, idem, ttl, ttl == null ? null : cacheKey(url),
+    return new PreparedCall(url, finalHeaders, rb, requestId, idem, ttl,
+        ttl == null ? null : ResponseCacheStep.key(service.name(), url, finalHeaders, mesh.responseCacheConfig.keyHeaders()),
         mesh.observer.start(service.name(), method, path.template(), requestId));
   }
 
@@ -431,7 +398,7 @@ public final class MeshRequest {
     }
     for (String name : requestHeaders.names()) {
       if (io.mesh4j.api.internal.Redaction.isSensitive(name)) {
-        // The cache is shared and keyed by URL: an answer to this caller's own credentials
+        // The cache is shared and not keyed by credentials: an answer to this caller's own credentials
         // must never be served to another caller.
         return null;
       }
@@ -442,18 +409,9 @@ public final class MeshRequest {
     String path = url.encodedPath();
     for (CacheRoute r : mesh.cacheRoutes) {
       if (r.service.equals(service.name()) && r.pattern.matches(path)) {
-        return r.ttl != null ? r.ttl : mesh.defaultCacheTtl;
+        return r.ttl != null ? r.ttl : mesh.responseCacheConfig.defaultTtl();
       }
     }
     return null;
-  }
-
-  static String cacheKeyPrefix(String serviceName) {
-    return "http:" + serviceName + ":GET:";
-  }
-
-  String cacheKey(HttpUrl url) {
-    String q = url.encodedQuery();
-    return cacheKeyPrefix(service.name()) + url.encodedPath() + (q == null ? "" : "?" + q);
   }
 }

@@ -5,8 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mesh4j.api.MeshException;
 import io.mesh4j.api.Ticker;
 import io.mesh4j.api.internal.Checks;
+import io.mesh4j.client.internal.BoundedBodies;
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
@@ -19,12 +23,28 @@ import okhttp3.Response;
 /**
  * OAuth 2.0 client-credentials tokens, cached until {@code refreshBefore} ahead of their expiry,
  * then fetched again by one caller while the others keep the still-valid token. The client id
- * and secret go in HTTP Basic authentication (RFC 6749 section 2.3.1). Thread safe.
+ * and secret go in HTTP Basic authentication, each form-encoded first as RFC 6749 section 2.3.1
+ * requires (so a {@code :} or a non-ASCII character in either survives). Thread safe.
+ *
+ * <p>The token URL must be {@code https}: the client secret travels in every token request.
+ * {@link Builder#allowCleartextTokenUrl(boolean)} allows {@code http} (tests, a loopback sidecar).
+ * A token's lifetime ({@code expires_in}) is capped at {@link #MAX_TOKEN_LIFETIME}.
  *
  * <p>It uses the {@link ServiceMeshClient}'s OkHttp client unless given one. Neither the secret
  * nor a token appears in any message.
  */
 public final class OAuth2ClientCredentials implements CredentialsProvider {
+  /**
+   * The longest lifetime a token is kept for, whatever its {@code expires_in} says: one year. A
+   * larger value (up to and beyond what a {@code long} of nanoseconds holds) is taken as this.
+   */
+  public static final Duration MAX_TOKEN_LIFETIME = Duration.ofDays(365);
+  /**
+   * Default largest token response read: {@value} bytes (1 MiB); a token answer is a few
+   * kilobytes, and the bound keeps a broken or hostile endpoint (a gzip bomb) off the heap.
+   */
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+
   private final HttpUrl tokenUrl;
   private final String clientId;
   private final String clientSecret;
@@ -32,6 +52,7 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
   private final Duration refreshBefore;
   private final Duration requestTimeout;
   private final Ticker ticker;
+  private final long maxResponseBytes;
   private final ObjectMapper mapper = new ObjectMapper();
   private final ReentrantLock refreshLock = new ReentrantLock();
   private volatile OkHttpClient http;
@@ -46,6 +67,7 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
     this.refreshBefore = b.refreshBefore;
     this.requestTimeout = b.requestTimeout;
     this.ticker = b.ticker;
+    this.maxResponseBytes = b.maxResponseBytes;
     this.http = b.http;
   }
 
@@ -65,10 +87,10 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
   public Credential credential() {
     Token t = token;
     long now = ticker.read();
-    if (t != null && now < t.refreshAtNanos) {
+    if (t != null && now - t.refreshAtNanos < 0) {
       return t.credential;
     }
-    boolean stillValid = t != null && now < t.expiresAtNanos;
+    boolean stillValid = t != null && now - t.expiresAtNanos < 0;
     if (stillValid) {
       if (!refreshLock.tryLock()) {
         return t.credential; // another caller refreshes; this token is still good
@@ -86,7 +108,7 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
     }
     try {
       Token current = token;
-      if (current != null && ticker.read() < current.refreshAtNanos) {
+      if (current != null && ticker.read() - current.refreshAtNanos < 0) {
         return current.credential;
       }
       try {
@@ -118,24 +140,24 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
       form.add("scope", scope);
     }
     Request request = new Request.Builder().url(tokenUrl)
-        .header("Authorization", okhttp3.Credentials.basic(clientId, clientSecret))
+        .header("Authorization", basic(clientId, clientSecret))
         .header("Accept", "application/json")
         .post(form.build()).build();
     long started = ticker.read();
     Call call = client.newCall(request);
     call.timeout().timeout(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
     try (Response r = call.execute()) {
-      String body = r.body().string();
       if (!r.isSuccessful()) {
         throw new MeshException(null, "OAuth2 token endpoint " + tokenUrl.redact() + " answered " + r.code());
       }
+      byte[] body = BoundedBodies.read(r.body(), maxResponseBytes, declared -> new ResponseTooLargeException(null,
+          "the answer of OAuth2 token endpoint " + tokenUrl.redact(), "maxResponseBytes", maxResponseBytes, declared));
       JsonNode json = mapper.readTree(body);
       JsonNode access = json.get("access_token");
       if (access == null || !access.isTextual() || access.asText().isBlank()) {
         throw new MeshException(null, "OAuth2 token endpoint " + tokenUrl.redact() + " answered without access_token");
       }
-      long expiresIn = json.path("expires_in").asLong(3600);
-      long lifetime = Duration.ofSeconds(Math.max(1, expiresIn)).toNanos();
+      long lifetime = lifetimeNanos(json.path("expires_in"));
       // Refresh ahead of expiry, but never later than half-way through a short-lived token.
       long ahead = Math.min(refreshBefore.toNanos(), lifetime / 2);
       fetches++;
@@ -143,6 +165,25 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
     } catch (IOException e) {
       throw new MeshException(null, "OAuth2 token endpoint " + tokenUrl.redact() + " unreachable: " + e.getClass().getSimpleName(), e);
     }
+  }
+
+  /**
+   * The token's lifetime in nanoseconds: {@code expires_in} seconds (an hour when absent or not a
+   * number), at least one second and at most {@link #MAX_TOKEN_LIFETIME}, so that neither
+   * {@code Duration.toNanos()} nor the ticker arithmetic can overflow.
+   */
+  static long lifetimeNanos(JsonNode expiresIn) {
+    double seconds = expiresIn.isMissingNode() || expiresIn.isNull() ? 3600 : expiresIn.asDouble(3600);
+    long max = MAX_TOKEN_LIFETIME.getSeconds();
+    long clamped = Double.isNaN(seconds) ? 3600 : seconds >= max ? max : Math.max(1, (long) seconds);
+    return TimeUnit.SECONDS.toNanos(clamped);
+  }
+
+  /** RFC 6749 section 2.3.1: each of id and secret form-encoded, then HTTP Basic over the pair. */
+  static String basic(String clientId, String clientSecret) {
+    String pair = URLEncoder.encode(clientId, StandardCharsets.UTF_8) + ":"
+        + URLEncoder.encode(clientSecret, StandardCharsets.UTF_8);
+    return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.US_ASCII));
   }
 
   @Override
@@ -172,6 +213,8 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Ticker ticker = Ticker.system();
     private OkHttpClient http;
+    private boolean allowCleartextTokenUrl;
+    private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
 
     private Builder() {}
 
@@ -181,6 +224,26 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
       HttpUrl parsed = HttpUrl.parse(url);
       Checks.argument(parsed != null, "tokenUrl is not an http(s) URL");
       this.tokenUrl = parsed;
+      return this;
+    }
+
+    /**
+     * Allows an {@code http} token URL (default false: {@link #build()} refuses one, since the
+     * client secret and the tokens would cross the network in cleartext). For tests, or a token
+     * endpoint on loopback.
+     */
+    public Builder allowCleartextTokenUrl(boolean allow) {
+      this.allowCleartextTokenUrl = allow;
+      return this;
+    }
+
+    /**
+     * The largest token response read, in bytes (default {@link #DEFAULT_MAX_RESPONSE_BYTES});
+     * counted after gzip decoding. A larger one fails with {@link ResponseTooLargeException}.
+     */
+    public Builder maxResponseBytes(long maxResponseBytes) {
+      Checks.argument(maxResponseBytes >= 1, "maxResponseBytes must be >= 1, was %d", maxResponseBytes);
+      this.maxResponseBytes = maxResponseBytes;
       return this;
     }
 
@@ -230,11 +293,17 @@ public final class OAuth2ClientCredentials implements CredentialsProvider {
      * Validates and builds.
      *
      * @throws NullPointerException naming tokenUrl, clientId or clientSecret when missing
+     * @throws IllegalStateException if the token URL is {@code http} and that was not allowed
      */
     public OAuth2ClientCredentials build() {
       Checks.notNull(tokenUrl, "tokenUrl");
       Checks.notNull(clientId, "clientId");
       Checks.notNull(clientSecret, "clientSecret");
+      // The message names the scheme only: the URL may carry credentials in its user info or query.
+      Checks.state(tokenUrl.isHttps() || allowCleartextTokenUrl,
+          "tokenUrl uses scheme %s, which would send the client secret and tokens in cleartext: use an https "
+              + "token URL, or call allowCleartextTokenUrl(true) (tests, a token endpoint on loopback)",
+          tokenUrl.scheme());
       return new OAuth2ClientCredentials(this);
     }
   }

@@ -61,15 +61,16 @@ public final class ServiceClient {
   }
 
   /**
-   * Removes the cached GET answer of {@code path} (without query parameters) from the response
-   * cache; true if there was one. Does nothing without a response cache.
+   * Removes the cached GET answers of {@code path} (without query parameters) from the response
+   * cache, every variant of it (key headers, {@code Vary}); true if there was one. A pattern
+   * removal over every master (SCAN), not a single delete. Does nothing without a response cache.
    */
   public boolean invalidateCached(String path, Object... pathValues) {
     if (mesh.responseStore == null) {
       return false;
     }
     MeshRequest r = get(path, pathValues);
-    return mesh.responseStore.remove(r.cacheKey(r.prepareUrl()));
+    return mesh.responseStore.removeMatching(ResponseCacheStep.variantsGlob(name, r.prepareUrl())) > 0;
   }
 
   /**
@@ -80,7 +81,7 @@ public final class ServiceClient {
     if (mesh.responseStore == null) {
       return 0;
     }
-    return mesh.responseStore.removeMatching(MeshRequest.cacheKeyPrefix(name) + pathGlob);
+    return mesh.responseStore.removeMatching(ResponseCacheStep.keyPrefix(name) + pathGlob + "#*");
   }
 
   JsonBodies json() {

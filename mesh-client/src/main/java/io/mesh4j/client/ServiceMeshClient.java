@@ -64,7 +64,7 @@ public final class ServiceMeshClient implements AutoCloseable {
   final CredentialsProvider credentials;
   final ResponseStore responseStore;
   final List<CacheRoute> cacheRoutes;
-  final Duration defaultCacheTtl;
+  final ResponseCacheConfig responseCacheConfig;
   final CallObserver observer;
   private final OkHttpClient http;
   private final boolean ownsHttp;
@@ -73,6 +73,8 @@ public final class ServiceMeshClient implements AutoCloseable {
   private final Map<String, OkHttpClient> serviceHttp;
   private final Map<String, Boolean> serviceRequireTls;
   private final Map<String, Boolean> serviceHedging;
+  private final Map<String, Long> serviceMaxResponseBytes;
+  private final long defaultMaxResponseBytes;
   private final ConcurrentHashMap<String, ServiceClient> services = new ConcurrentHashMap<>();
   private final boolean defaultHedging;
   private final FaultRegistry faults;
@@ -91,7 +93,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     this.credentials = b.credentials;
     this.responseStore = b.responseStore;
     this.cacheRoutes = List.copyOf(b.cacheRoutes);
-    this.defaultCacheTtl = b.defaultCacheTtl;
+    this.responseCacheConfig = b.responseCacheConfig;
     this.observer = b.observer;
     this.http = http;
     this.ownsHttp = ownsHttp;
@@ -101,6 +103,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     Map<String, OkHttpClient> clients = new LinkedHashMap<>();
     Map<String, Boolean> requireTls = new LinkedHashMap<>();
     Map<String, Boolean> hedging = new LinkedHashMap<>();
+    Map<String, Long> maxBytes = new LinkedHashMap<>();
     for (Map.Entry<String, ServiceSettings> e : b.services.entrySet()) {
       ServiceSettings s = e.getValue();
       if (s.overridesResilience()) {
@@ -112,11 +115,17 @@ public final class ServiceMeshClient implements AutoCloseable {
       }
       requireTls.put(e.getKey(), s.requireTls);
       hedging.put(e.getKey(), pick(s.hedging, b.defaults.hedging, HedgingConfig.disabled()).enabled());
+      if (s.maxResponseBytes > 0) {
+        maxBytes.put(e.getKey(), s.maxResponseBytes);
+      }
     }
     this.serviceExecutors = Map.copyOf(executors);
     this.serviceHttp = Map.copyOf(clients);
     this.serviceRequireTls = Map.copyOf(requireTls);
     this.serviceHedging = Map.copyOf(hedging);
+    this.serviceMaxResponseBytes = Map.copyOf(maxBytes);
+    this.defaultMaxResponseBytes = b.defaults.maxResponseBytes > 0 ? b.defaults.maxResponseBytes
+        : Builder.DEFAULT_MAX_RESPONSE_BYTES;
     this.defaultHedging = b.defaults.hedging != null && b.defaults.hedging.enabled();
     if (credentials instanceof OAuth2ClientCredentials) {
       ((OAuth2ClientCredentials) credentials).useHttpClientIfNone(http);
@@ -179,6 +188,11 @@ public final class ServiceMeshClient implements AutoCloseable {
   boolean hedged(String serviceName) {
     Boolean h = serviceHedging.get(serviceName);
     return h != null ? h : defaultHedging;
+  }
+
+  long maxResponseBytes(String serviceName) {
+    Long m = serviceMaxResponseBytes.get(serviceName);
+    return m != null ? m : defaultMaxResponseBytes;
   }
 
   boolean requireTls(String serviceName) {
@@ -258,6 +272,11 @@ public final class ServiceMeshClient implements AutoCloseable {
      * per instance (host and port) is the executor's {@code BulkheadConfig.maxAttemptsPerInstance}.
      */
     public static final int DEFAULT_MAX_REQUESTS = 256;
+    /**
+     * Default largest response body read into memory: {@value} bytes (16 MiB), far above a JSON
+     * answer and far below a heap. Larger downloads belong in {@code asStream()}.
+     */
+    public static final long DEFAULT_MAX_RESPONSE_BYTES = 16L * 1024 * 1024;
 
     private ServiceDiscovery discovery;
     private LoadBalancer loadBalancer = LoadBalancer.roundRobin();
@@ -273,7 +292,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     private final List<Interceptor> interceptors = new ArrayList<>();
     private CredentialsProvider credentials;
     private ResponseStore responseStore;
-    private Duration defaultCacheTtl;
+    private ResponseCacheConfig responseCacheConfig;
     private final List<CacheRoute> cacheRoutes = new ArrayList<>();
     private final List<MeshEventListener> listeners = new ArrayList<>();
     private Ticker ticker = Ticker.system();
@@ -353,6 +372,12 @@ public final class ServiceMeshClient implements AutoCloseable {
       return this;
     }
 
+    /** The largest response body of every service (default {@value #DEFAULT_MAX_RESPONSE_BYTES}); see {@link ServiceSettings#maxResponseBytes}. */
+    public Builder maxResponseBytes(long maxResponseBytes) {
+      defaults.maxResponseBytes(maxResponseBytes);
+      return this;
+    }
+
     /** Overrides for one service: {@code .service("payments", s -> s.retry(RetryConfig.disabled()))}. */
     public Builder service(String serviceName, Consumer<ServiceSettings> settings) {
       Checks.notBlank(serviceName, "serviceName");
@@ -428,18 +453,29 @@ public final class ServiceMeshClient implements AutoCloseable {
     /**
      * Turns on the GET response cache over a shared {@link DistributedCache}. Only routes opted
      * in by {@link #cacheRoute} (or requests by {@link MeshRequest#cacheFor}) are cached;
-     * {@code defaultTtl} is the TTL of routes that name none.
+     * {@code defaultTtl} is the TTL of routes that name none; the rest of
+     * {@link ResponseCacheConfig} at its defaults.
      */
     public Builder responseCache(DistributedCache<CachedResponse> cache, Duration defaultTtl) {
+      return responseCache(cache, ResponseCacheConfig.withDefaultTtl(defaultTtl));
+    }
+
+    /** As above, with the key headers and the largest stored body set in {@code config}. */
+    public Builder responseCache(DistributedCache<CachedResponse> cache, ResponseCacheConfig config) {
       this.responseStore = ResponseStores.of(Checks.notNull(cache, "responseCache"));
-      this.defaultCacheTtl = Checks.positive(defaultTtl, "responseCache defaultTtl");
+      this.responseCacheConfig = Checks.notNull(config, "responseCache config");
       return this;
     }
 
     /** As above, over a {@link TwoLevelCache} (in-process L1 before Redis). */
     public Builder responseCache(TwoLevelCache<CachedResponse> cache, Duration defaultTtl) {
+      return responseCache(cache, ResponseCacheConfig.withDefaultTtl(defaultTtl));
+    }
+
+    /** As above, over a {@link TwoLevelCache}, with {@code config}. */
+    public Builder responseCache(TwoLevelCache<CachedResponse> cache, ResponseCacheConfig config) {
       this.responseStore = ResponseStores.of(Checks.notNull(cache, "responseCache"));
-      this.defaultCacheTtl = Checks.positive(defaultTtl, "responseCache defaultTtl");
+      this.responseCacheConfig = Checks.notNull(config, "responseCache config");
       return this;
     }
 
@@ -492,9 +528,6 @@ public final class ServiceMeshClient implements AutoCloseable {
           ownClientSettings);
       if (mapper == null) {
         mapper = new ObjectMapper();
-      }
-      for (CacheRoute r : cacheRoutes) {
-        Checks.state(r.ttl != null || defaultCacheTtl != null, "cacheRoute %s has no ttl", r.pattern);
       }
       boolean owns = httpClient == null;
       OkHttpClient base = owns ? OwnHttpClient.create(maxRequests, maxRequestsPerHost, connectTimeout) : httpClient;

@@ -27,6 +27,7 @@ public final class ServiceSettings {
   HedgingConfig hedging;
   ServiceTls tls;
   boolean requireTls;
+  long maxResponseBytes;
 
   ServiceSettings() {}
 
@@ -100,6 +101,19 @@ public final class ServiceSettings {
   /** Reach every instance over https, even those not marked secure by discovery. */
   public ServiceSettings requireTls(boolean requireTls) {
     this.requireTls = requireTls;
+    return this;
+  }
+
+  /**
+   * The largest response body read into memory, in bytes (default
+   * {@link ServiceMeshClient.Builder#DEFAULT_MAX_RESPONSE_BYTES}, 16 MiB). Checked against
+   * Content-Length before reading, then counted while reading, after gzip decoding; a larger
+   * answer fails with {@link ResponseTooLargeException}, not retried. Streams
+   * ({@link MeshRequest#asStream()}) are not bounded by it.
+   */
+  public ServiceSettings maxResponseBytes(long maxResponseBytes) {
+    Checks.argument(maxResponseBytes >= 1, "maxResponseBytes must be >= 1, was %d", maxResponseBytes);
+    this.maxResponseBytes = maxResponseBytes;
     return this;
   }
 

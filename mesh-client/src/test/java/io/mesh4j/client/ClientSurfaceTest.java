@@ -180,10 +180,11 @@ class ClientSurfaceTest {
   @Test
   void bodiesThatAreNotTheJsonAskedForAreNamedErrors() {
     MeshException e = assertThrows(MeshException.class, () -> mesh.service("svc").get("/broken").as(User.class));
-    assertTrue(e.getMessage().startsWith("response of service 'svc' is not valid JSON for User: "), e.getMessage());
+    assertTrue(e.getMessage().startsWith("response of service 'svc' cannot be read as " + User.class.getName() + " at line 1"),
+        e.getMessage());
     MeshException generic = assertThrows(MeshException.class,
         () -> mesh.service("svc").get("/broken").as(new TypeReference<List<Integer>>() {}));
-    assertTrue(generic.getMessage().contains("is not valid JSON for java.util.List<java.lang.Integer>"), generic.getMessage());
+    assertTrue(generic.getMessage().contains("cannot be read as java.util.List<java.lang.Integer>"), generic.getMessage());
     IllegalArgumentException unwritable = assertThrows(IllegalArgumentException.class,
         () -> mesh.service("svc").post("/user").body(new Object()));
     assertTrue(unwritable.getMessage().startsWith("request body of type java.lang.Object cannot be written as JSON"),

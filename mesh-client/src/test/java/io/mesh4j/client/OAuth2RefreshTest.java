@@ -58,7 +58,7 @@ class OAuth2RefreshTest {
 
   private OAuth2ClientCredentials.Builder oauth() {
     return CredentialsProvider.oauth2ClientCredentials()
-        .tokenUrl("http://127.0.0.1:" + backends.get(0).port() + TOKEN_PATH).clientId("mesh").clientSecret("s3cret")
+        .tokenUrl("http://127.0.0.1:" + backends.get(0).port() + TOKEN_PATH).clientId("mesh").clientSecret("s3cret").allowCleartextTokenUrl(true)
         .refreshBefore(Duration.ofSeconds(30)).ticker(now::get).httpClient(http);
   }
 
@@ -144,7 +144,7 @@ class OAuth2RefreshTest {
   @Test
   void anUnreachableEndpointIsNamedWithoutTheSecret() {
     OAuth2ClientCredentials oauth = CredentialsProvider.oauth2ClientCredentials()
-        .tokenUrl("http://127.0.0.1:1/oauth/token").clientId("mesh").clientSecret("s3cret").httpClient(http).build();
+        .tokenUrl("http://127.0.0.1:1/oauth/token").clientId("mesh").clientSecret("s3cret").allowCleartextTokenUrl(true).httpClient(http).build();
     MeshException e = assertThrows(MeshException.class, oauth::credential);
     assertTrue(e.getMessage().contains("unreachable"), e.getMessage());
     assertFalse(e.getMessage().contains("s3cret"));
@@ -155,7 +155,7 @@ class OAuth2RefreshTest {
   @Test
   void withoutAnHttpClientItSaysWhatToDo() {
     OAuth2ClientCredentials oauth = CredentialsProvider.oauth2ClientCredentials()
-        .tokenUrl("http://127.0.0.1:1/oauth/token").clientId("mesh").clientSecret("s3cret").build();
+        .tokenUrl("http://127.0.0.1:1/oauth/token").clientId("mesh").clientSecret("s3cret").allowCleartextTokenUrl(true).build();
     IllegalStateException e = assertThrows(IllegalStateException.class, oauth::credential);
     assertTrue(e.getMessage().contains("no HTTP client"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> CredentialsProvider.oauth2ClientCredentials().tokenUrl("not a url"));

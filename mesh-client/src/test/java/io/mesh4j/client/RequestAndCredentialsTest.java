@@ -128,7 +128,7 @@ class RequestAndCredentialsTest {
         .willReturn(okJson("{\"access_token\":\"tok-A\",\"token_type\":\"Bearer\",\"expires_in\":120}")));
     AtomicLong now = new AtomicLong(0);
     OAuth2ClientCredentials oauth = CredentialsProvider.oauth2ClientCredentials()
-        .tokenUrl(backends.get(0).baseUrl() + "/oauth/token").clientId("mesh").clientSecret("s3cret")
+        .tokenUrl(backends.get(0).baseUrl() + "/oauth/token").clientId("mesh").clientSecret("s3cret").allowCleartextTokenUrl(true)
         .refreshBefore(Duration.ofSeconds(30)).ticker(now::get).build();
     try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).credentials(oauth).build()) {
       for (int i = 0; i < 5; i++) {
@@ -152,7 +152,7 @@ class RequestAndCredentialsTest {
   void oauth2EndpointFailureDoesNotLeakTheSecret() {
     backends.get(0).stubFor(post(urlEqualTo("/oauth/token")).willReturn(aResponse().withStatus(500)));
     OAuth2ClientCredentials oauth = CredentialsProvider.oauth2ClientCredentials()
-        .tokenUrl(backends.get(0).baseUrl() + "/oauth/token").clientId("mesh").clientSecret("s3cret").build();
+        .tokenUrl(backends.get(0).baseUrl() + "/oauth/token").clientId("mesh").clientSecret("s3cret").allowCleartextTokenUrl(true).build();
     try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).credentials(oauth).build()) {
       RuntimeException e = assertThrows(RuntimeException.class, () -> mesh.service("svc").get("/data").execute());
       for (Throwable c = e; c != null; c = c.getCause()) {
@@ -192,7 +192,7 @@ class RequestAndCredentialsTest {
     backends.get(0).stubFor(post(urlEqualTo("/oauth/token"))
         .willReturn(okJson("{\"access_token\":\"t\",\"expires_in\":60}").withFixedDelay(5_000)));
     OAuth2ClientCredentials oauth = CredentialsProvider.oauth2ClientCredentials()
-        .tokenUrl(backends.get(0).baseUrl() + "/oauth/token").clientId("mesh").clientSecret("s3cret")
+        .tokenUrl(backends.get(0).baseUrl() + "/oauth/token").clientId("mesh").clientSecret("s3cret").allowCleartextTokenUrl(true)
         .requestTimeout(Duration.ofMillis(300)).build();
     try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).credentials(oauth).build()) {
       long t0 = System.nanoTime();
