@@ -33,6 +33,12 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  *   <li>Every check interval, the sequence key is read; a number that was already issued at the
  *       previous check but has still not arrived means the subscription is silently dead: L1 is
  *       cleared and bypassed and the connection dropped, which resubscribes.</li>
+ *   <li>A sequence read that fails proves nothing, and the subscription cannot tell either: its
+ *       connection waits for messages without a timeout, so a node that stops answering (a
+ *       partition, a host gone silent) looks like a quiet channel. Once the channel's node has not
+ *       answered a sequence read for more than two check intervals, L1 is treated as above:
+ *       cleared, bypassed, the connection dropped; it is used again after the resubscription,
+ *       which re-reads the sequence.</li>
  *   <li>L1 is off until the subscription is confirmed; on every (re)subscription L1 is cleared and
  *       the sequence baseline re-read.</li>
  *   <li>A publish that fails is queued and retried by the checker: lost, it would leave the other
@@ -92,6 +98,11 @@ final class InvalidationChannel {
   private volatile long lastSequence;
   /** Read and written by the checker thread only. */
   private long pendingSequence;
+  /**
+   * Checker thread only: when the channel's node last answered a sequence read, or L1 was last
+   * seen off (System.nanoTime: the checker is paced by its executor, in real time).
+   */
+  private long lastAnswerNanos = System.nanoTime();
 
   private final LongAdder published = new LongAdder();
   private final LongAdder received = new LongAdder();
@@ -306,15 +317,17 @@ final class InvalidationChannel {
     }
     if (closed || !local.isActive()) {
       pendingSequence = 0;
+      lastAnswerNanos = System.nanoTime();
       return;
     }
     long issued;
     try {
       issued = readSequence();
     } catch (RuntimeException e) {
-      LOG.debug("mesh-cache '{}': sequence check failed: {}", namespace, e.toString());
+      unanswered(e);
       return;
     }
+    lastAnswerNanos = System.nanoTime();
     long seen = lastSequence;
     if (pendingSequence > 0 && seen < pendingSequence) {
       gaps.increment();
@@ -329,6 +342,24 @@ final class InvalidationChannel {
       return;
     }
     pendingSequence = issued > seen ? issued : 0;
+  }
+
+  /**
+   * A sequence read failed: within two check intervals of the last answer, a blip; past them, the
+   * channel cannot be trusted, so L1 goes off and the subscription is dropped to be made again.
+   */
+  private void unanswered(RuntimeException e) {
+    long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastAnswerNanos);
+    if (silentMillis <= 2 * checkIntervalMillis) {
+      LOG.debug("mesh-cache '{}': sequence check failed: {}", namespace, e.toString());
+      return;
+    }
+    pendingSequence = 0;
+    markDown("the invalidation channel's node has not answered for " + silentMillis + " ms: " + e);
+    Connection c = subscription;
+    if (c != null) {
+      closeQuietly(c); // unblocks the subscriber thread, which resubscribes once the node answers
+    }
   }
 
   /** Bypass and clear L1 until the next confirmed subscription. */
