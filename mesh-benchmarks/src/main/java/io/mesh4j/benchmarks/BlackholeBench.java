@@ -21,7 +21,9 @@ import io.mesh4j.testkit.FaultProxy;
  * ejection event, hedges, retries and budget refusals. RESULTs: {@code blackhole_failed_calls}
  * (default run; target 0), {@code blackhole_p99_ratio_no_hedging} (p99 during / p99 before,
  * default run) and, last, {@code blackhole_p99_ratio} (the same with hedging on; target &lt;= 3).
- * A run in which the black hole caused no failed or overtaken attempt throws.
+ * A run in which no attempt went to instance 0 during the fault throws; one in which instance 0 was
+ * already ejected (while healthy) when the fault began says so, and the ejection of any healthy
+ * instance is counted in {@code ERRORS blackhole_healthy_instance_ejections} (0 allowed).
  *
  * <p>{@code scripts/bench.sh blackhole}
  */

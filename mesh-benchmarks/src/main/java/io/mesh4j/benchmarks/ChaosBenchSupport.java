@@ -104,6 +104,8 @@ final class ChaosBenchSupport {
     private final Map<String, LongAdder> failedAttempts = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> hedgesFrom = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> failureKinds = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> attempts = new ConcurrentHashMap<>();
+    private final Map<String, Long> slowestSuccess = new ConcurrentHashMap<>();
     private final LongAdder hedges = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder budgetRefusals = new LongAdder();
@@ -116,6 +118,8 @@ final class ChaosBenchSupport {
       firstEjection.clear();
       failedAttempts.clear();
       failureKinds.clear();
+      attempts.clear();
+      slowestSuccess.clear();
       hedgesFrom.clear();
       hedges.reset();
       retries.reset();
@@ -127,6 +131,12 @@ final class ChaosBenchSupport {
     public void onEvent(MeshEvent e) {
       long now = System.nanoTime();
       if (e instanceof ResilienceEvent.AttemptFinished a) {
+        if (a.instance() != null) {
+          attempts.computeIfAbsent(a.instance().id(), k -> new LongAdder()).increment();
+          if (a.outcome().isSuccess()) {
+            slowestSuccess.merge(a.instance().id(), a.durationNanos(), Math::max);
+          }
+        }
         if (!a.outcome().isSuccess() && a.instance() != null) {
           failedAttempts.computeIfAbsent(a.instance().id(), k -> new LongAdder()).increment();
           Throwable err = a.error();
@@ -180,6 +190,18 @@ final class ChaosBenchSupport {
     long failedAttempts(String instanceId) {
       LongAdder a = failedAttempts.get(instanceId);
       return a == null ? 0 : a.sum();
+    }
+
+    /** Attempts on {@code instanceId} that finished (not overtaken ones), whatever their outcome. */
+    long attempts(String instanceId) {
+      LongAdder a = attempts.get(instanceId);
+      return a == null ? 0 : a.sum();
+    }
+
+    /** The longest successful attempt on {@code instanceId} since the epoch, in ms; 0 when none. */
+    double slowestSuccessMillis(String instanceId) {
+      Long n = slowestSuccess.get(instanceId);
+      return n == null ? 0 : n / 1e6;
     }
 
     long hedgesFrom(String instanceId) {

@@ -36,7 +36,8 @@ final class FaultRun {
 
   /** What one run measured. */
   record Result(OpenLoop loop, double ejectionSeconds, long failedAttemptsOnVictim, long hedgesFromVictim,
-      long hedges, long retries, long budgetRefusals, long victimRequestsDuringFault, int healthyEjections) {
+      long hedges, long retries, long budgetRefusals, long victimRequestsDuringFault, int healthyEjections,
+      long victimAttemptsSinceFault, double victimSlowestSuccessMillis) {
     double p99Before() {
       return loop.millis(0.99, 0, FAULT_AT);
     }
@@ -89,8 +90,10 @@ final class FaultRun {
       victim.epoch(start);
       AtomicLong faultAt = new AtomicLong();
       AtomicBoolean ejectedAtFault = new AtomicBoolean();
+      AtomicLong victimCallsBefore = new AtomicLong();
       Future<?> on = chaos.schedule(() -> {
         faultAt.set(System.nanoTime());
+        victimCallsBefore.set(log.attempts(victimId) + log.hedgesFrom(victimId));
         ejectedAtFault.set(mesh.outlierDetector(SERVICE).isEjected(backends.registered.get(VICTIM)));
         fault.accept(proxy);
       }, start + TimeUnit.SECONDS.toNanos(FAULT_AT) - System.nanoTime(), TimeUnit.NANOSECONDS);
@@ -112,14 +115,16 @@ final class FaultRun {
       }
       Result r = new Result(loop, ChaosBenchSupport.secondsBetween(faultAt.get(), log.firstEjectionNanos(victimId)),
           log.failedAttempts(victimId), log.hedgesFrom(victimId), log.hedges(), log.retries(), log.budgetRefusals(),
-          victimDuring, healthyEjections);
+          victimDuring, healthyEjections,
+          log.attempts(victimId) + log.hedgesFrom(victimId) - victimCallsBefore.get(),
+          log.slowestSuccessMillis(victimId));
       print(r, log);
       if (ejectedAtFault.get()) {
         System.out.printf("  WARNING: %s was already ejected (while healthy) when the fault began: this run did not "
             + "test the fault, its p99 figures are not those of a black-holed instance%n", victimId);
-      } else if (r.failedAttemptsOnVictim + r.hedgesFromVictim == 0) {
-        throw new IllegalStateException("the fault caused no failed or overtaken attempt on " + victimId
-            + ": this run did not test it");
+      } else if (r.victimAttemptsSinceFault == 0) {
+        throw new IllegalStateException("no attempt went to " + victimId + " after the fault began: this run did "
+            + "not test it");
       }
       return r;
     } finally {
@@ -144,6 +149,8 @@ final class FaultRun {
     System.out.printf("  instance %d: ejected %s after the fault began; failed attempts on it %d, hedges sent because "
         + "it was slow %d; requests it received %d-%d s: %d%n", VICTIM, r.ejectionText(), r.failedAttemptsOnVictim,
         r.hedgesFromVictim, FAULT_AT + 1, CLEAR_AT, r.victimRequestsDuringFault);
+    System.out.printf("  attempts on instance %d from the fault on: %d (finished or overtaken); its slowest successful "
+        + "attempt of the run: %.1f ms%n", VICTIM, r.victimAttemptsSinceFault, r.victimSlowestSuccessMillis);
     System.out.printf("  hedges sent %d, retries %d, retries refused by the budget %d%n", r.hedges, r.retries,
         r.budgetRefusals);
     log.failedAttemptLines().forEach(l -> System.out.println("  failed attempt: " + l));
