@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -190,7 +191,8 @@ final class ClientBenchSupport {
   }
 
   /**
-   * A loopback HTTP instance answering 200 with a small body after an optional delay. It can be
+   * A loopback HTTP instance answering 200 with a small body after an optional delay (fixed, or
+   * only for about one request in {@code slowOneIn}). It can be
    * stopped (listening socket and every connection closed, so new connections are refused) and
    * started again on the same port. Counts requests in total, and per second and per tenth of a second
    * since {@link #epoch}.
@@ -206,8 +208,10 @@ final class ClientBenchSupport {
     private static final byte[] BODY = "{\"ok\":true}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private final long delayMillis;
+    private final int slowOneIn;
     private final int threads;
     private final LongAdder requests = new LongAdder();
+    private final LongAdder delayed = new LongAdder();
     private final AtomicLongArray perSecond = new AtomicLongArray(SECONDS);
     private final AtomicLongArray perTenth = new AtomicLongArray(SECONDS * 10);
     private volatile long epochNanos = Long.MAX_VALUE;
@@ -217,9 +221,26 @@ final class ClientBenchSupport {
 
     /** Starts an instance on a free loopback port. */
     Instance(long delayMillis, int threads) throws IOException {
+      this(delayMillis, 1, threads);
+    }
+
+    /**
+     * Starts an instance on a free loopback port that delays a request by {@code delayMillis} with
+     * probability 1/{@code slowOneIn} (1: every request) and answers the others at once.
+     */
+    Instance(long delayMillis, int slowOneIn, int threads) throws IOException {
+      if (slowOneIn < 1) {
+        throw new IllegalArgumentException("slowOneIn must be >= 1, was " + slowOneIn);
+      }
       this.delayMillis = delayMillis;
+      this.slowOneIn = slowOneIn;
       this.threads = threads;
       start();
+    }
+
+    /** Requests that were delayed. */
+    long delayed() {
+      return delayed.sum();
     }
 
     int port() {
@@ -283,7 +304,8 @@ final class ClientBenchSupport {
       s.createContext("/", exchange -> {
         count();
         exchange.getRequestBody().readAllBytes();
-        if (delayMillis > 0) {
+        if (delayMillis > 0 && (slowOneIn == 1 || ThreadLocalRandom.current().nextInt(slowOneIn) == 0)) {
+          delayed.increment();
           try {
             Thread.sleep(delayMillis);
           } catch (InterruptedException e) {
