@@ -52,6 +52,7 @@ class LayeringTest {
       .layer("resilience").definedBy("io.mesh4j.resilience..")
       .layer("cache").definedBy("io.mesh4j.cache..")
       .layer("client").definedBy("io.mesh4j.client..")
+      .layer("micrometer").definedBy("io.mesh4j.micrometer..")
       .layer("testkit").definedBy("io.mesh4j.testkit..")
       .layer("examples").definedBy("io.mesh4j.examples..")
       .whereLayer("api").mayNotAccessAnyLayer()
@@ -60,8 +61,10 @@ class LayeringTest {
       .whereLayer("cache").mayOnlyAccessLayers("api")
       // Not discovery: the client takes any ServiceDiscovery from mesh-api (see README).
       .whereLayer("client").mayOnlyAccessLayers("api", "resilience", "cache")
+      .whereLayer("micrometer").mayOnlyAccessLayers("api", "discovery", "resilience", "cache", "client")
       .whereLayer("testkit").mayNotAccessAnyLayer()
-      .whereLayer("examples").mayOnlyAccessLayers("api", "discovery", "resilience", "cache", "client", "testkit");
+      .whereLayer("examples").mayOnlyAccessLayers("api", "discovery", "resilience", "cache", "client", "micrometer",
+          "testkit");
 
   @ArchTest
   static final ArchRule apiDependsOnNothingOfOursButItself = classes()

@@ -7,7 +7,7 @@ import java.util.Set;
 final class Modules {
   static final String ROOT = "io.mesh4j.";
   /** The library modules: released together, at one version, through one BOM. */
-  static final Set<String> LIBRARIES = Set.of("api", "discovery", "resilience", "cache", "client");
+  static final Set<String> LIBRARIES = Set.of("api", "discovery", "resilience", "cache", "client", "micrometer");
 
   private Modules() {}
 
