@@ -111,7 +111,8 @@ public final class OutlierEjectionConfig {
   /**
    * Suspect attempts in a row that eject an instance, 0 when they never do. An attempt is suspect
    * when it did not fail but says the instance is unwell: a hedge overtook it, or it succeeded
-   * far slower than the service's median (more than 10 times it, and over 100 ms).
+   * far slower than the service's median (more than 10 times it, and over 100 ms). The streak
+   * must also span at least a second, so a client-side pause cannot eject a healthy instance.
    */
   public int consecutiveSuspectAttempts() {
     return consecutiveSuspectAttempts;
@@ -181,11 +182,11 @@ public final class OutlierEjectionConfig {
     }
 
     /**
-     * Suspect attempts in a row that eject (default 10; 0 turns this off). Suspect: overtaken by a
-     * hedge, or a success more than 10 times slower than the service's median latency and over
-     * 100 ms: what a black-holed or dripping instance gives when hedges or a long attempt timeout
-     * keep its attempts from failing. A success resets the count; suspects do not count toward the
-     * failure rate. Turn it off for a service whose calls differ in latency by design (a mix of
+     * Suspect attempts in a row that eject (default 10; 0 turns this off), over at least a second.
+     * Suspect: overtaken by a hedge, or a success more than 10 times slower than the service's
+     * median latency and over 100 ms: what a black-holed or dripping instance gives when hedges or
+     * a long attempt timeout keep its attempts from failing. A success resets the count; suspects
+     * do not count toward the failure rate. Turn it off for a service whose calls differ in latency by design (a mix of
      * cheap and expensive endpoints) if one instance may see only the expensive ones ten in a row.
      */
     public Builder consecutiveSuspectAttempts(int consecutiveSuspectAttempts) {

@@ -113,7 +113,9 @@ class HedgingTest {
     ResilientExecutor ex = ResilientExecutor.builder().instances(s -> three)
         .hedging(HedgingConfig.fixedDelay(Duration.ofMillis(5)))
         .timeouts(TimeoutConfig.builder().attemptTimeout(Duration.ofSeconds(5)).build()).build();
-    for (int i = 0; i < 40 && !ex.outlierDetector().isEjected(hole); i++) {
+    // Ten overtaken in a row over at least a second (real time here): about 1 s of calls.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    for (int i = 0; System.nanoTime() < deadline && !ex.outlierDetector().isEjected(hole); i++) {
       assertEquals("ok", ex.executeAsync(SVC, CallOptions.idempotent(), (inst, ctx) -> inst.equals(hole)
           ? new CompletableFuture<String>() : CompletableFuture.completedFuture("ok")).join());
     }

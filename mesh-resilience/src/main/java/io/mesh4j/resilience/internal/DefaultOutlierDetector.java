@@ -31,6 +31,8 @@ public final class DefaultOutlierDetector implements OutlierDetector {
   private static final int ACTIVE = 0;
   private static final int EJECTED = 1;
   private static final int RETURNING = 2;
+  /** How long a streak of suspect attempts must last before it ejects. */
+  static final long SUSPECT_SPAN_NANOS = 1_000_000_000L;
 
   private final OutlierEjectionConfig config;
   private final Ticker ticker;
@@ -234,6 +236,7 @@ public final class DefaultOutlierDetector implements OutlierDetector {
     volatile int state = ACTIVE;
     private int consecutiveFailures;
     private int consecutiveSuspects;
+    private long firstSuspectAt;
     final WindowCounter window;
     private int ejections;
     private long ejectedUntil;
@@ -351,7 +354,13 @@ public final class DefaultOutlierDetector implements OutlierDetector {
       if (state != ACTIVE || config.consecutiveSuspectAttempts() == 0) {
         return null;
       }
-      if (++consecutiveSuspects >= config.consecutiveSuspectAttempts() && service.tryReserveEjection()) {
+      if (consecutiveSuspects++ == 0) {
+        firstSuspectAt = now;
+      }
+      // A streak must also last: a client-side pause (GC, a busy machine) lets hedges overtake a
+      // healthy instance's attempts many times in a row, but not for a whole second.
+      if (consecutiveSuspects >= config.consecutiveSuspectAttempts() && now - firstSuspectAt >= SUSPECT_SPAN_NANOS
+          && service.tryReserveEjection()) {
         if (now - returnedAt > config.maxEjectionTime().toNanos()) {
           ejections = 0;
         }

@@ -273,6 +273,7 @@ class OutlierDetectorTest {
     assertEquals(0, d.recordedCalls(hole));
     for (int i = 0; i < 9; i++) {
       d.recordSuspect(hole);
+      ticker.advance(Duration.ofMillis(200));
     }
     assertFalse(d.isEjected(hole), "9 are not enough");
     assertEquals(0, d.recordedCalls(hole), "suspects stay out of the failure rate");
@@ -287,9 +288,14 @@ class OutlierDetectorTest {
     List<ServiceInstance> all = Fixtures.instances("svc", 3);
     ServiceInstance bad = all.get(0);
     d.selectable("svc", all);
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 50; i++) { // a burst within a pause of the client: 50 in a row, all within 0.5 s
       d.recordSuspect(bad);
+      ticker.advance(Duration.ofMillis(10));
     }
+    assertFalse(d.isEjected(bad), "a streak shorter than a second does not eject");
+    ticker.advance(Duration.ofMillis(500));
+    d.recordSuspect(bad);
+    assertTrue(d.isEjected(bad), "the same streak, still going a second later, does");
     ticker.advance(Duration.ofSeconds(30));
     assertTrue(d.selectable("svc", all).contains(bad));
     assertTrue(d.tryAdmit(bad));
