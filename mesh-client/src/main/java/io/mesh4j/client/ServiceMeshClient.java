@@ -12,6 +12,7 @@ import io.mesh4j.cache.TwoLevelCache;
 import io.mesh4j.client.internal.ResponseStore;
 import io.mesh4j.client.internal.ResponseStores;
 import io.mesh4j.client.internal.RoutePattern;
+import io.mesh4j.client.internal.StaleConnections;
 import io.mesh4j.resilience.BulkheadConfig;
 import io.mesh4j.resilience.CircuitBreakerConfig;
 import io.mesh4j.resilience.CircuitState;
@@ -532,14 +533,14 @@ public final class ServiceMeshClient implements AutoCloseable {
       boolean owns = httpClient == null;
       OkHttpClient base = owns ? OwnHttpClient.create(maxRequests, maxRequestsPerHost, connectTimeout) : httpClient;
       Interceptor attempts = observer.attemptInterceptor();
-      if (!interceptors.isEmpty() || attempts != null) {
-        OkHttpClient.Builder withInterceptors = base.newBuilder();
-        interceptors.forEach(withInterceptors::addInterceptor);
-        if (attempts != null) {
-          withInterceptors.addInterceptor(attempts); // innermost: times the attempt as sent
-        }
-        base = withInterceptors.build();
+      OkHttpClient.Builder withInterceptors = base.newBuilder();
+      interceptors.forEach(withInterceptors::addInterceptor);
+      if (attempts != null) {
+        withInterceptors.addInterceptor(attempts); // innermost: times the attempt as sent
       }
+      // Tells a pooled connection the server closed as idle from a sick instance.
+      withInterceptors.addNetworkInterceptor(new StaleConnections());
+      base = withInterceptors.build();
       return new ServiceMeshClient(this, base, owns);
     }
   }

@@ -215,7 +215,9 @@ class ClientSurfaceTest {
     okhttp3.OkHttpClient own = new okhttp3.OkHttpClient();
     ServiceMeshClient given = ServiceMeshClient.builder().discovery(StaticServiceDiscovery.of("svc", List.of()))
         .httpClient(own).build();
-    assertSame(own, given.httpClient());
+    // Built on the given client: its dispatcher and pool, plus the mesh's network interceptor.
+    assertSame(own.dispatcher(), given.httpClient().dispatcher());
+    assertSame(own.connectionPool(), given.httpClient().connectionPool());
     given.close();
     assertFalse(own.dispatcher().executorService().isShutdown(), "a given client is not closed");
     IllegalStateException closed = assertThrows(IllegalStateException.class, () -> given.service("svc"));

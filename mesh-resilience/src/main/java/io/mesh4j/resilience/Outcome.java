@@ -25,19 +25,26 @@ public final class Outcome {
   private static final Outcome FAILURE = new Outcome(Kind.FAILURE, null);
   private static final Outcome RETRYABLE = new Outcome(Kind.RETRYABLE_FAILURE, null);
   private static final Outcome RETRYABLE_AT_ONCE = new Outcome(Kind.RETRYABLE_FAILURE, null, true);
+  private static final Outcome STALE_CONNECTION = new Outcome(Kind.RETRYABLE_FAILURE, null, true, false);
 
   private final Kind kind;
   private final Duration retryAfter;
   private final boolean atOnce;
+  private final boolean countsAgainstInstance;
 
   private Outcome(Kind kind, Duration retryAfter) {
     this(kind, retryAfter, false);
   }
 
   private Outcome(Kind kind, Duration retryAfter, boolean atOnce) {
+    this(kind, retryAfter, atOnce, true);
+  }
+
+  private Outcome(Kind kind, Duration retryAfter, boolean atOnce, boolean countsAgainstInstance) {
     this.kind = kind;
     this.retryAfter = retryAfter;
     this.atOnce = atOnce;
+    this.countsAgainstInstance = countsAgainstInstance;
   }
 
   /** A success. */
@@ -61,6 +68,20 @@ public final class Outcome {
    */
   public static Outcome retryableFailureAtOnce() {
     return RETRYABLE_AT_ONCE;
+  }
+
+  /**
+   * A retryable failure that says nothing about the instance: a pooled connection that the server
+   * had already closed as idle (every server closes idle keep-alive connections after its own
+   * timeout). Retried at once, and not counted against the instance by outlier ejection.
+   */
+  public static Outcome staleConnection() {
+    return STALE_CONNECTION;
+  }
+
+  /** False for {@link #staleConnection()}: outlier ejection does not count it. */
+  public boolean countsAgainstInstance() {
+    return countsAgainstInstance;
   }
 
   /** True for {@link #retryableFailureAtOnce()}: the retry skips its backoff. */
@@ -100,6 +121,9 @@ public final class Outcome {
 
   @Override
   public String toString() {
+    if (!countsAgainstInstance) {
+      return kind + "(stale connection)";
+    }
     if (atOnce) {
       return kind + "(at once)";
     }

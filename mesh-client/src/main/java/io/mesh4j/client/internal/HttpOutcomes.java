@@ -14,7 +14,8 @@ import java.time.format.DateTimeParseException;
  * concerned (a 404 is the caller's business, not a sick instance). Exceptions: connect failures,
  * resets, empty answers and timeouts are retryable; a connect that timed out (the host drops
  * packets, or its accept queue is full) never reached the instance and is retried on another one
- * at once, without backoff.
+ * at once, without backoff. A request that failed on a pooled connection the server had closed as
+ * idle ({@link StaleConnections}) is retried at once and not counted against the instance.
  */
 public final class HttpOutcomes implements OutcomeClassifier<HttpResult> {
   /** The one instance; stateless. */
@@ -37,6 +38,9 @@ public final class HttpOutcomes implements OutcomeClassifier<HttpResult> {
 
   @Override
   public Outcome classifyException(Throwable error) {
+    if (error instanceof StaleConnections.StaleConnectionException) {
+      return Outcome.staleConnection();
+    }
     if (isConnectTimeout(error)) {
       return Outcome.retryableFailureAtOnce();
     }

@@ -312,8 +312,10 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     }
     if (outcome.isSuccess() && slow(s, took)) {
       detector.recordSuspect(instance); // a drip answers, just far too late
-    } else {
+    } else if (outcome.countsAgainstInstance()) {
       detector.record(instance, outcome.isSuccess());
+    } else {
+      detector.releaseUnused(instance); // a returning instance's trial was not used up by it
     }
     if (s.latency != null && outcome.isSuccess()) {
       s.latency.record(took);
