@@ -539,7 +539,7 @@ public final class ServiceMeshClient implements AutoCloseable {
         withInterceptors.addInterceptor(attempts); // innermost: times the attempt as sent
       }
       // Tells a pooled connection the server closed as idle from a sick instance.
-      withInterceptors.addNetworkInterceptor(new StaleConnections());
+      withInterceptors.addNetworkInterceptor(new StaleConnections(base.connectionPool()));
       base = withInterceptors.build();
       return new ServiceMeshClient(this, base, owns);
     }

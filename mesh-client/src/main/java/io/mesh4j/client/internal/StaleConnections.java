@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
 import okhttp3.Connection;
+import okhttp3.ConnectionPool;
 import okhttp3.Interceptor;
 import okhttp3.Response;
 
@@ -23,6 +24,16 @@ import okhttp3.Response;
  */
 public final class StaleConnections implements Interceptor {
   private final Map<Connection, Boolean> served = Collections.synchronizedMap(new WeakHashMap<>());
+  private final ConnectionPool pool;
+
+  /**
+   * Watches the connections of {@code pool}. When one turns out stale, the pool's other idle
+   * connections are closed too: after the same quiet spell they are most likely stale as well, and
+   * the retry must not meet another one (connections in use are not touched).
+   */
+  public StaleConnections(ConnectionPool pool) {
+    this.pool = pool;
+  }
 
   @Override
   public Response intercept(Chain chain) throws IOException {
@@ -33,6 +44,7 @@ public final class StaleConnections implements Interceptor {
       response = chain.proceed(chain.request());
     } catch (IOException e) {
       if (reused && !(e instanceof InterruptedIOException)) {
+        pool.evictAll();
         throw new StaleConnectionException(e);
       }
       throw e;
