@@ -341,9 +341,11 @@ class ApiGatewayTest {
     assertEquals("{\"item\":\"book\"}", seen.getBodyAsString());
     assertTrue(seen.getHeader("Content-Type").startsWith("application/json"), seen.getHeader("Content-Type"));
 
-    // An encoded slash stays inside its segment; the query is re-encoded faithfully.
-    assertEquals(200, fetch("/api/files/a%2Fb?q=two+words&x=1").status);
-    lastReceived("/files/a%2Fb?q=two%20words&x=1");
+    // The query is re-encoded faithfully.
+    assertEquals(200, fetch("/api/files/a-b?q=two+words&x=1").status);
+    lastReceived("/files/a-b?q=two%20words&x=1");
+    // An encoded slash is refused: a backend that decodes it would read another path.
+    assertEquals(400, fetch("/api/files/a%2Fb").status);
   }
 
   @Test
