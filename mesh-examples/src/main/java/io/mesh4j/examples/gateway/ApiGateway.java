@@ -14,6 +14,7 @@ import io.mesh4j.examples.gateway.internal.GatewayMeters;
 import io.mesh4j.examples.gateway.internal.MetricsHandler;
 import io.mesh4j.examples.gateway.internal.RouteTable;
 import io.mesh4j.examples.gateway.internal.SharedRateLimiter;
+import io.mesh4j.examples.gateway.internal.TrustedProxies;
 import io.mesh4j.micrometer.MeshCacheMetrics;
 import io.mesh4j.micrometer.MeshMeters;
 import io.mesh4j.micrometer.MeshObservations;
@@ -183,7 +184,8 @@ public final class ApiGateway implements AutoCloseable {
    * {@code REDIS_CLUSTER_NODES} ({@code host:port,...}; needed when a route is rate limited or
    * cached). The config file is {@code args[0]}, else {@code GATEWAY_CONFIG}, else the bundled
    * {@code gateway/routes.json}; {@code GATEWAY_PORT} overrides its port, {@code GATEWAY_BIND}
-   * the address (default every interface). Exits 2 on an invalid config, 1 on another start
+   * the address (default every interface); {@code GATEWAY_TRUSTED_PROXIES} the proxies whose
+   * {@code X-Forwarded-For} is kept. Exits 2 on an invalid config, 1 on another start
    * failure; stops cleanly on SIGTERM / Ctrl-C.
    */
   public static void main(String[] args) throws InterruptedException {
@@ -204,6 +206,10 @@ public final class ApiGateway implements AutoCloseable {
       Builder b = builder().config(config).discovery(discovery).bindHost(env("GATEWAY_BIND", "0.0.0.0"));
       if (!"false".equalsIgnoreCase(env("GATEWAY_METRICS", "true"))) {
         b.metrics(registry, meters);
+      }
+      String proxies = System.getenv("GATEWAY_TRUSTED_PROXIES");
+      if (proxies != null && !proxies.isBlank()) {
+        b.trustedProxies(List.of(proxies.trim().split("\\s*,\\s*")));
       }
       String port = System.getenv("GATEWAY_PORT");
       if (port != null && !port.isBlank()) {
@@ -304,6 +310,7 @@ public final class ApiGateway implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Ticker ticker = Ticker.system();
     private PrometheusMeterRegistry metricsRegistry;
+    private TrustedProxies trustedProxies = TrustedProxies.none();
     private MeshMeters meters;
 
     private Builder() {}
@@ -354,6 +361,19 @@ public final class ApiGateway implements AutoCloseable {
     /** The address to listen on; default {@code 127.0.0.1} ({@code 0.0.0.0} for every interface). */
     public Builder bindHost(String bindHost) {
       this.bindHost = Args.notBlank(bindHost, "bindHost");
+      return this;
+    }
+
+    /**
+     * The proxies in front of the gateway whose {@code X-Forwarded-For} list is kept (the socket
+     * peer is appended); IP addresses or CIDR ranges such as {@code 10.0.0.0/8}. Default none:
+     * the backend's {@code X-Forwarded-For} is the socket peer only, since any client can write
+     * any address in its own.
+     *
+     * @throws IllegalArgumentException naming an entry that is not an address or range
+     */
+    public Builder trustedProxies(List<String> addressesOrRanges) {
+      this.trustedProxies = TrustedProxies.of(Args.notNull(addressesOrRanges, "trustedProxies"));
       return this;
     }
 
@@ -475,7 +495,8 @@ public final class ApiGateway implements AutoCloseable {
         log = access::info;
       }
       GatewayHandler handler = new GatewayHandler(table.build(), authenticator, config.jwtEnabled(), limiter,
-          mesh, log, ticker, maxRequestBytes, "http", metricsRegistry == null ? null : new GatewayMeters(metricsRegistry));
+          mesh, log, ticker, maxRequestBytes, "http", metricsRegistry == null ? null : new GatewayMeters(metricsRegistry),
+          trustedProxies);
       if (metricsRegistry != null) {
         metricsHandler = new MetricsHandler(metricsRegistry, handler);
       }

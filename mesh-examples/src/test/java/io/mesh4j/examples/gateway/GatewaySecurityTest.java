@@ -3,6 +3,7 @@ package io.mesh4j.examples.gateway;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -141,5 +142,69 @@ class GatewaySecurityTest {
       RawHttp.Answer a = RawHttp.get(gateway.uri(), path);
       assertEquals(400, a.status(), path + " -> " + a);
     }
+  }
+
+  // ---- 4. trust headers ----
+
+  static LoggedRequest received(String url) {
+    List<LoggedRequest> found = backend.findAll(anyRequestedFor(urlEqualTo(url)));
+    assertEquals(1, found.size(), "requests to " + url + " the backend received");
+    return found.get(0);
+  }
+
+  @Test
+  void spoofableTrustHeadersAreStrippedAndXForwardedForIsTheSocketPeer() throws Exception {
+    RawHttp.Answer a = RawHttp.get(gateway.uri(), "/api/trust-1",
+        "Forwarded: for=6.6.6.6;proto=https",
+        "X-Real-IP: 6.6.6.6",
+        "True-Client-IP: 6.6.6.6",
+        "X-HTTP-Method-Override: DELETE",
+        "X-Original-URL: /admin/users",
+        "X-Rewrite-URL: /admin/users",
+        "X-Forwarded-For: 6.6.6.6",
+        "X-Custom: kept");
+    assertEquals(200, a.status(), a.toString());
+    LoggedRequest seen = received("/trust-1");
+    List<String> leaked = new ArrayList<>();
+    for (String h : List.of("Forwarded", "X-Real-IP", "True-Client-IP", "X-HTTP-Method-Override", "X-Original-URL",
+        "X-Rewrite-URL")) {
+      if (seen.containsHeader(h)) {
+        leaked.add(h + ": " + seen.getHeader(h));
+      }
+    }
+    assertEquals(List.of(), leaked, "client headers the backend may trust");
+    assertEquals("127.0.0.1", seen.getHeader("X-Forwarded-For"), "the socket peer only, not the client's list");
+    assertEquals("kept", seen.getHeader("X-Custom"));
+  }
+
+  @Test
+  void aHostThatIsNotHostAndPortIs400AndAValidOneIsForwarded() throws Exception {
+    List<String> wrong = new ArrayList<>();
+    for (String host : List.of("evil example", "evil.example/admin", "evil.example:99999", "evil.example:80:80",
+        "user@evil.example", "evil.example\\x", "[::1", "")) {
+      RawHttp.Answer a = RawHttp.get(gateway.uri(), "/api/host-bad", "Host: " + host);
+      if (a.status() != 400) {
+        wrong.add("Host: " + host + " -> " + a);
+      }
+    }
+    assertEquals(List.of(), wrong);
+    assertTrue(backend.findAll(anyRequestedFor(urlEqualTo("/host-bad"))).isEmpty(), "nothing was forwarded");
+    assertEquals(200, RawHttp.get(gateway.uri(), "/api/host-ok", "Host: api.example.com:8443").status());
+    assertEquals("api.example.com:8443", received("/host-ok").getHeader("X-Forwarded-Host"));
+    assertEquals(200, RawHttp.get(gateway.uri(), "/api/host-v6", "Host: [::1]:8080").status());
+    assertEquals("[::1]:8080", received("/host-v6").getHeader("X-Forwarded-Host"));
+  }
+
+  @Test
+  void aTrustedProxysListIsKeptAndTheClientsIsNot() throws Exception {
+    ApiGateway behindProxy = newGateway(ApiGateway.builder().trustedProxies(List.of("10.0.0.0/8", "127.0.0.1")));
+    assertEquals(200, RawHttp.get(behindProxy.uri(), "/api/trust-2", "X-Forwarded-For: 203.0.113.7").status());
+    assertEquals("203.0.113.7, 127.0.0.1", received("/trust-2").getHeader("X-Forwarded-For"));
+    ApiGateway otherProxy = newGateway(ApiGateway.builder().trustedProxies(List.of("10.1.2.3", "::1")));
+    assertEquals(200, RawHttp.get(otherProxy.uri(), "/api/trust-3", "X-Forwarded-For: 203.0.113.7").status());
+    assertEquals("127.0.0.1", received("/trust-3").getHeader("X-Forwarded-For"));
+    IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ApiGateway.builder().trustedProxies(List.of("proxy.internal")));
+    assertTrue(bad.getMessage().contains("\"proxy.internal\" is not an IP address or CIDR range"), bad.getMessage());
   }
 }

@@ -59,6 +59,7 @@ public final class GatewayHandler implements HttpHandler {
   private final Ticker ticker;
   private final long maxRequestBytes;
   private final String scheme;
+  private final TrustedProxies trustedProxies;
 
   /**
    * @param routes the route table
@@ -71,10 +72,12 @@ public final class GatewayHandler implements HttpHandler {
    * @param maxRequestBytes the largest request body accepted
    * @param scheme "http" or "https", for {@code X-Forwarded-Proto}
    * @param meters records each request on a timer (null when metrics are off)
+   * @param trustedProxies the socket peers whose {@code X-Forwarded-For} list is kept
    */
   public GatewayHandler(RouteTable<Route> routes, Authenticator authenticator, boolean jwtEnabled,
       SharedRateLimiter rateLimiter, ServiceMeshClient mesh, Consumer<String> accessLog,
-      Ticker ticker, long maxRequestBytes, String scheme, GatewayMeters meters) {
+      Ticker ticker, long maxRequestBytes, String scheme, GatewayMeters meters, TrustedProxies trustedProxies) {
+    this.trustedProxies = trustedProxies;
     this.meters = meters;
     this.routes = routes;
     this.authenticator = authenticator;
@@ -123,6 +126,12 @@ public final class GatewayHandler implements HttpHandler {
       segments = PathPattern.decodeSegments(rawPath == null ? "/" : rawPath);
     } catch (IllegalArgumentException e) {
       error(call, 400, "bad_request", e.getMessage(), Map.of());
+      return;
+    }
+    List<String> hosts = ex.getRequestHeaders().get("Host");
+    boolean http11 = !"HTTP/1.0".equals(ex.getProtocol());
+    if (hosts == null ? http11 : hosts.size() != 1 || !ForwardHeaders.validHost(hosts.get(0))) {
+      error(call, 400, "bad_request", "the request needs one Host header holding host or host:port", Map.of());
       return;
     }
     RouteTable.Lookup<Route> found = routes.find(call.method, segments);
@@ -223,8 +232,10 @@ public final class GatewayHandler implements HttpHandler {
         r.header(name, ForwardHeaders.join(name, h.getValue()));
       }
     }
+    // A client's own list is believed only from a trusted proxy: anyone else could write any address there.
     List<String> xff = in.get("X-Forwarded-For");
-    r.header("X-Forwarded-For", xff == null || xff.isEmpty() ? remoteIp : String.join(", ", xff) + ", " + remoteIp);
+    boolean keep = xff != null && !xff.isEmpty() && trustedProxies.contains(remoteAddress(call.exchange));
+    r.header("X-Forwarded-For", keep ? String.join(", ", xff) + ", " + remoteIp : remoteIp);
     r.header("X-Forwarded-Proto", scheme);
     String host = in.getFirst("Host");
     if (host != null) {
@@ -452,6 +463,11 @@ public final class GatewayHandler implements HttpHandler {
       }
     }
     return b == null ? s : b.toString();
+  }
+
+  private static java.net.InetAddress remoteAddress(HttpExchange ex) {
+    InetSocketAddress a = ex.getRemoteAddress();
+    return a == null ? null : a.getAddress();
   }
 
   private static String remoteIp(HttpExchange ex) {
