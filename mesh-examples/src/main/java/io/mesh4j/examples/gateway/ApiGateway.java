@@ -77,6 +77,13 @@ public final class ApiGateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiGateway.class);
   /** The logger of the access log's default sink (one INFO line per request). */
   public static final String ACCESS_LOGGER = "io.mesh4j.examples.gateway.access";
+  /**
+   * The SHA-256 of the API key in the bundled {@code gateway/routes.json}, which is public: a
+   * gateway whose config accepts it refuses to start unless {@link Builder#demo(boolean)} is set.
+   */
+  public static final String DEMO_KEY_SHA256 = "090d1548c9d65f413a1a2c828a0bee3a7ae02d2137caf51e6029e6c3cb1f1fa4";
+  /** The environment variable that, set to {@code true}, lets {@link #main} run with the demo key. */
+  public static final String DEMO_ENV = "GATEWAY_DEMO";
 
   private final GatewayConfig config;
   private final String bindHost;
@@ -184,7 +191,8 @@ public final class ApiGateway implements AutoCloseable {
    * {@code REDIS_CLUSTER_NODES} ({@code host:port,...}; needed when a route is rate limited or
    * cached). The config file is {@code args[0]}, else {@code GATEWAY_CONFIG}, else the bundled
    * {@code gateway/routes.json}; {@code GATEWAY_PORT} overrides its port, {@code GATEWAY_BIND}
-   * the address (default every interface); {@code GATEWAY_TRUSTED_PROXIES} the proxies whose
+   * the address (default {@code 127.0.0.1}; {@code 0.0.0.0} for every interface);
+   * {@code GATEWAY_DEMO=true} allows the bundled demo API key; {@code GATEWAY_TRUSTED_PROXIES} the proxies whose
    * {@code X-Forwarded-For} is kept. Exits 2 on an invalid config, 1 on another start
    * failure; stops cleanly on SIGTERM / Ctrl-C.
    */
@@ -203,7 +211,8 @@ public final class ApiGateway implements AutoCloseable {
       ConsulDiscovery discovery = ConsulDiscovery.builder()
           .url(consul.startsWith("http") ? consul : "http://" + consul).eventListener(meters).build();
       opened.add(discovery);
-      Builder b = builder().config(config).discovery(discovery).bindHost(env("GATEWAY_BIND", "0.0.0.0"));
+      Builder b = builder().config(config).discovery(discovery).bindHost(bindHost(System::getenv))
+          .demo("true".equalsIgnoreCase(env(DEMO_ENV, "false")));
       if (!"false".equalsIgnoreCase(env("GATEWAY_METRICS", "true"))) {
         b.metrics(registry, meters);
       }
@@ -261,6 +270,12 @@ public final class ApiGateway implements AutoCloseable {
     stopped.await();
   }
 
+  /** {@code GATEWAY_BIND}, else loopback: every interface only when asked for. */
+  static String bindHost(java.util.function.Function<String, String> env) {
+    String v = env.apply("GATEWAY_BIND");
+    return v == null || v.isBlank() ? "127.0.0.1" : v.trim();
+  }
+
   private static String env(String name, String fallback) {
     String v = System.getenv(name);
     return v == null || v.isBlank() ? fallback : v.trim();
@@ -311,6 +326,7 @@ public final class ApiGateway implements AutoCloseable {
     private Ticker ticker = Ticker.system();
     private PrometheusMeterRegistry metricsRegistry;
     private TrustedProxies trustedProxies = TrustedProxies.none();
+    private boolean demo;
     private MeshMeters meters;
 
     private Builder() {}
@@ -377,6 +393,16 @@ public final class ApiGateway implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Allows the bundled demo API key ({@code demo-key-change-me}, whose hash is
+     * {@link ApiGateway#DEMO_KEY_SHA256}); default false, and {@link #build()} refuses a config
+     * that accepts it. For the quickstart and tests only: the key is printed in the docs.
+     */
+    public Builder demo(boolean demo) {
+      this.demo = demo;
+      return this;
+    }
+
     /** The port, replacing the config's; 0 for any free port. */
     public Builder port(int port) {
       this.port = Args.inRange(port, 0, 65535, "port");
@@ -436,6 +462,10 @@ public final class ApiGateway implements AutoCloseable {
     public ApiGateway build() {
       Args.state(config != null, "config must be set (GatewayConfig.load(path))");
       Args.state(discovery != null, "discovery must be set (a ConsulDiscovery)");
+      String demoClient = config.apiKeyClientsBySha256().get(DEMO_KEY_SHA256);
+      Args.state(demo || demoClient == null, "auth.apiKeys gives client '%s' the bundled demo key, which is published "
+          + "in the docs: replace its sha256 with the hash of a secret key (printf %%s \"$KEY\" | sha256sum), or, for "
+          + "the demo only, set %s=true (ApiGateway.Builder.demo(true))", demoClient, DEMO_ENV);
       List<String> limited = new ArrayList<>();
       List<String> cached = new ArrayList<>();
       RouteTable.Builder<Route> table = RouteTable.builder();

@@ -233,4 +233,57 @@ class GatewaySecurityTest {
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> accessLog.stream()
         .anyMatch(l -> l.contains("path=/api/admin/by-jwt ") && l.contains(" client=jwt:demo-app")));
   }
+
+  // ---- 3. bind, demo key, incomplete bodies ----
+
+  @Test
+  void aBodyCutShortIsNeverForwarded() throws Exception {
+    String host = "Host: 127.0.0.1:" + gateway.port() + "\r\n";
+    byte[] shortFixed = ("POST /api/upload-short HTTP/1.1\r\n" + host + "Content-Type: text/plain\r\n"
+        + "Content-Length: 100\r\n\r\n0123456789").getBytes(StandardCharsets.US_ASCII);
+    byte[] shortChunked = ("POST /api/upload-chunked HTTP/1.1\r\n" + host + "Content-Type: text/plain\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n").getBytes(StandardCharsets.US_ASCII);
+    RawHttp.Answer fixed = RawHttp.exchange(gateway.uri(), shortFixed, true);
+    RawHttp.Answer chunked = RawHttp.exchange(gateway.uri(), shortChunked, true);
+    // The gateway has finished with both once their access lines are written.
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> accessLog.stream()
+        .filter(l -> l.contains("path=/api/upload-short ") || l.contains("path=/api/upload-chunked ")).count() == 2);
+    List<String> forwarded = receivedUrls().stream().filter(u -> u.startsWith("/upload-")).collect(Collectors.toList());
+    assertEquals(List.of(), forwarded, "answers: " + fixed + " / " + chunked);
+    // A complete body is forwarded.
+    byte[] whole = ("POST /api/upload-whole HTTP/1.1\r\n" + host + "Content-Type: text/plain\r\n"
+        + "Content-Length: 10\r\nConnection: close\r\n\r\n0123456789").getBytes(StandardCharsets.US_ASCII);
+    assertEquals(200, RawHttp.exchange(gateway.uri(), whole, false).status());
+    assertEquals("0123456789", received("/upload-whole").getBodyAsString());
+  }
+
+  @Test
+  void theBundledDemoKeyIsRefused() {
+    GatewayConfig bundled = GatewayConfig.fromResource("gateway/routes.json",
+        Map.of("GATEWAY_JWT_SECRET", SECRET)::get);
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> ApiGateway.builder().config(bundled).discovery(discovery).port(0).build().close());
+    assertTrue(e.getMessage().contains("demo key"), e.getMessage());
+    assertTrue(e.getMessage().contains("GATEWAY_DEMO=true"), e.getMessage());
+    assertTrue(!e.getMessage().contains("demo-key-change-me"), "the message names no key: " + e.getMessage());
+  }
+
+  @Test
+  void theDemoKeyNeedsTheDemoFlag() {
+    GatewayConfig withDemoKey = GatewayConfig.parse(CONFIG.replace(Authenticator.sha256Hex(API_KEY),
+        ApiGateway.DEMO_KEY_SHA256), Map.of("SEC_JWT_SECRET", SECRET)::get);
+    assertEquals(ApiGateway.DEMO_KEY_SHA256, Authenticator.sha256Hex("demo-key-change-me"));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> ApiGateway.builder().config(withDemoKey).discovery(discovery).port(0).build().close());
+    ApiGateway demo = ApiGateway.builder().demo(true).config(withDemoKey).discovery(discovery).port(0).build().start();
+    gateways.add(demo);
+    assertTrue(demo.port() > 0);
+  }
+
+  @Test
+  void itListensOnLoopbackUnlessToldOtherwise() {
+    assertEquals("127.0.0.1", ApiGateway.bindHost(Map.<String, String>of()::get));
+    assertEquals("0.0.0.0", ApiGateway.bindHost(Map.of("GATEWAY_BIND", "0.0.0.0")::get));
+    assertTrue(gateway.address().getAddress().isLoopbackAddress(), gateway.address().toString());
+  }
 }
