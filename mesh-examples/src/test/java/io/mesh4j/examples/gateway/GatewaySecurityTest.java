@@ -258,6 +258,21 @@ class GatewaySecurityTest {
   }
 
   @Test
+  void headersCutShortAreNeverForwarded() throws Exception {
+    byte[] half = ("GET /api/headers-short HTTP/1.1\r\nHost: 127.0.0.1:" + gateway.port() + "\r\nX-Partial: ab")
+        .getBytes(StandardCharsets.US_ASCII);
+    RawHttp.Answer a = RawHttp.exchange(gateway.uri(), half, true);
+    byte[] noBlankLine = ("GET /api/headers-short2 HTTP/1.1\r\nHost: 127.0.0.1:" + gateway.port() + "\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
+    RawHttp.Answer b = RawHttp.exchange(gateway.uri(), noBlankLine, true);
+    // A complete request on a new connection is answered after both: the gateway has read them.
+    assertEquals(200, RawHttp.get(gateway.uri(), "/api/headers-after").status());
+    Awaitility.await("no request with cut headers reaches the backend").during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5)).until(() -> receivedUrls().stream().noneMatch(u -> u.startsWith("/headers-short")));
+    assertTrue(a.status() != 200 && b.status() != 200, a + " / " + b);
+  }
+
+  @Test
   void theBundledDemoKeyIsRefused() {
     GatewayConfig bundled = GatewayConfig.fromResource("gateway/routes.json",
         Map.of("GATEWAY_JWT_SECRET", SECRET)::get);
