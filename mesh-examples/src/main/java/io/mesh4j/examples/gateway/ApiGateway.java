@@ -11,6 +11,7 @@ import io.mesh4j.examples.gateway.internal.Authenticator;
 import io.mesh4j.examples.gateway.internal.GatewayHandler;
 import io.mesh4j.examples.gateway.internal.GatewayMeters;
 import io.mesh4j.examples.gateway.internal.GatewayServer;
+import io.mesh4j.examples.gateway.internal.IpRateLimiter;
 import io.mesh4j.examples.gateway.internal.MetricsHandler;
 import io.mesh4j.examples.gateway.internal.RouteTable;
 import io.mesh4j.examples.gateway.internal.SharedRateLimiter;
@@ -89,6 +90,8 @@ public final class ApiGateway implements AutoCloseable {
   public static final String DEMO_KEY_SHA256 = "090d1548c9d65f413a1a2c828a0bee3a7ae02d2137caf51e6029e6c3cb1f1fa4";
   /** The environment variable that, set to {@code true}, lets {@link #main} run with the demo key. */
   public static final String DEMO_ENV = "GATEWAY_DEMO";
+  /** Default of {@link Builder#ipRateLimitPerMinute}. */
+  public static final int DEFAULT_IP_RATE_LIMIT_PER_MINUTE = 1200;
   /** Default of {@link Builder#idleTimeout}, in seconds. */
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 30;
   /** Default of {@link Builder#headerTimeout}, in seconds. */
@@ -216,7 +219,8 @@ public final class ApiGateway implements AutoCloseable {
    * {@code gateway/routes.json}; {@code GATEWAY_PORT} overrides its port, {@code GATEWAY_BIND}
    * the address (default {@code 127.0.0.1}; {@code 0.0.0.0} for every interface);
    * {@code GATEWAY_DEMO=true} allows the bundled demo API key; {@code GATEWAY_TRUSTED_PROXIES} the proxies whose
-   * {@code X-Forwarded-For} is kept. Exits 2 on an invalid config, 1 on another start
+   * {@code X-Forwarded-For} is kept; {@code GATEWAY_IP_RATE_LIMIT} the requests per minute per
+   * client address (0: off). Exits 2 on an invalid config, 1 on another start
    * failure; stops cleanly on SIGTERM / Ctrl-C.
    */
   public static void main(String[] args) throws InterruptedException {
@@ -242,6 +246,10 @@ public final class ApiGateway implements AutoCloseable {
       String proxies = System.getenv("GATEWAY_TRUSTED_PROXIES");
       if (proxies != null && !proxies.isBlank()) {
         b.trustedProxies(List.of(proxies.trim().split("\\s*,\\s*")));
+      }
+      String ipLimit = System.getenv("GATEWAY_IP_RATE_LIMIT");
+      if (ipLimit != null && !ipLimit.isBlank()) {
+        b.ipRateLimitPerMinute(Integer.parseInt(ipLimit.trim()));
       }
       String port = System.getenv("GATEWAY_PORT");
       if (port != null && !port.isBlank()) {
@@ -328,6 +336,7 @@ public final class ApiGateway implements AutoCloseable {
     private int workerThreads = 32;
     private long maxRequestBytes = 8L * 1024 * 1024;
     private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+    private int ipRateLimitPerMinute = DEFAULT_IP_RATE_LIMIT_PER_MINUTE;
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
     private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
@@ -496,6 +505,18 @@ public final class ApiGateway implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The most requests per minute from one client address, counted before routing and
+     * authentication (429 with {@code Retry-After} beyond), in this gateway instance; IPv6
+     * addresses count by /64. The address is the socket peer, or behind a
+     * {@link #trustedProxies trusted proxy} the right-most {@code X-Forwarded-For} entry that is
+     * not a trusted proxy. 0 turns it off; default {@value #DEFAULT_IP_RATE_LIMIT_PER_MINUTE}.
+     */
+    public Builder ipRateLimitPerMinute(int ipRateLimitPerMinute) {
+      this.ipRateLimitPerMinute = Args.inRange(ipRateLimitPerMinute, 0, 100_000_000, "ipRateLimitPerMinute");
+      return this;
+    }
+
     private static Duration positive(Duration d, String name) {
       Args.notNull(d, name);
       Args.argument(!d.isNegative() && !d.isZero(), "%s must be > 0, was %s", name, d);
@@ -612,7 +633,8 @@ public final class ApiGateway implements AutoCloseable {
       }
       Handler handler = new GatewayHandler(table.build(), authenticator, config.jwtEnabled(), limiter,
           mesh, log, ticker, maxRequestBytes, "http", metricsRegistry == null ? null : new GatewayMeters(metricsRegistry),
-          trustedProxies, bodyTimeout.toNanos());
+          trustedProxies, bodyTimeout.toNanos(),
+          ipRateLimitPerMinute > 0 ? new IpRateLimiter(ipRateLimitPerMinute, clock) : null);
       if (metricsRegistry != null) {
         handler = new MetricsHandler(metricsRegistry, handler);
       }

@@ -24,7 +24,9 @@ import io.mesh4j.examples.gateway.internal.Authenticator;
 import io.mesh4j.testkit.ConsulExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -300,5 +302,35 @@ class GatewaySecurityTest {
     assertEquals("127.0.0.1", ApiGateway.bindHost(Map.<String, String>of()::get));
     assertEquals("0.0.0.0", ApiGateway.bindHost(Map.of("GATEWAY_BIND", "0.0.0.0")::get));
     assertTrue(gateway.address().getAddress().isLoopbackAddress(), gateway.address().toString());
+  }
+
+  // ---- 6. per-address limit before authentication ----
+
+  @Test
+  void aFloodFromOneAddressIsCutBeforeAuthenticationAndIpv6CountsBy64() throws Exception {
+    Clock fixed = Clock.fixed(Instant.parse("2030-01-01T10:00:20Z"), ZoneOffset.UTC);
+    ApiGateway limited = newGateway(ApiGateway.builder().clock(fixed).ipRateLimitPerMinute(3));
+    List<Integer> statuses = new ArrayList<>();
+    RawHttp.Answer last = null;
+    for (int i = 0; i < 5; i++) {
+      // A client's X-Forwarded-For changes nothing: the gateway trusts no proxy here.
+      last = RawHttp.get(limited.uri(), "/api/admin/guess", "X-Api-Key: guess-" + i, "X-Forwarded-For: 10.9.9." + i);
+      statuses.add(last.status());
+    }
+    assertEquals(List.of(401, 401, 401, 429, 429), statuses, "bad credentials are limited per address");
+    assertTrue(last.head().contains("Retry-After: 40"), last.head());
+    assertTrue(last.body().contains("\"ip_rate_limited\""), last.body());
+
+    ApiGateway proxied = newGateway(ApiGateway.builder().clock(fixed).ipRateLimitPerMinute(2)
+        .trustedProxies(List.of("127.0.0.1")));
+    List<String> seen = new ArrayList<>();
+    for (String client : List.of("2001:db8:1:2::1", "2001:db8:1:2::ffff", "2001:db8:1:2:aaaa::1", "2001:db8:1:3::1",
+        "198.51.100.7", "198.51.100.8", "198.51.100.8", "198.51.100.8")) {
+      seen.add(client + " " + RawHttp.get(proxied.uri(), "/api/limit-" + seen.size(), "X-Forwarded-For: " + client)
+          .status());
+    }
+    assertEquals(List.of("2001:db8:1:2::1 200", "2001:db8:1:2::ffff 200", "2001:db8:1:2:aaaa::1 429",
+        "2001:db8:1:3::1 200", "198.51.100.7 200", "198.51.100.8 200", "198.51.100.8 200", "198.51.100.8 429"), seen,
+        "one /64 shares a budget; IPv4 addresses count one by one");
   }
 }

@@ -69,6 +69,7 @@ public final class GatewayHandler extends Handler.Abstract {
   private final String scheme;
   private final TrustedProxies trustedProxies;
   private final long bodyTimeoutNanos;
+  private final IpRateLimiter ipLimiter;
 
   /**
    * @param routes the route table
@@ -83,12 +84,14 @@ public final class GatewayHandler extends Handler.Abstract {
    * @param meters records each request on a timer (null when metrics are off)
    * @param trustedProxies the socket peers whose {@code X-Forwarded-For} list is kept
    * @param bodyTimeoutNanos how long a request body may take to arrive (408 beyond)
+   * @param ipLimiter the per-address limit applied before anything else (null when off)
    */
   public GatewayHandler(RouteTable<Route> routes, Authenticator authenticator, boolean jwtEnabled,
       SharedRateLimiter rateLimiter, ServiceMeshClient mesh, Consumer<String> accessLog,
       Ticker ticker, long maxRequestBytes, String scheme, GatewayMeters meters, TrustedProxies trustedProxies,
-      long bodyTimeoutNanos) {
+      long bodyTimeoutNanos, IpRateLimiter ipLimiter) {
     super(InvocationType.BLOCKING);
+    this.ipLimiter = ipLimiter;
     this.trustedProxies = trustedProxies;
     this.bodyTimeoutNanos = bodyTimeoutNanos;
     this.meters = meters;
@@ -137,6 +140,18 @@ public final class GatewayHandler extends Handler.Abstract {
   }
 
   private void process(Call call) throws IOException {
+    if (ipLimiter != null) {
+      // Before routing and authentication: floods of bad paths or bad credentials count too.
+      String key = IpRateLimiter.clientKey(remoteAddress(call.remote), call.headers.get("X-Forwarded-For"),
+          trustedProxies);
+      long retry = ipLimiter.acquire(key);
+      if (retry > 0) {
+        call.failure = "ip_rate_limited";
+        error(call, 429, "ip_rate_limited", "more than " + ipLimiter.limit() + " requests per minute from one address; "
+            + "retry in " + retry + " s", Map.of("Retry-After", Long.toString(retry)));
+        return;
+      }
+    }
     String rawPath = call.rawPath;
     List<String> segments;
     try {
