@@ -1,6 +1,5 @@
 package io.mesh4j.examples.gateway;
 
-import com.sun.net.httpserver.HttpServer;
 import io.mesh4j.api.ServiceDiscovery;
 import io.mesh4j.api.Ticker;
 import io.mesh4j.examples.gateway.internal.Args;
@@ -11,9 +10,12 @@ import io.mesh4j.discovery.ConsulDiscovery;
 import io.mesh4j.examples.gateway.internal.Authenticator;
 import io.mesh4j.examples.gateway.internal.GatewayHandler;
 import io.mesh4j.examples.gateway.internal.GatewayMeters;
+import io.mesh4j.examples.gateway.internal.GatewayServer;
+import io.mesh4j.examples.gateway.internal.IpRateLimiter;
 import io.mesh4j.examples.gateway.internal.MetricsHandler;
 import io.mesh4j.examples.gateway.internal.RouteTable;
 import io.mesh4j.examples.gateway.internal.SharedRateLimiter;
+import io.mesh4j.examples.gateway.internal.TrustedProxies;
 import io.mesh4j.micrometer.MeshCacheMetrics;
 import io.mesh4j.micrometer.MeshMeters;
 import io.mesh4j.micrometer.MeshObservations;
@@ -23,6 +25,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -31,17 +34,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.eclipse.jetty.server.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An API gateway: an HTTP server (the JDK's {@code com.sun.net.httpserver}) whose route table
+ * An API gateway: an HTTP server (Jetty 12's core API, no servlets) whose route table
  * sends requests to backend services through a {@link ServiceMeshClient}, so every backend call
  * gets discovery, load balancing, outlier ejection, the circuit breaker, timeouts and retries.
  *
@@ -69,27 +68,65 @@ import org.slf4j.LoggerFactory;
  * ({@code MeshRequest.maxAttempts}), so all routes to a service share its circuit breaker and
  * outlier ejection.
  *
- * <p>Thread safe. {@link #close()} stops the server and closes the mesh client it created; the
+ * <p>Slow or abusive clients are bounded: request headers must arrive within
+ * {@link Builder#headerTimeout}, a silent connection is closed after {@link Builder#idleTimeout},
+ * a body must arrive within {@link Builder#bodyTimeout}, headers and bodies have size limits, at
+ * most {@link Builder#workerThreads} requests are handled at once (more wait briefly, then get
+ * 503), and at most {@link Builder#maxConnections} connections are open. Jetty parses request
+ * lines and headers without holding a thread, so slow clients do not stop the others.
+ *
+ * <p>Thread safe. {@link #close()} stops accepting, lets requests in flight finish for up to
+ * {@link Builder#shutdownTimeout}, stops the server and closes the mesh client it created; the
  * discovery and caches it was given stay open.
  */
 public final class ApiGateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiGateway.class);
   /** The logger of the access log's default sink (one INFO line per request). */
   public static final String ACCESS_LOGGER = "io.mesh4j.examples.gateway.access";
+  /**
+   * The SHA-256 of the API key in the bundled {@code gateway/routes.json}, which is public: a
+   * gateway whose config accepts it refuses to start unless {@link Builder#demo(boolean)} is set.
+   */
+  public static final String DEMO_KEY_SHA256 = "090d1548c9d65f413a1a2c828a0bee3a7ae02d2137caf51e6029e6c3cb1f1fa4";
+  /** The environment variable that, set to {@code true}, lets {@link #main} run with the demo key. */
+  public static final String DEMO_ENV = "GATEWAY_DEMO";
+  /** Default of {@link Builder#ipRateLimitPerMinute}. */
+  public static final int DEFAULT_IP_RATE_LIMIT_PER_MINUTE = 1200;
+  /** Default of {@link Builder#idleTimeout}, in seconds. */
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 30;
+  /** Default of {@link Builder#headerTimeout}, in seconds. */
+  public static final int DEFAULT_HEADER_TIMEOUT_SECONDS = 10;
+  /** Default of {@link Builder#bodyTimeout}, in seconds. */
+  public static final int DEFAULT_BODY_TIMEOUT_SECONDS = 60;
+  /** Default of {@link Builder#shutdownTimeout}, in seconds. */
+  public static final int DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 10;
+  /** Default of {@link Builder#maxHeaderBytes}. */
+  public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+  /** Default of {@link Builder#maxConnections}. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 4096;
+  /** Default of {@link Builder#maxQueuedRequests}: requests waiting for a worker. */
+  public static final int DEFAULT_MAX_QUEUED_REQUESTS = 1024;
+  /** Default of {@link Builder#maxQueuedRequests}: the longest wait for a worker, in seconds. */
+  public static final int DEFAULT_MAX_QUEUE_WAIT_SECONDS = 5;
+  private static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(DEFAULT_IDLE_TIMEOUT_SECONDS);
+  private static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(DEFAULT_HEADER_TIMEOUT_SECONDS);
+  private static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(DEFAULT_BODY_TIMEOUT_SECONDS);
+  private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(DEFAULT_SHUTDOWN_TIMEOUT_SECONDS);
+  private static final Duration DEFAULT_MAX_QUEUE_WAIT = Duration.ofSeconds(DEFAULT_MAX_QUEUE_WAIT_SECONDS);
 
   private final GatewayConfig config;
   private final String bindHost;
   private final int port;
   private final int workerThreads;
-  private final GatewayHandler handler;
-  private final MetricsHandler metrics;
+  private final GatewayServer.Limits limits;
+  private final Handler handler;
   private final ServiceMeshClient mesh;
-  private HttpServer server;
-  private ExecutorService workers;
+  private GatewayServer server;
   private boolean closed;
 
-  private ApiGateway(Builder b, ServiceMeshClient mesh, GatewayHandler handler, MetricsHandler metrics) {
-    this.metrics = metrics;
+  private ApiGateway(Builder b, ServiceMeshClient mesh, Handler handler) {
+    this.limits = new GatewayServer.Limits(b.idleTimeout, b.headerTimeout, b.shutdownTimeout, b.maxHeaderBytes,
+        b.maxConnections, b.maxQueuedRequests, b.maxQueueWait);
     this.config = b.config;
     this.bindHost = b.bindHost;
     this.port = b.port >= 0 ? b.port : b.config.port();
@@ -112,18 +149,13 @@ public final class ApiGateway implements AutoCloseable {
   public synchronized ApiGateway start() {
     Args.state(!closed, "ApiGateway is closed");
     Args.state(server == null, "ApiGateway is already started");
-    // Small answers must not wait for Nagle's algorithm.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
+    GatewayServer s;
     try {
-      server = HttpServer.create(new InetSocketAddress(bindHost, port), 128);
+      s = GatewayServer.start(handler, bindHost, port, workerThreads, limits);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + bindHost + ":" + port + ": " + e.getMessage(), e);
     }
-    workers = Executors.newFixedThreadPool(workerThreads, new Named("mesh4j-gateway-"));
-    server.setExecutor(workers);
-    // One context: the JDK server matches contexts by string prefix, so "/metrics" would take "/metricsX" too.
-    server.createContext("/", metrics != null ? metrics : handler);
-    server.start();
+    server = s;
     LOG.info("gateway listening on {} with {} routes", uri(), config.routes().size());
     return this;
   }
@@ -131,7 +163,11 @@ public final class ApiGateway implements AutoCloseable {
   /** The address it listens on (the bound port when 0 was asked for). */
   public synchronized InetSocketAddress address() {
     Args.state(server != null, "ApiGateway is not started");
-    return server.getAddress();
+    try {
+      return new InetSocketAddress(InetAddress.getByName(bindHost), server.port());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resolve bind address " + bindHost, e);
+    }
   }
 
   /** The port it listens on. */
@@ -154,7 +190,10 @@ public final class ApiGateway implements AutoCloseable {
     return config;
   }
 
-  /** Stops serving (requests in flight are cut) and closes the mesh client it created. Idempotent. */
+  /**
+   * Stops accepting, lets requests in flight finish (up to {@link Builder#shutdownTimeout}; later
+   * ones are cut), stops the server and closes the mesh client it created. Idempotent.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -162,20 +201,15 @@ public final class ApiGateway implements AutoCloseable {
     }
     closed = true;
     if (server != null) {
-      server.stop(0);
-      workers.shutdownNow();
-      try {
-        workers.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      server.stop();
     }
     mesh.close();
   }
 
   @Override
   public String toString() {
-    return "ApiGateway{" + config + (server == null ? ", not started" : ", " + server.getAddress()) + "}";
+    return "ApiGateway{" + config + (server == null ? ", not started" : ", " + bindHost + ":" + server.port())
+        + "}";
   }
 
   /**
@@ -183,7 +217,10 @@ public final class ApiGateway implements AutoCloseable {
    * {@code REDIS_CLUSTER_NODES} ({@code host:port,...}; needed when a route is rate limited or
    * cached). The config file is {@code args[0]}, else {@code GATEWAY_CONFIG}, else the bundled
    * {@code gateway/routes.json}; {@code GATEWAY_PORT} overrides its port, {@code GATEWAY_BIND}
-   * the address (default every interface). Exits 2 on an invalid config, 1 on another start
+   * the address (default {@code 127.0.0.1}; {@code 0.0.0.0} for every interface);
+   * {@code GATEWAY_DEMO=true} allows the bundled demo API key; {@code GATEWAY_TRUSTED_PROXIES} the proxies whose
+   * {@code X-Forwarded-For} is kept; {@code GATEWAY_IP_RATE_LIMIT} the requests per minute per
+   * client address (0: off). Exits 2 on an invalid config, 1 on another start
    * failure; stops cleanly on SIGTERM / Ctrl-C.
    */
   public static void main(String[] args) throws InterruptedException {
@@ -201,9 +238,18 @@ public final class ApiGateway implements AutoCloseable {
       ConsulDiscovery discovery = ConsulDiscovery.builder()
           .url(consul.startsWith("http") ? consul : "http://" + consul).eventListener(meters).build();
       opened.add(discovery);
-      Builder b = builder().config(config).discovery(discovery).bindHost(env("GATEWAY_BIND", "0.0.0.0"));
+      Builder b = builder().config(config).discovery(discovery).bindHost(bindHost(System::getenv))
+          .demo("true".equalsIgnoreCase(env(DEMO_ENV, "false")));
       if (!"false".equalsIgnoreCase(env("GATEWAY_METRICS", "true"))) {
         b.metrics(registry, meters);
+      }
+      String proxies = System.getenv("GATEWAY_TRUSTED_PROXIES");
+      if (proxies != null && !proxies.isBlank()) {
+        b.trustedProxies(List.of(proxies.trim().split("\\s*,\\s*")));
+      }
+      String ipLimit = System.getenv("GATEWAY_IP_RATE_LIMIT");
+      if (ipLimit != null && !ipLimit.isBlank()) {
+        b.ipRateLimitPerMinute(Integer.parseInt(ipLimit.trim()));
       }
       String port = System.getenv("GATEWAY_PORT");
       if (port != null && !port.isBlank()) {
@@ -255,6 +301,12 @@ public final class ApiGateway implements AutoCloseable {
     stopped.await();
   }
 
+  /** {@code GATEWAY_BIND}, else loopback: every interface only when asked for. */
+  static String bindHost(java.util.function.Function<String, String> env) {
+    String v = env.apply("GATEWAY_BIND");
+    return v == null || v.isBlank() ? "127.0.0.1" : v.trim();
+  }
+
   private static String env(String name, String fallback) {
     String v = System.getenv(name);
     return v == null || v.isBlank() ? fallback : v.trim();
@@ -267,22 +319,6 @@ public final class ApiGateway implements AutoCloseable {
       } catch (Exception e) {
         LOG.debug("closing {} failed", opened.get(i), e);
       }
-    }
-  }
-
-  private static final class Named implements ThreadFactory {
-    private final String prefix;
-    private final AtomicInteger n = new AtomicInteger();
-
-    Named(String prefix) {
-      this.prefix = prefix;
-    }
-
-    @Override
-    public Thread newThread(Runnable r) {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
     }
   }
 
@@ -299,11 +335,22 @@ public final class ApiGateway implements AutoCloseable {
     private int port = -1;
     private int workerThreads = 32;
     private long maxRequestBytes = 8L * 1024 * 1024;
+    private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+    private int ipRateLimitPerMinute = DEFAULT_IP_RATE_LIMIT_PER_MINUTE;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+    private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
+    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private int maxQueuedRequests = DEFAULT_MAX_QUEUED_REQUESTS;
+    private Duration maxQueueWait = DEFAULT_MAX_QUEUE_WAIT;
     private Consumer<ServiceMeshClient.Builder> meshSettings = m -> { };
     private Consumer<String> accessLog;
     private Clock clock = Clock.systemUTC();
     private Ticker ticker = Ticker.system();
     private PrometheusMeterRegistry metricsRegistry;
+    private TrustedProxies trustedProxies = TrustedProxies.none();
+    private boolean demo;
     private MeshMeters meters;
 
     private Builder() {}
@@ -357,16 +404,123 @@ public final class ApiGateway implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The proxies in front of the gateway whose {@code X-Forwarded-For} list is kept (the socket
+     * peer is appended); IP addresses or CIDR ranges such as {@code 10.0.0.0/8}. Default none:
+     * the backend's {@code X-Forwarded-For} is the socket peer only, since any client can write
+     * any address in its own.
+     *
+     * @throws IllegalArgumentException naming an entry that is not an address or range
+     */
+    public Builder trustedProxies(List<String> addressesOrRanges) {
+      this.trustedProxies = TrustedProxies.of(Args.notNull(addressesOrRanges, "trustedProxies"));
+      return this;
+    }
+
+    /**
+     * Allows the bundled demo API key ({@code demo-key-change-me}, whose hash is
+     * {@link ApiGateway#DEMO_KEY_SHA256}); default false, and {@link #build()} refuses a config
+     * that accepts it. For the quickstart and tests only: the key is printed in the docs.
+     */
+    public Builder demo(boolean demo) {
+      this.demo = demo;
+      return this;
+    }
+
     /** The port, replacing the config's; 0 for any free port. */
     public Builder port(int port) {
       this.port = Args.inRange(port, 0, 65535, "port");
       return this;
     }
 
-    /** Threads serving requests (each blocks for its backend call); default 32. */
+    /**
+     * How many requests are handled at once (each holds a thread while it waits for its backend);
+     * default 32. Further requests wait (see {@link #maxQueuedRequests}) without a thread.
+     */
     public Builder workerThreads(int workerThreads) {
       this.workerThreads = Args.inRange(workerThreads, 1, 10_000, "workerThreads");
       return this;
+    }
+
+    /**
+     * The longest a connection may stay silent (no byte either way) before it is closed; default
+     * {@value #DEFAULT_IDLE_TIMEOUT_SECONDS} s.
+     */
+    public Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = positive(idleTimeout, "idleTimeout");
+      return this;
+    }
+
+    /**
+     * How long a request's headers may take to arrive, however steadily they trickle in (a
+     * slowloris client sends one byte a second and is never idle); the connection is closed
+     * between one and two of these after the headers started. Default
+     * {@value #DEFAULT_HEADER_TIMEOUT_SECONDS} s.
+     */
+    public Builder headerTimeout(Duration headerTimeout) {
+      this.headerTimeout = positive(headerTimeout, "headerTimeout");
+      return this;
+    }
+
+    /** How long a request body may take to arrive (408 beyond); default {@value #DEFAULT_BODY_TIMEOUT_SECONDS} s. */
+    public Builder bodyTimeout(Duration bodyTimeout) {
+      this.bodyTimeout = positive(bodyTimeout, "bodyTimeout");
+      return this;
+    }
+
+    /**
+     * How long {@link ApiGateway#close()} lets requests in flight finish; default
+     * {@value #DEFAULT_SHUTDOWN_TIMEOUT_SECONDS} s.
+     */
+    public Builder shutdownTimeout(Duration shutdownTimeout) {
+      Args.notNull(shutdownTimeout, "shutdownTimeout");
+      Args.argument(!shutdownTimeout.isNegative(), "shutdownTimeout must be >= 0, was %s", shutdownTimeout);
+      this.shutdownTimeout = shutdownTimeout;
+      return this;
+    }
+
+    /** The largest request line plus headers accepted (431 beyond); default {@value #DEFAULT_MAX_HEADER_BYTES}. */
+    public Builder maxHeaderBytes(int maxHeaderBytes) {
+      this.maxHeaderBytes = Args.inRange(maxHeaderBytes, 1024, 1024 * 1024, "maxHeaderBytes");
+      return this;
+    }
+
+    /**
+     * The most connections open at once; more wait in the accept backlog. Default
+     * {@value #DEFAULT_MAX_CONNECTIONS}.
+     */
+    public Builder maxConnections(int maxConnections) {
+      this.maxConnections = Args.inRange(maxConnections, 1, 1_000_000, "maxConnections");
+      return this;
+    }
+
+    /**
+     * How many requests may wait for one of the {@link #workerThreads} and for how long; beyond
+     * either, the answer is 503. Defaults {@value #DEFAULT_MAX_QUEUED_REQUESTS} and
+     * {@value #DEFAULT_MAX_QUEUE_WAIT_SECONDS} s.
+     */
+    public Builder maxQueuedRequests(int maxQueuedRequests, Duration maxQueueWait) {
+      this.maxQueuedRequests = Args.inRange(maxQueuedRequests, 0, 1_000_000, "maxQueuedRequests");
+      this.maxQueueWait = positive(maxQueueWait, "maxQueueWait");
+      return this;
+    }
+
+    /**
+     * The most requests per minute from one client address, counted before routing and
+     * authentication (429 with {@code Retry-After} beyond), in this gateway instance; IPv6
+     * addresses count by /64. The address is the socket peer, or behind a
+     * {@link #trustedProxies trusted proxy} the right-most {@code X-Forwarded-For} entry that is
+     * not a trusted proxy. 0 turns it off; default {@value #DEFAULT_IP_RATE_LIMIT_PER_MINUTE}.
+     */
+    public Builder ipRateLimitPerMinute(int ipRateLimitPerMinute) {
+      this.ipRateLimitPerMinute = Args.inRange(ipRateLimitPerMinute, 0, 100_000_000, "ipRateLimitPerMinute");
+      return this;
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Args.notNull(d, name);
+      Args.argument(!d.isNegative() && !d.isZero(), "%s must be > 0, was %s", name, d);
+      return d;
     }
 
     /** The largest request body accepted (413 beyond); default 8 MiB. */
@@ -416,6 +570,10 @@ public final class ApiGateway implements AutoCloseable {
     public ApiGateway build() {
       Args.state(config != null, "config must be set (GatewayConfig.load(path))");
       Args.state(discovery != null, "discovery must be set (a ConsulDiscovery)");
+      String demoClient = config.apiKeyClientsBySha256().get(DEMO_KEY_SHA256);
+      Args.state(demo || demoClient == null, "auth.apiKeys gives client '%s' the bundled demo key, which is published "
+          + "in the docs: replace its sha256 with the hash of a secret key (printf %%s \"$KEY\" | sha256sum), or, for "
+          + "the demo only, set %s=true (ApiGateway.Builder.demo(true))", demoClient, DEMO_ENV);
       List<String> limited = new ArrayList<>();
       List<String> cached = new ArrayList<>();
       RouteTable.Builder<Route> table = RouteTable.builder();
@@ -435,7 +593,6 @@ public final class ApiGateway implements AutoCloseable {
       Args.state(cached.isEmpty() || responseCache != null,
           "responseCache must be set: routes %s have a cacheTtl", cached);
 
-      MetricsHandler metricsHandler = null;
       if (metricsRegistry != null) {
         RouteTable<Route> routes = table.build();
         for (String method : List.of("GET", "HEAD")) {
@@ -474,12 +631,14 @@ public final class ApiGateway implements AutoCloseable {
         Logger access = LoggerFactory.getLogger(ACCESS_LOGGER);
         log = access::info;
       }
-      GatewayHandler handler = new GatewayHandler(table.build(), authenticator, config.jwtEnabled(), limiter,
-          mesh, log, ticker, maxRequestBytes, "http", metricsRegistry == null ? null : new GatewayMeters(metricsRegistry));
+      Handler handler = new GatewayHandler(table.build(), authenticator, config.jwtEnabled(), limiter,
+          mesh, log, ticker, maxRequestBytes, "http", metricsRegistry == null ? null : new GatewayMeters(metricsRegistry),
+          trustedProxies, bodyTimeout.toNanos(),
+          ipRateLimitPerMinute > 0 ? new IpRateLimiter(ipRateLimitPerMinute, clock) : null);
       if (metricsRegistry != null) {
-        metricsHandler = new MetricsHandler(metricsRegistry, handler);
+        handler = new MetricsHandler(metricsRegistry, handler);
       }
-      return new ApiGateway(this, mesh, handler, metricsHandler);
+      return new ApiGateway(this, mesh, handler);
     }
   }
 }

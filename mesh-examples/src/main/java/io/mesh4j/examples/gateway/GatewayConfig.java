@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's configuration, read from JSON and validated as a whole: every problem is
@@ -44,6 +46,7 @@ import java.util.function.Function;
  * shows no secret.
  */
 public final class GatewayConfig {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayConfig.class);
   /** The methods a route may list. */
   public static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
   /** The timeout of a route that names none. */
@@ -64,6 +67,7 @@ public final class GatewayConfig {
   private final Duration jwtClockSkew;
   private final CircuitBreakerConfig circuitBreaker;
   private final List<Route> routes;
+  private final List<String> warnings;
 
   private GatewayConfig(GatewayConfigParser<Route> p) {
     this.port = p.port();
@@ -75,6 +79,7 @@ public final class GatewayConfig {
     this.jwtClockSkew = p.jwtClockSkew();
     this.circuitBreaker = p.circuitBreaker();
     this.routes = List.copyOf(p.routes());
+    this.warnings = p.warnings();
   }
 
   /**
@@ -130,7 +135,20 @@ public final class GatewayConfig {
     if (!p.problems().isEmpty()) {
       throw new GatewayConfigException(source, p.problems());
     }
+    for (String w : p.warnings()) {
+      LOG.warn("gateway config{}: {}", source == null ? "" : " " + source, w);
+    }
     return new GatewayConfig(p);
+  }
+
+  /**
+   * Advice found at validation, each also logged at WARN: routes with different {@code auth}
+   * whose paths overlap (such as a public {@code /api/**} and a guarded {@code /api/admin/**}).
+   * The gateway routes them safely, but a mistake in either route's path then opens the guarded
+   * one; see {@code docs/gateway.md}.
+   */
+  public List<String> warnings() {
+    return warnings;
   }
 
   /** The port to listen on; 0 for any free port. */

@@ -77,6 +77,24 @@ class GatewayConfigTest {
   }
 
   @Test
+  void overlappingRoutesWithDifferentAuthAreWarnedAbout() {
+    String json = "{ \"auth\": { \"apiKeys\": [ {\"client\": \"c\", \"sha256\": \"" + "ab".repeat(32) + "\"} ] },"
+        + " \"routes\": ["
+        + "  {\"name\": \"public\", \"path\": \"/api/**\", \"methods\": [\"GET\"], \"service\": \"s\"},"
+        + "  {\"name\": \"admin\", \"path\": \"/api/admin/**\", \"methods\": [\"GET\", \"POST\"], \"service\": \"s\","
+        + "   \"auth\": true},"
+        + "  {\"name\": \"other\", \"path\": \"/other/{id}\", \"methods\": [\"GET\"], \"service\": \"s\", \"auth\": true},"
+        + "  {\"name\": \"post-only\", \"path\": \"/other/**\", \"methods\": [\"POST\"], \"service\": \"s\"}"
+        + " ] }";
+    List<String> warnings = GatewayConfig.parse(json, Map.<String, String>of()::get).warnings();
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).startsWith("route 'public' (/api/**, no auth) and route 'admin' (/api/admin/**, auth) "
+        + "overlap"), warnings.get(0));
+    assertEquals(List.of(), GatewayConfig.fromResource("gateway/routes.json",
+        Map.of("GATEWAY_JWT_SECRET", SECRET)::get).warnings(), "the bundled routes do not overlap across auth");
+  }
+
+  @Test
   void routeProblemsNameTheRouteAndTheField() {
     assertEquals(List.of("routes[0] 'r1': unknown field 'ratelimit' (known: attemptTimeout, auth, cacheShared, "
             + "cacheTtl, methods, name, path, rateLimitPerMinute, retries, service, stripPrefix, timeout)"),

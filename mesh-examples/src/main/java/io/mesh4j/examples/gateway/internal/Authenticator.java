@@ -86,7 +86,7 @@ public final class Authenticator {
     String key = header.apply(apiKeyHeader);
     if (key != null && !clientsBySha256.isEmpty()) {
       String client = clientsBySha256.get(sha256Hex(key.trim()));
-      return client != null ? Result.ok(client, "api-key") : Result.invalid("invalid_key", "unknown API key");
+      return client != null ? Result.ok(client, "apikey") : Result.invalid("invalid_key", "unknown API key");
     }
     if (authorization != null) {
       return Result.invalid("invalid_request", "unsupported Authorization scheme");
@@ -154,6 +154,14 @@ public final class Authenticator {
       return new Result(null, null, error, reason);
     }
 
+    /**
+     * Who was authenticated, unambiguously: {@code apikey:<client>} or {@code jwt:<sub>}; null
+     * unless {@link #ok()}.
+     */
+    public String identity() {
+      return client == null ? null : scheme + ":" + client;
+    }
+
     /** True when authenticated. */
     public boolean ok() {
       return client != null;
@@ -164,7 +172,10 @@ public final class Authenticator {
       return client;
     }
 
-    /** "api-key" or "jwt"; null unless {@link #ok()}. */
+    /**
+     * "apikey" or "jwt"; null unless {@link #ok()}. The client's name is unique within its
+     * scheme only: a JWT's {@code sub} may equal an API key client's name.
+     */
     public String scheme() {
       return scheme;
     }

@@ -31,6 +31,16 @@ public final class ForwardHeaders {
   private static final Set<String> REQUEST_OWN = Set.of("host", "content-length", "content-type", "expect",
       "accept-encoding",
       "x-request-id", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-authenticated-client");
+  /**
+   * Request headers that backends and frameworks trust to name the client, the scheme, the
+   * method or the path (Spring's {@code ForwardedHeaderFilter}, IIS URL rewrite, Rails' method
+   * override...). Only the gateway knows these facts; a client's copies are dropped.
+   */
+  static final Set<String> SPOOFABLE = Set.of("forwarded", "x-real-ip", "true-client-ip", "x-client-ip",
+      "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server", "x-forwarded-ssl",
+      "x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url");
+  private static final Pattern HOST = Pattern.compile(
+      "(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?|\\[[0-9A-Fa-f:.]{2,45}\\])(?::([0-9]{1,5}))?");
   private static final Set<String> RESPONSE_OWN = Set.of("content-length", "date", "server", "x-cache",
       "x-request-id");
   private static final Pattern REQUEST_ID_VALUE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
@@ -64,13 +74,31 @@ public final class ForwardHeaders {
    */
   public static boolean forwardRequestHeader(String name, Set<String> connectionListed, Set<String> consumed) {
     String n = name.toLowerCase(Locale.ROOT);
-    return !HOP_BY_HOP.contains(n) && !REQUEST_OWN.contains(n) && !connectionListed.contains(n) && !consumed.contains(n);
+    return !HOP_BY_HOP.contains(n) && !REQUEST_OWN.contains(n) && !SPOOFABLE.contains(n) && !connectionListed.contains(n)
+        && !consumed.contains(n);
   }
 
   /** True if the backend's response header {@code name} goes to the client. */
   public static boolean forwardResponseHeader(String name, Set<String> connectionListed) {
     String n = name.toLowerCase(Locale.ROOT);
     return !HOP_BY_HOP.contains(n) && !RESPONSE_OWN.contains(n) && !connectionListed.contains(n);
+  }
+
+  /**
+   * True if {@code host} is a syntactically valid {@code Host} value: a host name (letters, digits,
+   * {@code .}, {@code -}, {@code _}), an IPv4 address or a bracketed IPv6 literal, with an optional
+   * port from 0 to 65535. No user info, path, spaces or controls: the value is forwarded as
+   * {@code X-Forwarded-Host}, which backends use to build links.
+   */
+  public static boolean validHost(String host) {
+    if (host == null) {
+      return false;
+    }
+    java.util.regex.Matcher m = HOST.matcher(host);
+    if (!m.matches()) {
+      return false;
+    }
+    return m.group(1) == null || Integer.parseInt(m.group(1)) <= 65535;
   }
 
   /** The client's request id when it is safe to pass on and log (short, no spaces or controls), else null. */

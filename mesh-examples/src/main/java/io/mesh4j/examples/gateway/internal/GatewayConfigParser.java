@@ -63,6 +63,7 @@ public final class GatewayConfigParser<R> {
   private Duration jwtClockSkew = Duration.ofSeconds(30);
   private CircuitBreakerConfig circuitBreaker;
   private final List<R> routes = new ArrayList<>();
+  private final List<String> warnings = new ArrayList<>();
 
   /** Builds a route from fields the parser has validated ({@code Route}'s constructor). */
   @FunctionalInterface
@@ -96,6 +97,14 @@ public final class GatewayConfigParser<R> {
     }
     p.parse(root);
     return p;
+  }
+
+  /**
+   * Advice that does not make the config invalid, in order: pairs of routes with different
+   * {@code auth} whose paths overlap.
+   */
+  public List<String> warnings() {
+    return List.copyOf(warnings);
   }
 
   /** Every problem found, in order; empty if the config is valid. */
@@ -185,6 +194,17 @@ public final class GatewayConfigParser<R> {
             both.retainAll(r.methods);
             in.problem(where(i, r.name), "path " + r.path + " with methods " + both
                 + " takes the same requests as route '" + o.name + "' (" + o.path + ")");
+          }
+        }
+        for (int j = 0; j < parsed.size(); j++) {
+          Fields o = parsed.get(j);
+          if (o.auth != r.auth && patterns.get(j).overlaps(pattern) && !Collections.disjoint(o.methods, r.methods)) {
+            Fields open = o.auth ? r : o;
+            Fields guarded = o.auth ? o : r;
+            warnings.add("route '" + open.name + "' (" + open.path + ", no auth) and route '" + guarded.name + "' ("
+                + guarded.path + ", auth) overlap: only the exact path decides whether a request needs credentials. "
+                + "The gateway refuses paths a backend could read differently (400), but the backend of '"
+                + open.name + "' must not serve the guarded paths itself; prefer disjoint paths");
           }
         }
         patterns.add(pattern);

@@ -2,9 +2,6 @@ package io.mesh4j.examples.gateway.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.mesh4j.api.CallFailedException;
 import io.mesh4j.api.CircuitOpenException;
 import io.mesh4j.api.MeshException;
@@ -20,31 +17,42 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Handles every request: route, authenticate, rate limit, forward through the
- * {@link ServiceMeshClient}, answer, and write one access log line. Runs on the server's worker
- * threads; thread safe.
+ * {@link ServiceMeshClient}, answer, and write one access log line. A blocking Jetty core
+ * handler: it runs on the server's worker threads (Jetty reads request lines and headers
+ * without a thread, so only complete requests reach it); thread safe.
  *
  * <p>Status codes of the gateway's own: 400 malformed request, 401 credentials, 404 no route,
  * 405 method (with {@code Allow}), 413 body too large, 429 rate limit (with {@code Retry-After}),
  * 502 bad backend answer (5xx, reset, malformed), 503 circuit open or no instance (or the
  * client's bulkhead full), 504 timeout. A backend's own 1xx-4xx answers pass through.
  */
-public final class GatewayHandler implements HttpHandler {
+public final class GatewayHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String REALM = "mesh4j-gateway";
@@ -59,6 +67,9 @@ public final class GatewayHandler implements HttpHandler {
   private final Ticker ticker;
   private final long maxRequestBytes;
   private final String scheme;
+  private final TrustedProxies trustedProxies;
+  private final long bodyTimeoutNanos;
+  private final IpRateLimiter ipLimiter;
 
   /**
    * @param routes the route table
@@ -71,10 +82,18 @@ public final class GatewayHandler implements HttpHandler {
    * @param maxRequestBytes the largest request body accepted
    * @param scheme "http" or "https", for {@code X-Forwarded-Proto}
    * @param meters records each request on a timer (null when metrics are off)
+   * @param trustedProxies the socket peers whose {@code X-Forwarded-For} list is kept
+   * @param bodyTimeoutNanos how long a request body may take to arrive (408 beyond)
+   * @param ipLimiter the per-address limit applied before anything else (null when off)
    */
   public GatewayHandler(RouteTable<Route> routes, Authenticator authenticator, boolean jwtEnabled,
       SharedRateLimiter rateLimiter, ServiceMeshClient mesh, Consumer<String> accessLog,
-      Ticker ticker, long maxRequestBytes, String scheme, GatewayMeters meters) {
+      Ticker ticker, long maxRequestBytes, String scheme, GatewayMeters meters, TrustedProxies trustedProxies,
+      long bodyTimeoutNanos, IpRateLimiter ipLimiter) {
+    super(InvocationType.BLOCKING);
+    this.ipLimiter = ipLimiter;
+    this.trustedProxies = trustedProxies;
+    this.bodyTimeoutNanos = bodyTimeoutNanos;
     this.meters = meters;
     this.routes = routes;
     this.authenticator = authenticator;
@@ -88,9 +107,9 @@ public final class GatewayHandler implements HttpHandler {
   }
 
   @Override
-  public void handle(HttpExchange exchange) {
+  public boolean handle(Request request, Response response, Callback callback) {
     long start = ticker.read();
-    Call call = new Call(exchange);
+    Call call = new Call(request, response);
     try {
       process(call);
     } catch (IOException e) {
@@ -106,23 +125,45 @@ public final class GatewayHandler implements HttpHandler {
         }
       }
     } finally {
-      exchange.close();
+      if (call.written) {
+        callback.succeeded();
+      } else {
+        callback.failed(new IOException("the answer could not be written"));
+      }
       long nanos = ticker.read() - start;
       log(call, nanos);
       if (meters != null) {
         meters.record(call.route, call.method, call.status, nanos);
       }
     }
+    return true;
   }
 
   private void process(Call call) throws IOException {
-    HttpExchange ex = call.exchange;
-    String rawPath = ex.getRequestURI().getRawPath();
+    if (ipLimiter != null) {
+      // Before routing and authentication: floods of bad paths or bad credentials count too.
+      String key = IpRateLimiter.clientKey(remoteAddress(call.remote), call.headers.get("X-Forwarded-For"),
+          trustedProxies);
+      long retry = ipLimiter.acquire(key);
+      if (retry > 0) {
+        call.failure = "ip_rate_limited";
+        error(call, 429, "ip_rate_limited", "more than " + ipLimiter.limit() + " requests per minute from one address; "
+            + "retry in " + retry + " s", Map.of("Retry-After", Long.toString(retry)));
+        return;
+      }
+    }
+    String rawPath = call.rawPath;
     List<String> segments;
     try {
       segments = PathPattern.decodeSegments(rawPath == null ? "/" : rawPath);
     } catch (IllegalArgumentException e) {
       error(call, 400, "bad_request", e.getMessage(), Map.of());
+      return;
+    }
+    List<String> hosts = call.headers.get("Host");
+    boolean http11 = !"HTTP/1.0".equals(call.protocol);
+    if (hosts == null ? http11 : hosts.size() != 1 || !ForwardHeaders.validHost(hosts.get(0))) {
+      error(call, 400, "bad_request", "the request needs one Host header holding host or host:port", Map.of());
       return;
     }
     RouteTable.Lookup<Route> found = routes.find(call.method, segments);
@@ -138,10 +179,10 @@ public final class GatewayHandler implements HttpHandler {
     }
     call.route = route.name();
 
-    Headers in = ex.getRequestHeaders();
+    Map<String, List<String>> in = call.headers;
     Set<String> consumed = Set.of();
     if (route.authRequired()) {
-      Authenticator.Result auth = authenticator.authenticate(in::getFirst);
+      Authenticator.Result auth = authenticator.authenticate(call::first);
       if (!auth.ok()) {
         call.authFailure = auth.reason();
         String challenge = jwtEnabled
@@ -150,15 +191,14 @@ public final class GatewayHandler implements HttpHandler {
         error(call, 401, auth.error(), "valid credentials are required", Map.of("WWW-Authenticate", challenge));
         return;
       }
-      call.client = auth.client();
-      call.clientScheme = auth.scheme();
+      call.client = auth.identity();
       consumed = authenticator.credentialHeaders();
     }
 
-    String remoteIp = remoteIp(ex);
+    String remoteIp = remoteIp(call.remote);
     Map<String, String> limitHeaders = Map.of();
     if (route.rateLimitPerMinute() > 0) {
-      String who = call.client != null ? call.clientScheme + ":" + call.client : "ip:" + remoteIp;
+      String who = call.client != null ? call.client : "ip:" + remoteIp;
       SharedRateLimiter.Decision d = rateLimiter.acquire(route.name(), who, route.rateLimitPerMinute());
       if (!d.allowed()) {
         Map<String, String> h = new LinkedHashMap<>();
@@ -190,7 +230,8 @@ public final class GatewayHandler implements HttpHandler {
     forward(call, request, limitHeaders);
   }
 
-  private MeshRequest buildRequest(Call call, Route route, List<String> segments, Headers in, Set<String> consumed,
+  private MeshRequest buildRequest(Call call, Route route, List<String> segments, Map<String, List<String>> in,
+      Set<String> consumed,
       String remoteIp, byte[] body) {
     int skip = route.stripPrefix().map(p -> PathPattern.split(p).size()).orElse(0);
     List<String> forwarded = segments.subList(Math.min(skip, segments.size()), segments.size());
@@ -204,7 +245,7 @@ public final class GatewayHandler implements HttpHandler {
     MeshRequest r = mesh.service(route.service()).request(call.method, template.toString(), forwarded.toArray())
         .maxAttempts(route.retries() + 1);
 
-    String rawQuery = call.exchange.getRequestURI().getRawQuery();
+    String rawQuery = call.rawQuery;
     if (rawQuery != null && !rawQuery.isEmpty()) {
       for (String pair : rawQuery.split("&")) {
         int eq = pair.indexOf('=');
@@ -223,10 +264,12 @@ public final class GatewayHandler implements HttpHandler {
         r.header(name, ForwardHeaders.join(name, h.getValue()));
       }
     }
+    // A client's own list is believed only from a trusted proxy: anyone else could write any address there.
     List<String> xff = in.get("X-Forwarded-For");
-    r.header("X-Forwarded-For", xff == null || xff.isEmpty() ? remoteIp : String.join(", ", xff) + ", " + remoteIp);
+    boolean keep = xff != null && !xff.isEmpty() && trustedProxies.contains(remoteAddress(call.remote));
+    r.header("X-Forwarded-For", keep ? String.join(", ", xff) + ", " + remoteIp : remoteIp);
     r.header("X-Forwarded-Proto", scheme);
-    String host = in.getFirst("Host");
+    String host = call.first("Host");
     if (host != null) {
       r.header("X-Forwarded-Host", host);
     }
@@ -236,7 +279,7 @@ public final class GatewayHandler implements HttpHandler {
     }
 
     boolean mayHaveBody = !call.method.equals("GET") && !call.method.equals("HEAD");
-    String contentType = in.getFirst("Content-Type");
+    String contentType = call.first("Content-Type");
     if (mayHaveBody && (body.length > 0 || contentType != null)) {
       r.body(body, contentType == null ? "application/octet-stream" : contentType);
     }
@@ -261,10 +304,10 @@ public final class GatewayHandler implements HttpHandler {
         error(call, 502, "bad_gateway", "the backend service answered " + e.status(), extra);
       } else {
         // The backend's own answer (a 404, a 409, a redirect...): the client's business.
-        Headers out = call.exchange.getResponseHeaders();
+        HttpFields.Mutable out = call.response.getHeaders();
         copyResponseHeaders(e.headers(), out);
-        extra.forEach(out::set);
-        out.set("X-Cache", "MISS");
+        extra.forEach(out::put);
+        out.put("X-Cache", "MISS");
         call.cache = "MISS";
         send(call, e.status(), e.bodyExcerpt() == null ? new byte[0] : e.bodyExcerpt().getBytes(StandardCharsets.UTF_8));
       }
@@ -273,11 +316,11 @@ public final class GatewayHandler implements HttpHandler {
       failed(call, e, extra);
       return;
     }
-    Headers out = call.exchange.getResponseHeaders();
+    HttpFields.Mutable out = call.response.getHeaders();
     copyResponseHeaders(response.headers(), out);
-    extra.forEach(out::set);
+    extra.forEach(out::put);
     call.cache = response.fromCache() ? "HIT" : "MISS";
-    out.set("X-Cache", call.cache);
+    out.put("X-Cache", call.cache);
     send(call, response.status(), response.bodyBytes());
   }
 
@@ -319,7 +362,7 @@ public final class GatewayHandler implements HttpHandler {
     return null;
   }
 
-  private static void copyResponseHeaders(Map<String, List<String>> from, Headers out) {
+  private static void copyResponseHeaders(Map<String, List<String>> from, HttpFields.Mutable out) {
     Set<String> listed = ForwardHeaders.connectionListed(ForwardHeaders.connectionValues(from));
     for (Map.Entry<String, List<String>> h : from.entrySet()) {
       String name = h.getKey();
@@ -336,7 +379,7 @@ public final class GatewayHandler implements HttpHandler {
 
   /** The body, or null after answering 413. */
   private byte[] readBody(Call call) throws IOException {
-    String declared = call.exchange.getRequestHeaders().getFirst("Content-Length");
+    String declared = call.first("Content-Length");
     if (declared != null) {
       try {
         if (Long.parseLong(declared.trim()) > maxRequestBytes) {
@@ -350,9 +393,17 @@ public final class GatewayHandler implements HttpHandler {
     }
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     byte[] chunk = new byte[8192];
-    try (InputStream in = call.exchange.getRequestBody()) {
+    long deadline = ticker.read() + bodyTimeoutNanos;
+    try (InputStream in = Content.Source.asInputStream(call.request)) {
       int n;
-      while ((n = in.read(chunk)) > 0) {
+      while ((n = in.read(chunk)) >= 0) {
+        // Each read returns as soon as bytes arrive (a silent client meets the idle timeout), so a
+        // body trickled in byte by byte is stopped here.
+        if (ticker.read() - deadline > 0) {
+          error(call, 408, "request_timeout", "the body did not arrive within "
+              + bodyTimeoutNanos / 1_000_000 + " ms", Map.of("Connection", "close"));
+          return null;
+        }
         if (buf.size() + n > maxRequestBytes) {
           error(call, 413, "payload_too_large", "the body is larger than " + maxRequestBytes + " bytes", Map.of());
           return null;
@@ -364,9 +415,9 @@ public final class GatewayHandler implements HttpHandler {
   }
 
   private void error(Call call, int status, String code, String message, Map<String, String> headers) throws IOException {
-    Headers out = call.exchange.getResponseHeaders();
-    headers.forEach(out::set);
-    out.set("Content-Type", "application/json");
+    HttpFields.Mutable out = call.response.getHeaders();
+    headers.forEach(out::put);
+    out.put("Content-Type", "application/json");
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", status);
     body.put("error", code);
@@ -382,25 +433,28 @@ public final class GatewayHandler implements HttpHandler {
   }
 
   private void send(Call call, int status, byte[] body) throws IOException {
-    HttpExchange ex = call.exchange;
-    ex.getResponseHeaders().set(ForwardHeaders.REQUEST_ID, call.requestId);
+    Response response = call.response;
+    response.getHeaders().put(ForwardHeaders.REQUEST_ID, call.requestId);
     call.status = status;
     call.responded = true;
     boolean noBody = call.method.equals("HEAD") || status == 204 || status == 304 || (status >= 100 && status < 200);
-    if (noBody || body.length == 0) {
-      ex.sendResponseHeaders(status, -1);
-      return;
+    response.setStatus(status);
+    ByteBuffer content = noBody || body.length == 0 ? ByteBuffer.allocate(0) : ByteBuffer.wrap(body);
+    if (!noBody) {
+      response.getHeaders().put("Content-Length", Integer.toString(content.remaining()));
     }
-    ex.sendResponseHeaders(status, body.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(body);
+    // Written before the handler returns, so the access log's status is what the client got.
+    try (Blocker.Callback written = Blocker.callback()) {
+      response.write(true, content, written);
+      written.block();
     }
+    call.written = true;
   }
 
   private void log(Call call, long nanos) {
     StringBuilder b = new StringBuilder(160);
     b.append("method=").append(printable(call.method))
-        .append(" path=").append(printable(call.exchange.getRequestURI().getRawPath()))
+        .append(" path=").append(printable(call.rawPath))
         .append(" status=").append(call.status)
         .append(" duration_ms=").append(String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6))
         .append(" request_id=").append(call.requestId);
@@ -454,9 +508,13 @@ public final class GatewayHandler implements HttpHandler {
     return b == null ? s : b.toString();
   }
 
-  private static String remoteIp(HttpExchange ex) {
-    InetSocketAddress a = ex.getRemoteAddress();
-    return a == null || a.getAddress() == null ? "unknown" : a.getAddress().getHostAddress();
+  private static java.net.InetAddress remoteAddress(SocketAddress remote) {
+    return remote instanceof InetSocketAddress a ? a.getAddress() : null;
+  }
+
+  private static String remoteIp(SocketAddress remote) {
+    java.net.InetAddress a = remoteAddress(remote);
+    return a == null ? "unknown" : a.getHostAddress();
   }
 
   /** A random (version 4) UUID without SecureRandom's cost: an id, not a secret. */
@@ -468,23 +526,46 @@ public final class GatewayHandler implements HttpHandler {
 
   /** What is known about one request, for the answer and the access log line. */
   private static final class Call {
-    final HttpExchange exchange;
+    final Request request;
+    final Response response;
     final String method;
     final String requestId;
+    final String rawPath;
+    final String rawQuery;
+    final String protocol;
+    final SocketAddress remote;
+    /** The request headers by name, case-insensitive; one entry per header line. */
+    final Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     int status;
     boolean responded;
+    boolean written;
     String route;
+    /** {@code apikey:<name>} or {@code jwt:<sub>} once authenticated. */
     String client;
-    String clientScheme;
     String cache;
     String authFailure;
     String failure;
 
-    Call(HttpExchange exchange) {
-      this.exchange = exchange;
-      this.method = exchange.getRequestMethod();
-      String given = ForwardHeaders.acceptedRequestId(exchange.getRequestHeaders().getFirst(ForwardHeaders.REQUEST_ID));
+    Call(Request request, Response response) {
+      this.request = request;
+      this.response = response;
+      this.method = request.getMethod();
+      for (HttpField f : request.getHeaders()) {
+        headers.computeIfAbsent(f.getName(), k -> new java.util.ArrayList<>(1)).add(f.getValue());
+      }
+      String path = request.getHttpURI().getPath();
+      this.rawPath = path == null || path.isEmpty() ? "/" : path;
+      this.rawQuery = request.getHttpURI().getQuery();
+      this.protocol = request.getConnectionMetaData().getProtocol();
+      this.remote = request.getConnectionMetaData().getRemoteSocketAddress();
+      String given = ForwardHeaders.acceptedRequestId(first(ForwardHeaders.REQUEST_ID));
       this.requestId = given != null ? given : newRequestId();
+    }
+
+    /** The first value of the request header {@code name}, or null. */
+    String first(String name) {
+      List<String> v = headers.get(name);
+      return v == null || v.isEmpty() ? null : v.get(0);
     }
   }
 }

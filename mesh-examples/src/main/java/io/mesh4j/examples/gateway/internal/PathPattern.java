@@ -128,6 +128,29 @@ public final class PathPattern {
     return 0;
   }
 
+  /** True if some path matches both this pattern and {@code other}. */
+  public boolean overlaps(PathPattern other) {
+    boolean restA = ranks.length > 0 && ranks[ranks.length - 1] == REST;
+    boolean restB = other.ranks.length > 0 && other.ranks[other.ranks.length - 1] == REST;
+    int fixedA = restA ? ranks.length - 1 : ranks.length;
+    int fixedB = restB ? other.ranks.length - 1 : other.ranks.length;
+    for (int i = 0; i < Math.min(fixedA, fixedB); i++) {
+      if (ranks[i] == LITERAL && other.ranks[i] == LITERAL && !literals[i].equals(other.literals[i])) {
+        return false;
+      }
+    }
+    if (restA && restB) {
+      return true;
+    }
+    if (restA) {
+      return fixedB >= fixedA;
+    }
+    if (restB) {
+      return fixedA >= fixedB;
+    }
+    return fixedA == fixedB;
+  }
+
   /**
    * The pattern with parameter names erased ({@code /users/{}/**}): two patterns with one shape
    * match exactly the same paths.
@@ -155,16 +178,39 @@ public final class PathPattern {
   }
 
   /**
-   * The percent-decoded segments of a raw path. Dot segments are refused: forwarded as they are,
-   * {@code /public/../admin} would match a public route and reach another path on the backend.
+   * The percent-decoded segments of a raw path: the one canonical form that routing and
+   * forwarding both see. A path that another server could read differently is refused
+   * (the gateway answers 400), because a lenient backend would resolve it to a path the route
+   * table never judged: {@code /api//admin} (merged slashes), {@code /api/admin;x} (dropped
+   * parameters), {@code /api/admin%2Fusers} (a decoded slash), {@code /api/x/..%2Fadmin} (a
+   * decoded dot segment). Refused: empty segments (including a trailing {@code /}), {@code .} and
+   * {@code ..}, and segments whose decoded text holds {@code /}, {@code \}, {@code ;} or a
+   * control character.
+   *
+   * @throws IllegalArgumentException saying which rule the path breaks
    */
   static List<String> decodeSegments(String rawPath) {
+    if (!rawPath.startsWith("/")) {
+      throw new IllegalArgumentException("the path must start with '/'");
+    }
     List<String> raw = PathPattern.split(rawPath);
     List<String> out = new ArrayList<>(raw.size());
     for (String s : raw) {
+      if (s.isEmpty()) {
+        throw new IllegalArgumentException("the path may not have empty segments ('//' or a trailing '/')");
+      }
       String d = percentDecode(s);
       if (d.equals(".") || d.equals("..")) {
         throw new IllegalArgumentException("the path may not have '.' or '..' segments");
+      }
+      for (int i = 0; i < d.length(); i++) {
+        char c = d.charAt(i);
+        if (c == '/' || c == '\\' || c == ';') {
+          throw new IllegalArgumentException("a path segment may not hold '/', '\\' or ';', even percent-encoded");
+        }
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+          throw new IllegalArgumentException("a path segment may not hold control characters");
+        }
       }
       out.add(d);
     }
