@@ -20,6 +20,11 @@ import java.util.random.RandomGenerator;
  * avoided right away); lower samples pull it down with weight {@code exp(-elapsed/decay)}; and
  * every read decays the estimate toward zero with the time since its last sample, so an instance
  * that was avoided gets probed again eventually and can prove it recovered.
+ *
+ * <p>What it keeps per instance is dropped once the instance has had no attempt for
+ * {@link #IDLE_NANOS} and none is outstanding (checked every {@link #SWEEP_EVERY} attempts), so a
+ * long-running client whose services' instances come and go does not keep every instance it ever
+ * saw.
  */
 public final class PowerOfTwoChoicesLoadBalancer implements LoadBalancer {
   private final boolean latencyAware;
@@ -27,6 +32,11 @@ public final class PowerOfTwoChoicesLoadBalancer implements LoadBalancer {
   private final Ticker ticker;
   private final Supplier<? extends RandomGenerator> random;
   private final ConcurrentHashMap<ServiceInstance, InstanceLoad> loads = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong ended = new java.util.concurrent.atomic.AtomicLong();
+  /** An instance with no attempt for this long and none outstanding is forgotten: 10 minutes. */
+  public static final long IDLE_NANOS = 600_000_000_000L;
+  /** The idle entries are looked for once every this many ended attempts. */
+  public static final int SWEEP_EVERY = 1024;
 
   /**
    * @param latencyAware false for least outstanding requests, true for peak EWMA
@@ -123,9 +133,23 @@ public final class PowerOfTwoChoicesLoadBalancer implements LoadBalancer {
     InstanceLoad l = load(instance);
     // Never below zero: an entry dropped by retainOnly mid-attempt must not turn into a magnet.
     l.outstanding.updateAndGet(v -> v > 0 ? v - 1 : 0);
+    long now = ticker.read();
+    l.lastUsedNanos = now;
     if (latencyAware) {
-      l.observe(Math.max(0, durationNanos), ticker.read(), decayNanos);
+      l.observe(Math.max(0, durationNanos), now, decayNanos);
     }
+    if (ended.incrementAndGet() % SWEEP_EVERY == 0) {
+      sweep(now);
+    }
+  }
+
+  private void sweep(long now) {
+    loads.entrySet().removeIf(e -> e.getValue().outstanding.get() == 0 && now - e.getValue().lastUsedNanos > IDLE_NANOS);
+  }
+
+  /** How many instances it keeps state for (for tests and diagnostics). */
+  public int trackedInstances() {
+    return loads.size();
   }
 
   /** Outstanding attempts on {@code instance} now (for tests and diagnostics). */
@@ -152,6 +176,7 @@ public final class PowerOfTwoChoicesLoadBalancer implements LoadBalancer {
 
   private static final class InstanceLoad {
     final AtomicInteger outstanding = new AtomicInteger();
+    volatile long lastUsedNanos;
     private double ewmaNanos;
     private long stampNanos;
     private boolean sampled;

@@ -156,6 +156,28 @@ class PowerOfTwoChoicesArithmeticTest {
     assertEquals(1, lb.outstanding(B));
   }
 
+  /** Issue 11, item 16: a long-running client must not keep every instance it ever saw. */
+  @Test
+  void instancesIdleForTenMinutesAreForgottenButNotOnesWithAttemptsInFlight() {
+    for (PowerOfTwoChoicesLoadBalancer lb : List.of(peakEwma(), leastOutstanding())) {
+      for (int i = 0; i < 3000; i++) { // instances that came and went (a rolling deploy every so often)
+        ServiceInstance gone = ServiceInstance.newBuilder().serviceName("svc").host("10.0." + (i / 250) + "." + (i % 250))
+            .port(8080).build();
+        lb.onAttemptStart(gone);
+        lb.onAttemptEnd(gone, 5 * MS, true);
+      }
+      lb.onAttemptStart(B); // still in flight when the sweep runs
+      assertEquals(3001, lb.trackedInstances());
+      now.addAndGet(PowerOfTwoChoicesLoadBalancer.IDLE_NANOS + 1);
+      for (int i = 0; i < PowerOfTwoChoicesLoadBalancer.SWEEP_EVERY; i++) {
+        lb.onAttemptStart(A);
+        lb.onAttemptEnd(A, 5 * MS, true);
+      }
+      assertEquals(2, lb.trackedInstances(), "only the one in use and the one with an attempt in flight are kept");
+      assertEquals(1, lb.outstanding(B));
+    }
+  }
+
   @Test
   void decayMustBePositive() {
     assertThrows(IllegalArgumentException.class, () -> new PowerOfTwoChoicesLoadBalancer(true, 0, ticker, Random::new));

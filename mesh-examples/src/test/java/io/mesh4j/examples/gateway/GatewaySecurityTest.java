@@ -299,8 +299,8 @@ class GatewaySecurityTest {
 
   @Test
   void itListensOnLoopbackUnlessToldOtherwise() {
-    assertEquals("127.0.0.1", ApiGateway.bindHost(Map.<String, String>of()::get));
-    assertEquals("0.0.0.0", ApiGateway.bindHost(Map.of("GATEWAY_BIND", "0.0.0.0")::get));
+    assertEquals("127.0.0.1", GatewayMain.bindHost(Map.<String, String>of()::get));
+    assertEquals("0.0.0.0", GatewayMain.bindHost(Map.of("GATEWAY_BIND", "0.0.0.0")::get));
     assertTrue(gateway.address().getAddress().isLoopbackAddress(), gateway.address().toString());
   }
 
