@@ -5,6 +5,7 @@ import io.mesh4j.api.ServiceChange;
 import io.mesh4j.api.ServiceChangeListener;
 import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.api.Subscription;
+import io.mesh4j.discovery.ConsistencyMode;
 import io.mesh4j.discovery.WatchFailedEvent;
 import io.mesh4j.discovery.WatchSyncedEvent;
 import java.math.BigInteger;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *       wait + wait/16 + a margin, so a long poll is never cut short by the client.</li>
  *   <li>A good answer replaces the snapshot only when its content differs, and only then are
  *       listeners told, on their executor. An empty list is applied only when Consul said so
- *       with a known leader.</li>
+ *       with a known leader. An answer without a known leader (an election, a lost quorum) is a
+ *       failure, except in {@link ConsistencyMode#STALE}, whose point is to keep answering from a
+ *       server's copy then: a non-empty stale answer is applied.</li>
  *   <li>An index lower than the last one (a restarted agent, a snapshot restore) resets the
  *       index to 0 so the next query returns at once with fresh data; an index of 0 is treated
  *       as 1, as Consul's documentation asks, so it cannot turn into a loop of instant answers.</li>
@@ -159,7 +162,10 @@ public final class Watch {
         if (stopped) {
           break;
         }
-        if (!r.isKnownLeader()) {
+        boolean stale = settings.consistency() == ConsistencyMode.STALE;
+        if (!r.isKnownLeader() && (!stale || r.getResponse() == null || r.getResponse().isEmpty())) {
+          // Without a leader, only the stale mode takes an answer, and never "none": a server that
+          // lost its state would otherwise empty every caller's list.
           failures++;
           delayNanos = failed(ConsulFailure.noLeader(), failures);
         } else if (r.getResponse() == null) { // "null" is no answer, not "no instances"
