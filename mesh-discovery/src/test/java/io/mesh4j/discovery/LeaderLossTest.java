@@ -134,6 +134,8 @@ class LeaderLossTest {
         await(T, "the stale watch keeps renewing its answer without a leader",
             () -> staleEvents.of(WatchSyncedEvent.class).size() >= synced + 2);
         assertTrue(cluster.leader().isEmpty(), "still no leader: the renewals were answered without one");
+        assertTrue(staleEvents.of(WatchSyncedEvent.class).stream().skip(synced).noneMatch(WatchSyncedEvent::knownLeader),
+            "the leaderless answers say so: " + staleEvents.events);
         // The default mode refuses a leaderless answer: the first load fails.
         NoInstanceAvailableException e =
             assertThrows(NoInstanceAvailableException.class, () -> leaderOnly.instances(service));

@@ -193,7 +193,7 @@ public final class Watch {
             // Before readers see "none": learn whether ACLs may have hidden instances from us.
             consul.anonymousUnderAcl();
           }
-          boolean changed = applied(r.getResponse(), got.longValue());
+          boolean changed = applied(r.getResponse(), got.longValue(), r.isKnownLeader(), r.getLastContact());
           long now = settings.ticker().read();
           long interval = settings.minQueryInterval().toNanos();
           if (blockedThenMoved && changed && now - lastSkip >= interval) {
@@ -246,7 +246,7 @@ public final class Watch {
   }
 
   /** Applies a good answer; true when its content differed from the snapshot. */
-  private boolean applied(List<ServiceHealth> answer, long index) {
+  private boolean applied(List<ServiceHealth> answer, long index, boolean knownLeader, long lastContactMillis) {
     List<ServiceInstance> next = toInstances(answer);
     boolean changed;
     synchronized (lock) {
@@ -266,7 +266,7 @@ public final class Watch {
     firstLoad.countDown();
     if (settings.events() != null) {
       Events.publish(settings.events(), new WatchSyncedEvent(service, System.currentTimeMillis(),
-          next.size(), index, changed));
+          next.size(), index, changed, knownLeader, Duration.ofMillis(Math.max(0, lastContactMillis))));
     }
     return changed;
   }
