@@ -21,7 +21,7 @@ else
   # redis-server rewrites its process title, so testkit servers are told by their working
   # folder (a mesh4j-testkit-* temporary folder), not by their arguments.
   mine=""
-  for pid in $(pgrep -x redis-server || true) $(pgrep -f 'consul agent -dev -node mesh4j-test-' || true); do
+  for pid in $(pgrep -x redis-server || true) $(pgrep -f 'consul agent (-dev )?-node mesh4j-test-' || true); do
     case "$(readlink "/proc/$pid/cwd" 2>/dev/null || true)" in
       *mesh4j-testkit-*) ;;
       *) continue ;;

@@ -162,6 +162,39 @@ class ConsulFaultsTest {
   }
 
   @Test
+  void staleMode_answerWithoutAKnownLeader_isApplied() {
+    // An election or a lost quorum: any server answers from its copy, and the stale mode takes it.
+    onIndex("0", consul(list(80), "10"));
+    onIndex("10", consul(list(80, 81), "11").withHeader("X-Consul-KnownLeader", "false")
+        .withHeader("X-Consul-LastContact", "1500"));
+    onIndex("11", consul(list(80, 81), "11").withHeader("X-Consul-KnownLeader", "false").withFixedDelay(200));
+    TestSupport.EventRecorder events = new TestSupport.EventRecorder();
+    try (ConsulDiscovery d = discovery(events).consistency(ConsistencyMode.STALE).build()) {
+      assertEquals(1, d.instances("web").size());
+      await(T, "the leaderless stale answer applied", () -> d.instances("web").size() == 2);
+      assertTrue(events.of(WatchFailedEvent.class).isEmpty(), events.events.toString());
+      assertTrue(events.of(WatchSyncedEvent.class).get(0).knownLeader());
+      WatchSyncedEvent leaderless = events.of(WatchSyncedEvent.class).stream().filter(e -> e.instanceCount() == 2)
+          .findFirst().orElseThrow();
+      assertFalse(leaderless.knownLeader(), "X-Consul-KnownLeader surfaced: " + leaderless);
+      assertEquals(Duration.ofMillis(1500), leaderless.lastContact(), "X-Consul-LastContact surfaced");
+    }
+  }
+
+  @Test
+  void staleMode_emptyAnswerWithoutAKnownLeader_keepsLastKnownGood() {
+    onIndex("0", consul(list(80, 81), "10"));
+    onIndex("10", consul("[]", "12").withHeader("X-Consul-KnownLeader", "false"));
+    TestSupport.EventRecorder events = new TestSupport.EventRecorder();
+    try (ConsulDiscovery d = discovery(events).consistency(ConsistencyMode.STALE).build()) {
+      assertEquals(2, d.instances("web").size());
+      await(T, "two NO_LEADER failures", () -> events.of(WatchFailedEvent.class).stream()
+          .filter(e -> e.reason() == WatchFailedEvent.Reason.NO_LEADER).count() >= 2);
+      assertEquals(2, d.instances("web").size(), "a leaderless 'none' never empties the list");
+    }
+  }
+
+  @Test
   void emptyAnswerFromAHealthyConsul_isApplied() {
     onIndex("0", consul(list(80), "10"));
     onIndex("10", consul("[]", "11"));

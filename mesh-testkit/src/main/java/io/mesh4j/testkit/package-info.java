@@ -5,6 +5,9 @@
  * ({@link io.mesh4j.testkit.ConsulExtension}, {@link io.mesh4j.testkit.RedisClusterExtension}).
  * {@link io.mesh4j.testkit.FaultProxy} puts network faults (latency, drip, reset, black hole,
  * partition) between any client and any of them, with {@link io.mesh4j.testkit.FaultProxyExtension}.
+ * {@link io.mesh4j.testkit.ConsulCluster} ({@link io.mesh4j.testkit.ConsulClusterExtension}) is the
+ * production topology: three Consul servers, a client agent, optionally a second datacenter joined
+ * over the WAN, with the leader to kill and a new one to wait for.
  *
  * <p>Binaries ({@code consul} 1.8 or newer, {@code redis-server} 7 or newer) are looked up, in
  * order, in the directory named by the environment variable {@code MESH4J_TOOLS_DIR}, in

@@ -5,6 +5,7 @@ import io.mesh4j.api.ServiceChange;
 import io.mesh4j.api.ServiceChangeListener;
 import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.api.Subscription;
+import io.mesh4j.discovery.ConsistencyMode;
 import io.mesh4j.discovery.WatchFailedEvent;
 import io.mesh4j.discovery.WatchSyncedEvent;
 import java.math.BigInteger;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *       wait + wait/16 + a margin, so a long poll is never cut short by the client.</li>
  *   <li>A good answer replaces the snapshot only when its content differs, and only then are
  *       listeners told, on their executor. An empty list is applied only when Consul said so
- *       with a known leader.</li>
+ *       with a known leader. An answer without a known leader (an election, a lost quorum) is a
+ *       failure, except in {@link ConsistencyMode#STALE}, whose point is to keep answering from a
+ *       server's copy then: a non-empty stale answer is applied.</li>
  *   <li>An index lower than the last one (a restarted agent, a snapshot restore) resets the
  *       index to 0 so the next query returns at once with fresh data; an index of 0 is treated
  *       as 1, as Consul's documentation asks, so it cannot turn into a loop of instant answers.</li>
@@ -159,7 +162,10 @@ public final class Watch {
         if (stopped) {
           break;
         }
-        if (!r.isKnownLeader()) {
+        boolean stale = settings.consistency() == ConsistencyMode.STALE;
+        if (!r.isKnownLeader() && (!stale || r.getResponse() == null || r.getResponse().isEmpty())) {
+          // Without a leader, only the stale mode takes an answer, and never "none": a server that
+          // lost its state would otherwise empty every caller's list.
           failures++;
           delayNanos = failed(ConsulFailure.noLeader(), failures);
         } else if (r.getResponse() == null) { // "null" is no answer, not "no instances"
@@ -187,7 +193,7 @@ public final class Watch {
             // Before readers see "none": learn whether ACLs may have hidden instances from us.
             consul.anonymousUnderAcl();
           }
-          boolean changed = applied(r.getResponse(), got.longValue());
+          boolean changed = applied(r.getResponse(), got.longValue(), r.isKnownLeader(), r.getLastContact());
           long now = settings.ticker().read();
           long interval = settings.minQueryInterval().toNanos();
           if (blockedThenMoved && changed && now - lastSkip >= interval) {
@@ -240,7 +246,7 @@ public final class Watch {
   }
 
   /** Applies a good answer; true when its content differed from the snapshot. */
-  private boolean applied(List<ServiceHealth> answer, long index) {
+  private boolean applied(List<ServiceHealth> answer, long index, boolean knownLeader, long lastContactMillis) {
     List<ServiceInstance> next = toInstances(answer);
     boolean changed;
     synchronized (lock) {
@@ -260,7 +266,7 @@ public final class Watch {
     firstLoad.countDown();
     if (settings.events() != null) {
       Events.publish(settings.events(), new WatchSyncedEvent(service, System.currentTimeMillis(),
-          next.size(), index, changed));
+          next.size(), index, changed, knownLeader, Duration.ofMillis(Math.max(0, lastContactMillis))));
     }
     return changed;
   }
