@@ -23,6 +23,7 @@ import java.util.Set;
  *
  * <pre>
  *   api  &lt;-  discovery | resilience | cache  &lt;-  client  &lt;-  examples
+ *                                                          &lt;-  spring (Boot auto-configuration)
  *   testkit (stands alone)                              &lt;-  examples
  * </pre>
  *
@@ -54,6 +55,7 @@ class LayeringTest {
       .layer("client").definedBy("io.mesh4j.client..")
       .layer("testkit").definedBy("io.mesh4j.testkit..")
       .layer("examples").definedBy("io.mesh4j.examples..")
+      .layer("spring").definedBy("io.mesh4j.spring..")
       .whereLayer("api").mayNotAccessAnyLayer()
       .whereLayer("discovery").mayOnlyAccessLayers("api")
       .whereLayer("resilience").mayOnlyAccessLayers("api")
@@ -61,7 +63,18 @@ class LayeringTest {
       // Not discovery: the client takes any ServiceDiscovery from mesh-api (see README).
       .whereLayer("client").mayOnlyAccessLayers("api", "resilience", "cache")
       .whereLayer("testkit").mayNotAccessAnyLayer()
-      .whereLayer("examples").mayOnlyAccessLayers("api", "discovery", "resilience", "cache", "client", "testkit");
+      .whereLayer("examples").mayOnlyAccessLayers("api", "discovery", "resilience", "cache", "client", "testkit")
+      // The Boot wiring composes the library modules (and mesh-micrometer, not a layer here); no
+      // library module knows Spring, and nothing but an application uses the wiring.
+      .whereLayer("spring").mayOnlyAccessLayers("api", "discovery", "resilience", "cache", "client")
+      .whereLayer("spring").mayNotBeAccessedByAnyLayer();
+
+  @ArchTest
+  static final ArchRule noLibraryModuleKnowsSpring = noClasses()
+      .that().resideInAnyPackage("io.mesh4j.api..", "io.mesh4j.discovery..", "io.mesh4j.resilience..",
+          "io.mesh4j.cache..", "io.mesh4j.client..", "io.mesh4j.micrometer..")
+      .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
+      .because("Spring Boot support lives in its own modules; the core modules never depend on Spring");
 
   @ArchTest
   static final ArchRule apiDependsOnNothingOfOursButItself = classes()
