@@ -18,6 +18,7 @@ public class Mesh4jProperties {
   private final Client client = new Client();
   private final Redis redis = new Redis();
   private final Cache cache = new Cache();
+  private final Registration registration = new Registration();
 
   /** Consul discovery. */
   public Consul getConsul() {
@@ -37,6 +38,11 @@ public class Mesh4jProperties {
   /** Cache namespaces and their defaults. */
   public Cache getCache() {
     return cache;
+  }
+
+  /** Registration of this application in Consul. */
+  public Registration getRegistration() {
+    return registration;
   }
 
   /** {@code mesh4j.consul.*}. */
@@ -269,6 +275,60 @@ public class Mesh4jProperties {
 
     public void setL1Ttl(Duration l1Ttl) {
       this.l1Ttl = l1Ttl;
+    }
+  }
+
+  /** {@code mesh4j.registration.*}: this application as an instance in Consul. */
+  public static class Registration {
+    /** Whether the application registers itself in Consul when it is ready (and deregisters on shutdown). */
+    private boolean enabled;
+    /** The service name; default spring.application.name. */
+    private String serviceName;
+    /** The address others call; default this machine's first site-local IPv4 address, else 127.0.0.1. */
+    private String host;
+    /** The port others call; default the web server's actual port (local.server.port), else server.port. */
+    private Integer port;
+    /** The TTL of the check the registry keeps passing while the application runs. */
+    private Duration checkTtl = Duration.ofSeconds(10);
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getServiceName() {
+      return serviceName;
+    }
+
+    public void setServiceName(String serviceName) {
+      this.serviceName = serviceName;
+    }
+
+    public String getHost() {
+      return host;
+    }
+
+    public void setHost(String host) {
+      this.host = host;
+    }
+
+    public Integer getPort() {
+      return port;
+    }
+
+    public void setPort(Integer port) {
+      this.port = port;
+    }
+
+    public Duration getCheckTtl() {
+      return checkTtl;
+    }
+
+    public void setCheckTtl(Duration checkTtl) {
+      this.checkTtl = checkTtl;
     }
   }
 }
