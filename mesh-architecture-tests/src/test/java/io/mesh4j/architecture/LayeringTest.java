@@ -23,6 +23,7 @@ import java.util.Set;
  *
  * <pre>
  *   api  &lt;-  discovery | resilience | cache  &lt;-  client  &lt;-  examples
+ *                                                          &lt;-  spring (Boot auto-configuration)
  *   testkit (stands alone)                              &lt;-  examples
  * </pre>
  *
@@ -55,6 +56,7 @@ class LayeringTest {
       .layer("micrometer").definedBy("io.mesh4j.micrometer..")
       .layer("testkit").definedBy("io.mesh4j.testkit..")
       .layer("examples").definedBy("io.mesh4j.examples..")
+      .layer("spring").definedBy("io.mesh4j.spring..")
       .whereLayer("api").mayNotAccessAnyLayer()
       .whereLayer("discovery").mayOnlyAccessLayers("api")
       .whereLayer("resilience").mayOnlyAccessLayers("api")
@@ -64,7 +66,18 @@ class LayeringTest {
       .whereLayer("micrometer").mayOnlyAccessLayers("api", "discovery", "resilience", "cache", "client")
       .whereLayer("testkit").mayNotAccessAnyLayer()
       .whereLayer("examples").mayOnlyAccessLayers("api", "discovery", "resilience", "cache", "client", "micrometer",
-          "testkit");
+          "testkit")
+      // The Boot wiring composes the library modules and mesh-micrometer; no library module knows
+      // Spring, and nothing but an application uses the wiring.
+      .whereLayer("spring").mayOnlyAccessLayers("api", "discovery", "resilience", "cache", "client", "micrometer")
+      .whereLayer("spring").mayNotBeAccessedByAnyLayer();
+
+  @ArchTest
+  static final ArchRule noLibraryModuleKnowsSpring = noClasses()
+      .that().resideInAnyPackage("io.mesh4j.api..", "io.mesh4j.discovery..", "io.mesh4j.resilience..",
+          "io.mesh4j.cache..", "io.mesh4j.client..", "io.mesh4j.micrometer..")
+      .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
+      .because("Spring Boot support lives in its own modules; the core modules never depend on Spring");
 
   @ArchTest
   static final ArchRule apiDependsOnNothingOfOursButItself = classes()

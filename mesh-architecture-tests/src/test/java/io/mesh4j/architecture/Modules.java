@@ -6,8 +6,12 @@ import java.util.Set;
 /** Which mesh4j module a class belongs to, read from its package: {@code io.mesh4j.<module>...}. */
 final class Modules {
   static final String ROOT = "io.mesh4j.";
-  /** The library modules: released together, at one version, through one BOM. */
-  static final Set<String> LIBRARIES = Set.of("api", "discovery", "resilience", "cache", "client", "micrometer");
+  /**
+   * The library modules: released together, at one version, through one BOM ({@code micrometer}
+   * is mesh-micrometer, {@code spring} the Spring Boot auto-configuration).
+   */
+  static final Set<String> LIBRARIES =
+      Set.of("api", "discovery", "resilience", "cache", "client", "micrometer", "spring");
 
   private Modules() {}
 

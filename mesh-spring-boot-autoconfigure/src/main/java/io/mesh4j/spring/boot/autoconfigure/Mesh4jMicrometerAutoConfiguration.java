@@ -1,0 +1,50 @@
+package io.mesh4j.spring.boot.autoconfigure;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import io.mesh4j.micrometer.MeshMeters;
+import io.mesh4j.micrometer.MeshObservations;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * mesh-micrometer's {@link MeshMeters} (a listener of the discovery, client and caches) when a
+ * {@link MeterRegistry} bean exists, and {@link MeshObservations} (the client's observer) when an
+ * {@link ObservationRegistry} bean exists. Needs {@code io.mesh4j:mesh-micrometer} on the class path.
+ */
+@AutoConfiguration(afterName = {
+    "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+    "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration"})
+@ConditionalOnClass(name = "io.mesh4j.micrometer.MeshMeters")
+public class Mesh4jMicrometerAutoConfiguration {
+
+  /** Meters, when there is a registry. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(MeterRegistry.class)
+  @ConditionalOnBean(MeterRegistry.class)
+  static class Meters {
+    @Bean
+    @ConditionalOnMissingBean
+    MeshMeters meshMeters(MeterRegistry registry) {
+      return MeshMeters.create(registry);
+    }
+  }
+
+  /** Observations, when there is a registry. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(ObservationRegistry.class)
+  @ConditionalOnBean(ObservationRegistry.class)
+  static class Observations {
+    @Bean
+    @ConditionalOnMissingBean
+    MeshObservations meshObservations(ObservationRegistry registry) {
+      return MeshObservations.create(registry);
+    }
+  }
+}

@@ -1,0 +1,334 @@
+package io.mesh4j.spring.boot.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The {@code mesh4j.*} properties. Values are checked when the beans are built, by the same
+ * builders a plain Java user calls; a bad value stops the start-up with a message naming the
+ * property and what it accepts ({@link InvalidMeshPropertyException}).
+ */
+@ConfigurationProperties("mesh4j")
+public class Mesh4jProperties {
+  private final Consul consul = new Consul();
+  private final Client client = new Client();
+  private final Redis redis = new Redis();
+  private final Cache cache = new Cache();
+  private final Registration registration = new Registration();
+
+  /** Consul discovery. */
+  public Consul getConsul() {
+    return consul;
+  }
+
+  /** Defaults of every service called through the ServiceMeshClient. */
+  public Client getClient() {
+    return client;
+  }
+
+  /** The Redis Cluster behind the caches. */
+  public Redis getRedis() {
+    return redis;
+  }
+
+  /** Cache namespaces and their defaults. */
+  public Cache getCache() {
+    return cache;
+  }
+
+  /** Registration of this application in Consul. */
+  public Registration getRegistration() {
+    return registration;
+  }
+
+  /** {@code mesh4j.consul.*}. */
+  public static class Consul {
+    /** Whether a ConsulDiscovery bean is created (when the application defines no ServiceDiscovery). */
+    private boolean enabled = true;
+    /** The Consul agent's base URL, http://host:port or https://host:port. */
+    private String url = "http://127.0.0.1:8500";
+    /** The ACL token sent to Consul; never logged. */
+    private String token;
+    /** The datacenter to discover services in; default the agent's own. */
+    private String datacenter;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getUrl() {
+      return url;
+    }
+
+    public void setUrl(String url) {
+      this.url = url;
+    }
+
+    public String getToken() {
+      return token;
+    }
+
+    public void setToken(String token) {
+      this.token = token;
+    }
+
+    public String getDatacenter() {
+      return datacenter;
+    }
+
+    public void setDatacenter(String datacenter) {
+      this.datacenter = datacenter;
+    }
+  }
+
+  /** {@code mesh4j.client.*}. */
+  public static class Client {
+    /** How an instance is picked: round-robin, least-outstanding or peak-ewma. */
+    private String loadBalancer = "round-robin";
+    /** Retries. */
+    private final Retry retry = new Retry();
+    /** A fixed per-attempt timeout; default the library's adaptive timeout. */
+    private Duration attemptTimeout;
+
+    public String getLoadBalancer() {
+      return loadBalancer;
+    }
+
+    public void setLoadBalancer(String loadBalancer) {
+      this.loadBalancer = loadBalancer;
+    }
+
+    public Retry getRetry() {
+      return retry;
+    }
+
+    public Duration getAttemptTimeout() {
+      return attemptTimeout;
+    }
+
+    public void setAttemptTimeout(Duration attemptTimeout) {
+      this.attemptTimeout = attemptTimeout;
+    }
+  }
+
+  /** {@code mesh4j.client.retry.*}. */
+  public static class Retry {
+    /** Attempts per call including the first (at least 1); default the library's (3). */
+    private Integer maxAttempts;
+
+    public Integer getMaxAttempts() {
+      return maxAttempts;
+    }
+
+    public void setMaxAttempts(Integer maxAttempts) {
+      this.maxAttempts = maxAttempts;
+    }
+  }
+
+  /** {@code mesh4j.redis.*}. */
+  public static class Redis {
+    /** Seed nodes of the Redis Cluster as host:port; setting them enables the cache beans. */
+    private List<String> nodes = new ArrayList<>();
+    /** The ACL user (Redis 6+); needs a password. */
+    private String user;
+    /** The password (of the user, or the default user's); never logged. */
+    private String password;
+
+    public List<String> getNodes() {
+      return nodes;
+    }
+
+    public void setNodes(List<String> nodes) {
+      this.nodes = nodes;
+    }
+
+    public String getUser() {
+      return user;
+    }
+
+    public void setUser(String user) {
+      this.user = user;
+    }
+
+    public String getPassword() {
+      return password;
+    }
+
+    public void setPassword(String password) {
+      this.password = password;
+    }
+  }
+
+  /** {@code mesh4j.cache.*}: defaults, and one entry per namespace (= Spring cache name). */
+  public static class Cache {
+    /** The Redis (L2) TTL of a namespace without its own. */
+    private Duration ttl = Duration.ofMinutes(10);
+    /** Whether namespaces keep a local (Caffeine) L1 in front of Redis. */
+    private boolean l1Enabled = true;
+    /** The most entries an L1 holds. */
+    private long l1Size = 10_000;
+    /** How long an entry stays in L1 at most; default the TTL capped at 5 minutes. */
+    private Duration l1Ttl;
+    /** Per namespace settings; the keys are the Spring cache names. */
+    private Map<String, Namespace> namespaces = new LinkedHashMap<>();
+
+    public Duration getTtl() {
+      return ttl;
+    }
+
+    public void setTtl(Duration ttl) {
+      this.ttl = ttl;
+    }
+
+    public boolean isL1Enabled() {
+      return l1Enabled;
+    }
+
+    public void setL1Enabled(boolean l1Enabled) {
+      this.l1Enabled = l1Enabled;
+    }
+
+    public long getL1Size() {
+      return l1Size;
+    }
+
+    public void setL1Size(long l1Size) {
+      this.l1Size = l1Size;
+    }
+
+    public Duration getL1Ttl() {
+      return l1Ttl;
+    }
+
+    public void setL1Ttl(Duration l1Ttl) {
+      this.l1Ttl = l1Ttl;
+    }
+
+    public Map<String, Namespace> getNamespaces() {
+      return namespaces;
+    }
+
+    public void setNamespaces(Map<String, Namespace> namespaces) {
+      this.namespaces = namespaces;
+    }
+  }
+
+  /** {@code mesh4j.cache.namespaces.<name>.*}; unset values fall back to {@code mesh4j.cache.*}. */
+  public static class Namespace {
+    /**
+     * The fully qualified class of the values (stored as JSON bound to that one type); required
+     * for a Spring cache.
+     */
+    private String valueType;
+    /** The Redis (L2) TTL. */
+    private Duration ttl;
+    /** Whether this namespace keeps an L1. */
+    private Boolean l1Enabled;
+    /** The most entries the L1 holds. */
+    private Long l1Size;
+    /** How long an entry stays in L1 at most. */
+    private Duration l1Ttl;
+
+    public String getValueType() {
+      return valueType;
+    }
+
+    public void setValueType(String valueType) {
+      this.valueType = valueType;
+    }
+
+    public Duration getTtl() {
+      return ttl;
+    }
+
+    public void setTtl(Duration ttl) {
+      this.ttl = ttl;
+    }
+
+    public Boolean getL1Enabled() {
+      return l1Enabled;
+    }
+
+    public void setL1Enabled(Boolean l1Enabled) {
+      this.l1Enabled = l1Enabled;
+    }
+
+    public Long getL1Size() {
+      return l1Size;
+    }
+
+    public void setL1Size(Long l1Size) {
+      this.l1Size = l1Size;
+    }
+
+    public Duration getL1Ttl() {
+      return l1Ttl;
+    }
+
+    public void setL1Ttl(Duration l1Ttl) {
+      this.l1Ttl = l1Ttl;
+    }
+  }
+
+  /** {@code mesh4j.registration.*}: this application as an instance in Consul. */
+  public static class Registration {
+    /** Whether the application registers itself in Consul when it is ready (and deregisters on shutdown). */
+    private boolean enabled;
+    /** The service name; default spring.application.name. */
+    private String serviceName;
+    /** The address others call; default this machine's first site-local IPv4 address, else 127.0.0.1. */
+    private String host;
+    /** The port others call; default the web server's actual port (local.server.port), else server.port. */
+    private Integer port;
+    /** The TTL of the check the registry keeps passing while the application runs. */
+    private Duration checkTtl = Duration.ofSeconds(10);
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getServiceName() {
+      return serviceName;
+    }
+
+    public void setServiceName(String serviceName) {
+      this.serviceName = serviceName;
+    }
+
+    public String getHost() {
+      return host;
+    }
+
+    public void setHost(String host) {
+      this.host = host;
+    }
+
+    public Integer getPort() {
+      return port;
+    }
+
+    public void setPort(Integer port) {
+      this.port = port;
+    }
+
+    public Duration getCheckTtl() {
+      return checkTtl;
+    }
+
+    public void setCheckTtl(Duration checkTtl) {
+      this.checkTtl = checkTtl;
+    }
+  }
+}
