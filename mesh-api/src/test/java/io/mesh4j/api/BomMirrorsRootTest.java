@@ -26,6 +26,7 @@ class BomMirrorsRootTest {
     PROPERTY_OF.put("jedis", "jedis.version");
     PROPERTY_OF.put("caffeine", "caffeine.version");
     PROPERTY_OF.put("failsafe", "failsafe.version");
+    PROPERTY_OF.put("junit-bom", "junit.version");
   }
 
   @Test

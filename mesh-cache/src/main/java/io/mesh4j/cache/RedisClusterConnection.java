@@ -47,7 +47,10 @@ public interface RedisClusterConnection extends AutoCloseable {
 
     private Builder() {}
 
-    /** Seed nodes as {@code host:port} strings; one reachable node is enough. */
+    /**
+     * Seed nodes as {@code host:port} or {@code redis://host:port} strings; one reachable node is
+     * enough. {@code rediss://} (TLS) and credentials in the URI are refused with the fix.
+     */
     public Builder seedNodes(String... hostPorts) {
       Checks.notNull(hostPorts, "seedNodes");
       List<InetSocketAddress> parsed = new ArrayList<>();
@@ -135,11 +138,30 @@ public interface RedisClusterConnection extends AutoCloseable {
           maxAttempts, maxTotalRetriesDuration, maxConnectionsPerNode, user, password, clientName);
     }
 
-    static InetSocketAddress parse(String hostPort, String name) {
-      Checks.notBlank(hostPort, name);
+    static InetSocketAddress parse(String given, String name) {
+      Checks.notBlank(given, name);
+      String hostPort = given.trim();
+      int scheme = hostPort.indexOf("://");
+      if (scheme >= 0) {
+        String s = hostPort.substring(0, scheme).toLowerCase(java.util.Locale.ROOT);
+        String rest = hostPort.substring(scheme + 3);
+        int slash = rest.indexOf('/');
+        String authority = slash < 0 ? rest : rest.substring(0, slash);
+        int at = authority.lastIndexOf('@');
+        String shown = s + "://" + (at >= 0 ? authority.substring(at + 1) : authority);
+        Checks.argument(!s.equals("rediss"), "%s: TLS to Redis (rediss://) is not supported yet, was '%s': use "
+            + "redis://host:port or host:port on a private network", name, shown);
+        Checks.argument(s.equals("redis"), "%s must be host:port or redis://host:port, was '%s'", name, shown);
+        Checks.argument(at < 0, "%s must not carry credentials, was '%s': use credentials(user, password) or "
+            + "password(...)", name, shown);
+        Checks.argument(slash < 0 || rest.substring(slash).matches("/?\\d*"),
+            "%s must be host:port or redis://host:port (a database number means nothing to a cluster), was '%s'",
+            name, shown);
+        hostPort = authority;
+      }
       int colon = hostPort.lastIndexOf(':');
       Checks.argument(colon > 0 && colon < hostPort.length() - 1,
-          "%s must be host:port, was '%s'", name, hostPort);
+          "%s must be host:port or redis://host:port, was '%s'", name, hostPort);
       String host = hostPort.substring(0, colon);
       if (host.startsWith("[") && host.endsWith("]")) {
         host = host.substring(1, host.length() - 1);
@@ -148,7 +170,7 @@ public interface RedisClusterConnection extends AutoCloseable {
       try {
         port = Integer.parseInt(hostPort.substring(colon + 1));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(name + " must be host:port, was '" + hostPort + "'", e);
+        throw new IllegalArgumentException(name + " must be host:port or redis://host:port, was '" + hostPort + "'", e);
       }
       Checks.argument(port > 0 && port < 65536, "%s port must be 1..65535, was %d", name, port);
       return InetSocketAddress.createUnresolved(host, port);

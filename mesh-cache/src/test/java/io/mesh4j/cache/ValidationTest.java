@@ -1,5 +1,6 @@
 package io.mesh4j.cache;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +52,20 @@ class ValidationTest {
         () -> DistributedCache.builder(String.class).namespaceVersionCheckInterval(Duration.ofSeconds(-1)));
     fails(IllegalArgumentException.class, "seedNodes[1]", () -> DistributedCache.builder(String.class).seedNodes("h:1", "nocolon"));
     fails(IllegalArgumentException.class, "seedNodes[0]", () -> DistributedCache.builder(String.class).seedNodes("h:99999"));
+    // Issue 17: a redis:// URI is a host and port (it was taken as host 'redis://127.0.0.1' and every call missed).
+    assertEquals(java.util.List.of(java.net.InetSocketAddress.createUnresolved("127.0.0.1", 7000)),
+        java.util.List.of(RedisClusterConnection.Builder.parse("redis://127.0.0.1:7000", "seedNodes[0]")));
+    assertEquals(java.net.InetSocketAddress.createUnresolved("10.0.0.1", 7001),
+        RedisClusterConnection.Builder.parse(" REDIS://10.0.0.1:7001/ ", "seedNodes[0]"));
+    IllegalArgumentException tls = assertThrows(IllegalArgumentException.class,
+        () -> DistributedCache.builder(String.class).seedNodes("rediss://cache.internal:6380"));
+    assertTrue(tls.getMessage().contains("seedNodes[0]") && tls.getMessage().contains("TLS")
+        && tls.getMessage().contains("rediss://cache.internal:6380"), tls.getMessage());
+    IllegalArgumentException creds = assertThrows(IllegalArgumentException.class,
+        () -> DistributedCache.builder(String.class).seedNodes("redis://app:s3cr3t@cache.internal:6379"));
+    assertTrue(creds.getMessage().contains("credentials(user, password)") && !creds.getMessage().contains("s3cr3t"),
+        creds.getMessage());
+    fails(IllegalArgumentException.class, "seedNodes[0]", () -> DistributedCache.builder(String.class).seedNodes("http://h:1"));
     fails(NullPointerException.class, "seedNodes[0]",
         () -> DistributedCache.builder(String.class).seedNodes(Arrays.asList((InetSocketAddress) null)));
     fails(IllegalArgumentException.class, "connection",
