@@ -168,7 +168,12 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
       return;
     }
     Object stored = ttl < l1TtlNanos ? new Bounded(hit.value(), ticker.read() + ttl) : hit.value();
-    l1.put(key, stored);
+    // The check and the put are one atomic step for this key, as the eviction of one key is: an
+    // invalidation applied before it stops the put, one applied after it removes what was put.
+    // A put followed by a check left the old value visible to other readers in between, after its
+    // invalidation had been applied (L1RaceStressTest caught it under load).
+    l1.asMap().compute(key, (k, old) -> generation.get() == gen && l1Active ? stored : old);
+    // Clearing all of L1 (or a pattern) is not atomic per key: catch a put that raced with it.
     if (generation.get() != gen || !l1Active) {
       l1.asMap().remove(key, stored);
     }
