@@ -85,6 +85,8 @@ class RedisAclUserTest {
 
       aclOnEveryNode(cluster, "+ssubscribe");
       TestSupport.await("subscribed once allowed", WAIT, c::isL1Active);
+      // The event follows the activation on the subscriber's thread: wait for it, then exactly one.
+      TestSupport.await("L1_RESUMED published", WAIT, () -> TestSupport.count(events, CacheEvent.Kind.L1_RESUMED) >= 1);
       assertEquals(1, TestSupport.count(events, CacheEvent.Kind.L1_RESUMED));
       assertEquals("v", c.get("k"));
       assertEquals("v", c.get("k"));
