@@ -320,10 +320,7 @@ public final class DefaultOutlierDetector implements OutlierDetector {
           reason = "failure rate " + (100 * window.second() / window.first()) + "% of " + window.first() + " calls";
         }
         if (reason != null && service.tryReserveEjection()) {
-          if (now - returnedAt > config.maxEjectionTime().toNanos()) {
-            ejections = 0; // healthy for a long while: start again from the base time
-          }
-          return eject(now, reason);
+          return ejectActive(now, reason);
         }
         return null;
       }
@@ -361,13 +358,18 @@ public final class DefaultOutlierDetector implements OutlierDetector {
       // healthy instance's attempts many times in a row, but not for a whole second.
       if (consecutiveSuspects >= config.consecutiveSuspectAttempts() && now - firstSuspectAt >= SUSPECT_SPAN_NANOS
           && service.tryReserveEjection()) {
-        if (now - returnedAt > config.maxEjectionTime().toNanos()) {
-          ejections = 0;
-        }
-        return eject(now, consecutiveSuspects + " suspect attempts in a row (overtaken by hedges, or far slower than "
+        return ejectActive(now, consecutiveSuspects + " suspect attempts in a row (overtaken by hedges, or far slower than "
             + "the service's median)");
       }
       return null;
+    }
+
+    /** Ejects an active instance whose ejection slot is reserved. */
+    private ResilienceEvent ejectActive(long now, String reason) {
+      if (now - returnedAt > config.maxEjectionTime().toNanos()) {
+        ejections = 0; // healthy for a long while: start again from the base time
+      }
+      return eject(now, reason);
     }
 
     private ResilienceEvent eject(long now, String reason) {
