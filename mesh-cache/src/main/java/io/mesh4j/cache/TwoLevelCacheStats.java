@@ -3,7 +3,9 @@ package io.mesh4j.cache;
 /**
  * A snapshot of a {@link TwoLevelCache}'s counters, per level.
  *
- * @param l1Hits reads answered by L1
+ * @param l1Hits reads answered by L1; counted without an atomic instruction (hits cost what a plain
+ *     Caffeine read costs): exact while at most 64 threads hit the cache, beyond that it may fall
+ *     slightly short, never over
  * @param l1Misses reads L1 could not answer while it was active
  * @param l1Bypassed reads that skipped L1 because the invalidation channel was down
  * @param l1Size the approximate number of L1 entries

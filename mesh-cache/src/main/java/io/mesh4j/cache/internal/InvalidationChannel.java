@@ -72,6 +72,9 @@ final class InvalidationChannel {
 
     /** Whether L1 is in use. */
     boolean isActive();
+
+    /** Called on the checker thread after every sequence check, for housekeeping. */
+    default void afterCheck() {}
   }
 
   private final String namespace;
@@ -139,7 +142,7 @@ final class InvalidationChannel {
   /** Starts subscribing and checking in the background. */
   void start() {
     subscriber.start();
-    checker.scheduleWithFixedDelay(this::checkSequence, checkIntervalMillis, checkIntervalMillis,
+    checker.scheduleWithFixedDelay(this::checkRound, checkIntervalMillis, checkIntervalMillis,
         TimeUnit.MILLISECONDS);
   }
 
@@ -305,6 +308,18 @@ final class InvalidationChannel {
       default -> local.clear();
     }
     received.increment(); // counted once applied: a reader that sees the count sees the eviction
+  }
+
+  /** One round of the checker: the sequence check, then the L1's housekeeping. */
+  private void checkRound() {
+    checkSequence();
+    if (!closed) {
+      try {
+        local.afterCheck();
+      } catch (RuntimeException e) {
+        LOG.debug("mesh-cache '{}': L1 housekeeping failed", namespace, e);
+      }
+    }
   }
 
   /**

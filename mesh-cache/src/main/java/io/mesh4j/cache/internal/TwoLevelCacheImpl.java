@@ -37,24 +37,34 @@ import org.slf4j.LoggerFactory;
  */
 public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
   private static final Logger LOG = LoggerFactory.getLogger(TwoLevelCache.class);
+  private static final long MIN_SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final L2Store<V> l2;
   /**
-   * Holds a V, or a {@link Bounded} wrapping one whose L2 TTL ends before the L1 TTL would. Fixed
-   * expire-after-write keeps Caffeine's read path as cheap as a plain Caffeine cache's (variable
-   * expiry writes to the entry on every read); the rare short-lived entry pays one ticker read.
+   * Holds {@link L1Entry} values: the value and the deadline after which it is not served. No
+   * Caffeine expiry: a Caffeine cache with {@code expireAfterWrite} reads its ticker and keeps
+   * expiry order on every hit, and ran at a fraction of a plain one's speed in
+   * {@code cache-l1-hit} (issue 18). The deadline is checked by the read itself, on {@link
+   * CoarseTicker} (a volatile field) with the default ticker; expired entries are dropped when
+   * read and by a sweep (see {@link #sweepExpired()}).
    */
-  private final Cache<String, Object> l1;
+  private final Cache<String, L1Entry> l1;
   private final long l1TtlNanos;
+  /** The default ticker: L1 deadlines read the coarse clock instead of {@code ticker}. */
+  private final boolean coarseClock;
   private final io.mesh4j.api.Ticker ticker;
   private final MeshEventListener listener;
+  /** How often expired L1 entries are swept out: the L1 TTL, at least a second. */
+  private final long sweepIntervalNanos;
+  /** The checker thread's last sweep, on the L1 clock. */
+  private long lastSweepNanos;
   private final AtomicLong generation = new AtomicLong();
   private final InvalidationChannel channel;
 
   private volatile boolean l1Active;
   private volatile boolean closed;
 
-  private final LongAdder l1Hits = new LongAdder();
+  private final StripedHitCounter l1Hits = new StripedHitCounter();
   private final LongAdder l1Misses = new LongAdder();
   private final LongAdder l1Bypassed = new LongAdder();
 
@@ -65,14 +75,13 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     this.l1TtlNanos = l1Ttl.toNanos();
     this.listener = listener;
     this.ticker = l2.runtime().ticker();
-    this.l1 = Caffeine.newBuilder()
-        .maximumSize(l1MaximumSize)
-        // With the default ticker, a coarse clock (one volatile read, refreshed every millisecond):
-        // a hit then costs what a plain Caffeine read costs instead of a System.nanoTime() call
-        // each (issue 18). A test's injected ticker still moves L1 expiry.
-        .ticker(ticker == io.mesh4j.api.Ticker.system() ? CoarseTicker::read : ticker::read)
-        .expireAfterWrite(l1TtlNanos, TimeUnit.NANOSECONDS)
-        .build();
+    // With the default ticker, deadlines are read on a coarse clock (one volatile read, refreshed
+    // every millisecond) instead of a System.nanoTime() call per hit. A test's injected ticker
+    // still moves L1 expiry.
+    this.coarseClock = ticker == io.mesh4j.api.Ticker.system();
+    this.l1 = Caffeine.newBuilder().maximumSize(l1MaximumSize).build();
+    this.sweepIntervalNanos = Math.max(l1TtlNanos, MIN_SWEEP_INTERVAL_NANOS);
+    this.lastSweepNanos = l1Now();
     this.channel = new InvalidationChannel(l2, new Local(), checkInterval.toMillis(), this::emit);
     channel.start();
   }
@@ -88,38 +97,32 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     // The hit path: one volatile read, one Caffeine lookup, one striped counter. No codec, no
     // future, no key encoding.
     if (l1Active) {
-      Object o = l1.getIfPresent(key);
-      if (o != null) {
-        V v = o instanceof Bounded ? unwrap(key, (Bounded) o) : cast(o);
-        if (v != null) {
-          l1Hits.increment();
-          return v;
-        }
+      L1Entry e = l1.getIfPresent(key);
+      if (e != null && l1Now() - e.deadlineNanos < 0) {
+        l1Hits.increment();
+        return cast(e.value);
       }
     }
     return getFromL2(key);
   }
 
-  /** An L1 entry whose L2 TTL ends before the L1 TTL: valid until {@code expiresAtNanos}. */
-  private static final class Bounded {
+  /** An L1 value and the L1 clock reading from which it is no longer served. */
+  private static final class L1Entry {
     final Object value;
-    final long expiresAtNanos;
+    final long deadlineNanos;
 
-    Bounded(Object value, long expiresAtNanos) {
+    L1Entry(Object value, long deadlineNanos) {
       this.value = value;
-      this.expiresAtNanos = expiresAtNanos;
+      this.deadlineNanos = deadlineNanos;
     }
   }
 
-  private V unwrap(String key, Bounded b) {
-    if (ticker.read() - b.expiresAtNanos < 0) {
-      return cast(b.value);
-    }
-    l1.asMap().remove(key, b);
-    return null;
+  /** The clock of L1 deadlines: the coarse clock with the default ticker, else the ticker. */
+  private long l1Now() {
+    return coarseClock ? CoarseTicker.read() : ticker.read();
   }
 
-  /** L1 holds only values of type V (put by {@link #fill}) and Bounded wrappers of them. */
+  /** L1 entries hold only values of type V (put by {@link #fill}). */
   @SuppressWarnings("unchecked")
   private V cast(Object o) {
     return (V) o;
@@ -127,11 +130,15 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
 
   /** The value L1 holds for {@code key}, or null. */
   private V l1Value(String key) {
-    Object o = l1.getIfPresent(key);
-    if (o == null) {
+    L1Entry e = l1.getIfPresent(key);
+    if (e == null) {
       return null;
     }
-    return o instanceof Bounded ? unwrap(key, (Bounded) o) : cast(o);
+    if (l1Now() - e.deadlineNanos < 0) {
+      return cast(e.value);
+    }
+    l1.asMap().remove(key, e); // expired: not served, and not kept
+    return null;
   }
 
   private V getFromL2(String key) {
@@ -167,7 +174,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     if (ttl <= 0) {
       return;
     }
-    Object stored = ttl < l1TtlNanos ? new Bounded(hit.value(), ticker.read() + ttl) : hit.value();
+    L1Entry stored = new L1Entry(hit.value(), l1Now() + ttl);
     // The check and the put are one atomic step for this key, as the eviction of one key is: an
     // invalidation applied before it stops the put, one applied after it removes what was put.
     // A put followed by a check left the old value visible to other readers in between, after its
@@ -301,6 +308,20 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     l1.invalidateAll();
   }
 
+  /**
+   * Drops the L1 entries past their deadline, at most once per {@link #sweepIntervalNanos}. Reads
+   * never serve them anyway; the sweep only frees what nobody reads again before the size bound
+   * would evict it. Runs on the channel's checker thread.
+   */
+  void sweepExpired() {
+    long now = l1Now();
+    if (now - lastSweepNanos < sweepIntervalNanos) {
+      return;
+    }
+    lastSweepNanos = now;
+    l1.asMap().values().removeIf(e -> now - e.deadlineNanos >= 0);
+  }
+
   /** This L1, as the invalidation channel's threads see it. */
   private final class Local implements InvalidationChannel.Local {
     @Override
@@ -344,6 +365,11 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     @Override
     public boolean isActive() {
       return l1Active;
+    }
+
+    @Override
+    public void afterCheck() {
+      sweepExpired();
     }
   }
 
