@@ -1,10 +1,12 @@
 package io.mesh4j.client;
 
 import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.client.internal.AttemptDeadlines;
 import io.mesh4j.client.internal.BoundedBodies;
 import io.mesh4j.client.internal.HttpResult;
 import io.mesh4j.resilience.AttemptContext;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +34,44 @@ final class HttpAttempts {
       }
     }
     Call call = newCall(mesh, serviceName, method, p, instance, ctx, stream);
-    Response response = call.execute();
-    return read(mesh, serviceName, response, instance, stream);
+    long timeout = stream ? 0 : timeoutNanos(ctx);
+    if (timeout == 0) {
+      return read(mesh, serviceName, call.execute(), instance, stream);
+    }
+    // Covers the answer and the body read, as OkHttp's call timeout did.
+    AttemptDeadlines.Watch watch = AttemptDeadlines.watch(call, timeout);
+    try {
+      return read(mesh, serviceName, call.execute(), instance, false);
+    } catch (IOException e) {
+      throw watch.expired() ? timedOut(watch, e) : e;
+    } finally {
+      watch.done();
+    }
+  }
+
+  /**
+   * The attempt's time limit in nanoseconds: its timeout, or what is left of the call's deadline
+   * when that is shorter; 0 for none.
+   */
+  private static long timeoutNanos(AttemptContext ctx) {
+    Duration t = ctx.timeout();
+    long nanos = 0;
+    if (t != null && !t.isZero() && !t.isNegative()) {
+      nanos = t.toNanos();
+    }
+    Duration remaining = ctx.remaining();
+    if (remaining != null && !remaining.isNegative() && !remaining.isZero() && (nanos == 0 || remaining.toNanos() < nanos)) {
+      nanos = remaining.toNanos();
+    }
+    return nanos;
+  }
+
+  /** What an attempt cancelled at its deadline fails with: a timeout, as OkHttp's own would be. */
+  private static InterruptedIOException timedOut(AttemptDeadlines.Watch watch, IOException cancelled) {
+    InterruptedIOException e = new InterruptedIOException(
+        "timeout: the attempt ran past its " + TimeUnit.NANOSECONDS.toMillis(watch.timeoutNanos()) + " ms limit");
+    e.initCause(cancelled);
+    return e;
   }
 
   static CompletableFuture<HttpResult> attemptAsync(ServiceMeshClient mesh, String serviceName, String method,
@@ -48,23 +86,30 @@ final class HttpAttempts {
   private static CompletableFuture<HttpResult> send(ServiceMeshClient mesh, String serviceName, String method,
       PreparedCall p, ServiceInstance instance, AttemptContext ctx) {
     Call call = newCall(mesh, serviceName, method, p, instance, ctx, false);
+    long timeout = timeoutNanos(ctx);
+    AttemptDeadlines.Watch watch = timeout == 0 ? null : AttemptDeadlines.watch(call, timeout);
     CompletableFuture<HttpResult> f = new CompletableFuture<>();
     call.enqueue(new Callback() {
       @Override
       public void onFailure(Call c, IOException e) {
-        f.completeExceptionally(e);
+        f.completeExceptionally(watch != null && watch.expired() ? timedOut(watch, e) : e);
       }
 
       @Override
       public void onResponse(Call c, Response response) {
         try {
           f.complete(read(mesh, serviceName, response, instance, false));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+          f.completeExceptionally(watch != null && watch.expired() ? timedOut(watch, e) : e);
+        } catch (RuntimeException e) {
           f.completeExceptionally(e);
         }
       }
     });
     f.whenComplete((v, e) -> {
+      if (watch != null) {
+        watch.done();
+      }
       if (f.isCancelled()) {
         call.cancel();
       }
@@ -94,19 +139,8 @@ final class HttpAttempts {
       long perRead = t != null && !t.isZero() && !t.isNegative() ? t.toMillis() : 0;
       return mesh.http(serviceName).newBuilder().readTimeout(Duration.ofMillis(perRead)).build().newCall(rb.build());
     }
-    Call call = mesh.http(serviceName).newCall(rb.build());
-    Duration remaining = ctx.remaining();
-    long nanos = 0;
-    if (t != null && !t.isZero() && !t.isNegative()) {
-      nanos = t.toNanos();
-    }
-    if (remaining != null && !remaining.isNegative() && !remaining.isZero() && (nanos == 0 || remaining.toNanos() < nanos)) {
-      nanos = remaining.toNanos();
-    }
-    if (nanos > 0) {
-      call.timeout().timeout(nanos, TimeUnit.NANOSECONDS);
-    }
-    return call;
+    // The attempt's time limit is kept by AttemptDeadlines, not call.timeout() (see there).
+    return mesh.http(serviceName).newCall(rb.build());
   }
 
   /** The most bytes of a non-2xx body kept (for the failure's excerpt); the rest is not read. */

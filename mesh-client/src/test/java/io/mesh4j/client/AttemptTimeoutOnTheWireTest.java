@@ -40,6 +40,8 @@ class AttemptTimeoutOnTheWireTest {
     backends = new Backends(1);
     backends.get(0).stubFor(any(urlEqualTo("/slow")).willReturn(okJson("{}").withFixedDelay(5_000)));
     backends.get(0).stubFor(any(urlEqualTo("/fast")).willReturn(okJson("{\"fast\":true}")));
+    backends.get(0).stubFor(any(urlEqualTo("/drip")).willReturn(okJson("{\"a\":\"" + "x".repeat(2000) + "\"}")
+        .withChunkedDribbleDelay(20, 5_000)));
     backends.get(0).stubFor(any(urlEqualTo("/boom")).willReturn(aResponse().withStatus(500).withBody("boom")));
     mesh = ServiceMeshClient.builder()
         .discovery(StaticServiceDiscovery.of("svc", backends.instances("svc")))
@@ -71,15 +73,40 @@ class AttemptTimeoutOnTheWireTest {
     MeshException e = assertThrows(MeshException.class,
         () -> mesh.service("svc").get("/slow").timeout(Duration.ofMillis(200)).execute());
     long tookMs = (System.nanoTime() - t0) / 1_000_000;
-    assertTrue(hasCause(e, InterruptedIOException.class), "cut by OkHttp's call timeout: " + e);
+    assertTrue(hasCause(e, InterruptedIOException.class), "cut at the attempt timeout: " + e);
     assertTrue(tookMs < 4_000, "abandoned at its timeout, not after the 5 s answer: " + tookMs + " ms");
+  }
+
+  /** The limit covers the body too: an answer whose body drips is cut at the timeout. */
+  @Test
+  void aBodyThatDripsIsCutAtTheTimeout() {
+    long t0 = System.nanoTime();
+    MeshException e = assertThrows(MeshException.class,
+        () -> mesh.service("svc").get("/drip").timeout(Duration.ofMillis(300)).execute());
+    long tookMs = (System.nanoTime() - t0) / 1_000_000;
+    assertTrue(hasCause(e, InterruptedIOException.class), "cut at the attempt timeout: " + e);
+    assertTrue(tookMs < 3_000, "abandoned at its timeout, not after the 5 s body: " + tookMs + " ms");
+  }
+
+  /**
+   * A pooled connection that served before, then an attempt cut at its timeout: a timeout, not a
+   * stale connection (which would be retried at once and not counted against the instance).
+   */
+  @Test
+  void aTimeoutOnAReusedConnectionIsNotAStaleConnection() {
+    assertEquals("{\"fast\":true}", mesh.service("svc").get("/fast").asString());
+    MeshException e = assertThrows(MeshException.class,
+        () -> mesh.service("svc").get("/slow").timeout(Duration.ofMillis(200)).execute());
+    assertTrue(hasCause(e, InterruptedIOException.class), e.toString());
+    assertTrue(!hasCause(e, io.mesh4j.client.internal.StaleConnections.StaleConnectionException.class),
+        "a timeout is never a stale connection: " + e);
   }
 
   @Test
   void aShorterDeadlineCutsTheAttempt() {
     MeshException e = assertThrows(MeshException.class,
         () -> mesh.service("svc").get("/slow").deadline(Duration.ofMillis(300)).execute());
-    assertTrue(hasCause(e, InterruptedIOException.class), "cut by OkHttp's call timeout: " + e);
+    assertTrue(hasCause(e, InterruptedIOException.class), "cut at the attempt timeout: " + e);
   }
 
   @Test

@@ -2,9 +2,8 @@ package io.mesh4j.client.internal;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Connection;
 import okhttp3.ConnectionPool;
 import okhttp3.Interceptor;
@@ -20,10 +19,15 @@ import okhttp3.Response;
  * a healthy instance. A failure with no answer on a connection that already served an exchange is
  * rethrown as {@link StaleConnectionException}, which {@link HttpOutcomes} classifies as
  * {@code Outcome.staleConnection()}: retried at once, not counted against the instance. Timeouts
- * are never stale. Thread safe; one map operation per exchange.
+ * are never stale. Thread safe; one lock-free set lookup per exchange (a synchronized weak map
+ * before: a lock per exchange on the client's hot path).
  */
 public final class StaleConnections implements Interceptor {
-  private final Map<Connection, Boolean> served = Collections.synchronizedMap(new WeakHashMap<>());
+  /**
+   * The connections that served an exchange. Each new one first drops those whose socket is
+   * closed, so the set holds about the pool's live connections.
+   */
+  private final Set<Connection> served = ConcurrentHashMap.newKeySet();
   private final ConnectionPool pool;
 
   /**
@@ -38,19 +42,22 @@ public final class StaleConnections implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Connection connection = chain.connection();
-    boolean reused = connection != null && served.containsKey(connection);
+    boolean reused = connection != null && served.contains(connection);
     Response response;
     try {
       response = chain.proceed(chain.request());
     } catch (IOException e) {
-      if (reused && !(e instanceof InterruptedIOException)) {
+      // A timeout, or a call cancelled (by its caller or at its deadline), says nothing of the
+      // connection.
+      if (reused && !(e instanceof InterruptedIOException) && !chain.call().isCanceled()) {
         pool.evictAll();
         throw new StaleConnectionException(e);
       }
       throw e;
     }
     if (connection != null && !reused) {
-      served.put(connection, Boolean.TRUE);
+      served.removeIf(c -> c.socket().isClosed());
+      served.add(connection);
     }
     return response;
   }

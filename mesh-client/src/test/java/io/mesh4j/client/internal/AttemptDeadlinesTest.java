@@ -1,0 +1,129 @@
+package io.mesh4j.client.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The attempt deadlines that replace OkHttp's per-call watchdog (issue 18): a call past its
+ * deadline is cancelled within a few ticks, a call that ends in time is left alone and forgotten,
+ * and the thread that parks when nothing is in flight wakes for the next call.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AttemptDeadlinesTest {
+  /** Accepts connections and never answers: every request on it hangs. */
+  private ServerSocket silent;
+  private final List<Socket> accepted = new ArrayList<>();
+  private final OkHttpClient http = new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(30)).build();
+
+  @BeforeEach
+  void start() throws IOException {
+    silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread t = new Thread(() -> {
+      while (!silent.isClosed()) {
+        try {
+          Socket s = silent.accept();
+          synchronized (accepted) {
+            accepted.add(s);
+          }
+        } catch (IOException closed) {
+          return;
+        }
+      }
+    }, "silent-accept");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    silent.close();
+    synchronized (accepted) {
+      for (Socket s : accepted) {
+        s.close();
+      }
+    }
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+
+  private Call hangingCall() {
+    return http.newCall(new Request.Builder().url("http://127.0.0.1:" + silent.getLocalPort() + "/").build());
+  }
+
+  private static long timedOut(Call call, long timeoutMillis) {
+    AttemptDeadlines.Watch watch = AttemptDeadlines.watch(call, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+    long t0 = System.nanoTime();
+    try {
+      assertThrows(IOException.class, call::execute);
+    } finally {
+      watch.done();
+    }
+    long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertTrue(watch.expired(), "cancelled by its deadline");
+    return took;
+  }
+
+  @Test
+  void aCallPastItsDeadlineIsCancelled() {
+    long took = timedOut(hangingCall(), 200);
+    assertTrue(took >= 190, "not before its deadline: " + took + " ms");
+    assertTrue(took < 2_000, "soon after it: " + took + " ms");
+  }
+
+  @Test
+  void aCallThatEndsInTimeIsNotCancelledAndIsForgotten() throws IOException {
+    try (ServerSocket answering = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread server = new Thread(() -> {
+        try (Socket s = answering.accept()) {
+          s.getInputStream().read(new byte[4096]);
+          s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (IOException ignored) {
+          // the test fails on its own assertions
+        }
+      });
+      server.setDaemon(true);
+      server.start();
+      Call call = http.newCall(new Request.Builder().url("http://127.0.0.1:" + answering.getLocalPort() + "/").build());
+      AttemptDeadlines.Watch watch = AttemptDeadlines.watch(call, TimeUnit.MILLISECONDS.toNanos(300));
+      try (Response r = call.execute()) {
+        assertEquals("ok", r.body().string());
+      } finally {
+        watch.done();
+      }
+      // Past the deadline, nothing is cancelled after the fact, and the watch is dropped.
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> AttemptDeadlines.inFlight() == 0);
+      Awaitility.await().pollDelay(Duration.ofMillis(400)).atMost(Duration.ofSeconds(5)).until(() -> true);
+      assertFalse(watch.expired());
+      assertFalse(call.isCanceled());
+    }
+  }
+
+  @Test
+  void theParkedThreadWakesForTheNextCall() {
+    timedOut(hangingCall(), 50); // the thread exists
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(AttemptDeadlines::parked);
+    long took = timedOut(hangingCall(), 200);
+    assertTrue(took < 2_000, "cancelled although the thread was parked: " + took + " ms");
+  }
+}
