@@ -13,12 +13,15 @@ import io.mesh4j.discovery.WatchFailedEvent;
 import io.mesh4j.discovery.WatchSyncedEvent;
 import io.mesh4j.micrometer.internal.DiscoveryGauges;
 import io.mesh4j.micrometer.internal.ResilienceGauges;
+import io.mesh4j.resilience.Outcome;
 import io.mesh4j.resilience.ResilienceEvent;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns the events mesh4j emits into Micrometer meters: register it as a listener wherever events
@@ -26,6 +29,7 @@ import java.util.Locale;
  * the discovery and registry builders, the cache builders). One instance can serve all of them.
  *
  * <p>Resilience: {@code mesh.client.attempts}, {@code mesh.client.retries} (by reason),
+ * {@code mesh.client.hedges},
  * {@code mesh.client.retry.budget.refusals}, {@code mesh.client.timeouts},
  * {@code mesh.client.rejections} (bulkhead, rate limit, open breaker),
  * {@code mesh.outlier.ejections}, {@code mesh.outlier.returns}, gauge {@code mesh.outlier.ejected},
@@ -44,6 +48,11 @@ public final class MeshMeters implements MeshEventListener {
   private final MeterRegistry registry;
   private final ResilienceGauges resilience;
   private final DiscoveryGauges discovery;
+  /**
+   * The attempt counters met so far, by service, outcome and error type (each bounded): an attempt
+   * costs one map lookup instead of sorting tags and looking the meter up in the registry.
+   */
+  private final ConcurrentHashMap<AttemptKey, Counter> attemptCounters = new ConcurrentHashMap<>();
   /** The reason of the last retryable attempt seen on this thread, for the retry that follows it. */
   private final ThreadLocal<String> lastRetryReason = new ThreadLocal<>();
 
@@ -88,9 +97,10 @@ public final class MeshMeters implements MeshEventListener {
     if (event instanceof ResilienceEvent.AttemptFinished) {
       ResilienceEvent.AttemptFinished e = (ResilienceEvent.AttemptFinished) event;
       Throwable error = e.error();
-      registry.counter("mesh.client.attempts", "mesh.service", service,
-          "outcome", lower(e.outcome().kind().name()),
-          "error.type", DefaultMeshCallObservationConvention.errorType(error)).increment();
+      String errorType = DefaultMeshCallObservationConvention.errorType(error);
+      attemptCounters.computeIfAbsent(new AttemptKey(service, e.outcome().kind(), errorType),
+          k -> registry.counter("mesh.client.attempts", "mesh.service", k.service,
+              "outcome", lower(k.kind.name()), "error.type", k.errorType)).increment();
       if (isTimeout(error)) {
         registry.counter("mesh.client.timeouts", "mesh.service", service, "kind", "attempt").increment();
       }
@@ -102,6 +112,8 @@ public final class MeshMeters implements MeshEventListener {
       lastRetryReason.remove();
       registry.counter("mesh.client.retries", "mesh.service", service,
           "reason", reason == null ? "unknown" : reason).increment();
+    } else if (event instanceof ResilienceEvent.HedgeSent) {
+      registry.counter("mesh.client.hedges", "mesh.service", service).increment();
     } else if (event instanceof ResilienceEvent.RetryBudgetExhausted) {
       lastRetryReason.remove();
       registry.counter("mesh.client.retry.budget.refusals", "mesh.service", service).increment();
@@ -132,6 +144,9 @@ public final class MeshMeters implements MeshEventListener {
       registry.counter("mesh.cache.invalidations.failed", "cache", cache).increment();
     }
   }
+
+  /** The tags of one attempt counter. */
+  private record AttemptKey(String service, Outcome.Kind kind, String errorType) {}
 
   static boolean isTimeout(Throwable error) {
     return error instanceof MeshTimeoutException || error instanceof InterruptedIOException;

@@ -103,7 +103,12 @@ public final class MeshObservations implements CallObserver {
     if (attempt == null) {
       return chain.proceed(chain.request()); // not a mesh call (an OAuth2 token request, say)
     }
-    // The call is made current here, on whichever thread runs the attempt, so Micrometer's
+    // A sync attempt runs on the caller's thread, where the call is current already (its scope is
+    // open around execute()): a second scope would only repeat the tracer's context switch.
+    if (registry.getCurrentObservation() == attempt.callObservation) {
+      return attempts.intercept(chain);
+    }
+    // Elsewhere (OkHttp's threads for async calls) the call is made current here, so Micrometer's
     // interceptor takes it as the attempt's parent.
     Observation.Scope scope = attempt.callObservation.openScope();
     try {

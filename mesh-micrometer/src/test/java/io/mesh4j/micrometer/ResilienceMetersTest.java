@@ -161,4 +161,20 @@ class ResilienceMetersTest {
     assertEquals(2, count("mesh.client.timeouts", "mesh.service", service, "kind", "attempt"));
     assertEquals(1, count("mesh.client.retries", "mesh.service", service, "reason", "timeout"));
   }
+
+  /** A hedge sent to the other instance moves {@code mesh.client.hedges}. */
+  @Test
+  void aHedgeMovesTheHedgeCounter() {
+    backends.get(0).stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("slow")
+        .withFixedDelay(3_000)));
+    try (ServiceMeshClient mesh = client().loadBalancer(io.mesh4j.api.LoadBalancer.roundRobin())
+        .service(service, s -> s.hedging(io.mesh4j.resilience.HedgingConfig.fixedDelay(Duration.ofMillis(30))))
+        .build()) {
+      for (int i = 0; i < 4; i++) {
+        assertEquals("ok", mesh.service(service).get("/x").asString());
+      }
+    }
+    assertTrue(count("mesh.client.hedges", "mesh.service", service) >= 1,
+        "the calls whose first attempt went to the slow instance were hedged");
+  }
 }
