@@ -484,6 +484,16 @@ public final class RedisCluster implements AutoCloseable {
     return call(new InetSocketAddress("127.0.0.1", port), args);
   }
 
+  /** The cluster's password, or null: for {@link RedisResharding}'s MIGRATE. Never logged. */
+  String password() {
+    return password;
+  }
+
+  /** The cluster's ACL user, or null (the default user). */
+  String user() {
+    return user;
+  }
+
   /** One command on its own connection, authenticated first when the cluster asks for it. */
   private Object call(InetSocketAddress node, String... args) throws IOException {
     if (password == null) {

@@ -1,0 +1,140 @@
+package io.mesh4j.testkit;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Moves hash slots between the masters of a running {@link RedisCluster}, keys included, the way
+ * {@code redis-cli --cluster reshard} does, while clients keep using the cluster: for each slot,
+ * the target is marked {@code IMPORTING} and the source {@code MIGRATING} (clients asking the
+ * source for a key already moved get {@code ASK}), the keys go over in batches with
+ * {@code MIGRATE}, then every master is told the slot's new owner (clients then get
+ * {@code MOVED}).
+ *
+ * <pre>{@code
+ * InetSocketAddress[] masters = cluster.masterAddresses().toArray(new InetSocketAddress[0]);
+ * int moved = RedisResharding.of(cluster).moveSlots(masters[0], masters[1], 1000);
+ * }</pre>
+ *
+ * <p>Clusters started with a password or an ACL user are supported ({@code MIGRATE ... AUTH} or
+ * {@code AUTH2}). Not thread safe: one resharding at a time per cluster.
+ */
+public final class RedisResharding {
+  private static final int KEYS_PER_MIGRATE = 100;
+  private static final int MIGRATE_TIMEOUT_MILLIS = 5_000;
+
+  private final RedisCluster cluster;
+
+  private RedisResharding(RedisCluster cluster) {
+    this.cluster = cluster;
+  }
+
+  /** Resharding on {@code cluster}. */
+  public static RedisResharding of(RedisCluster cluster) {
+    if (cluster == null) {
+      throw new NullPointerException("cluster must not be null");
+    }
+    return new RedisResharding(cluster);
+  }
+
+  /**
+   * Moves the lowest {@code count} slots that {@code from} serves to {@code to}, one slot at a
+   * time, keys included.
+   *
+   * @return the slots moved (fewer than {@code count} when {@code from} serves fewer)
+   * @throws IllegalArgumentException if {@code count} is not positive or the two are the same node
+   */
+  public List<Integer> moveSlots(InetSocketAddress from, InetSocketAddress to, int count) {
+    if (count <= 0) {
+      throw new IllegalArgumentException("count must be > 0, was " + count);
+    }
+    if (from.equals(to)) {
+      throw new IllegalArgumentException("from and to must be different masters, both were " + from);
+    }
+    List<Integer> slots = slotsOf(from);
+    List<Integer> moved = new ArrayList<>();
+    for (int slot : slots) {
+      if (moved.size() == count) {
+        break;
+      }
+      moveSlot(slot, from, to);
+      moved.add(slot);
+    }
+    return moved;
+  }
+
+  /** Moves {@code slot} from {@code from} (its owner now) to {@code to}, keys included. */
+  public void moveSlot(int slot, InetSocketAddress from, InetSocketAddress to) {
+    String fromId = id(from);
+    String toId = id(to);
+    String s = Integer.toString(slot);
+    ok(to, "CLUSTER", "SETSLOT", s, "IMPORTING", fromId);
+    ok(from, "CLUSTER", "SETSLOT", s, "MIGRATING", toId);
+    while (true) {
+      Object keys = cluster.command(from, "CLUSTER", "GETKEYSINSLOT", s, Integer.toString(KEYS_PER_MIGRATE));
+      if (!(keys instanceof List) || ((List<?>) keys).isEmpty()) {
+        break;
+      }
+      List<String> args = new ArrayList<>(List.of("MIGRATE", to.getHostString(), Integer.toString(to.getPort()), "",
+          "0", Integer.toString(MIGRATE_TIMEOUT_MILLIS), "REPLACE"));
+      String password = cluster.password();
+      if (password != null && cluster.user() != null) {
+        args.addAll(List.of("AUTH2", cluster.user(), password));
+      } else if (password != null) {
+        args.addAll(List.of("AUTH", password));
+      }
+      args.add("KEYS");
+      for (Object k : (List<?>) keys) {
+        args.add((String) k);
+      }
+      Object reply = cluster.command(from, args.toArray(new String[0]));
+      if (!"OK".equals(reply) && !"NOKEY".equals(reply)) {
+        // The reply is Redis's own error text: it never repeats the AUTH argument.
+        throw new IllegalStateException("MIGRATE of slot " + slot + " from " + from + " to " + to + " answered " + reply);
+      }
+    }
+    // The new owner first, then the old one, then every other master (as redis-cli does).
+    ok(to, "CLUSTER", "SETSLOT", s, "NODE", toId);
+    ok(from, "CLUSTER", "SETSLOT", s, "NODE", toId);
+    for (InetSocketAddress m : cluster.masterAddresses()) {
+      if (!m.equals(from) && !m.equals(to)) {
+        ok(m, "CLUSTER", "SETSLOT", s, "NODE", toId);
+      }
+    }
+  }
+
+  /** The slots {@code master} serves, lowest first, as {@code CLUSTER SLOTS} on it reports them. */
+  public List<Integer> slotsOf(InetSocketAddress master) {
+    Object reply = cluster.command(master, "CLUSTER", "SLOTS");
+    List<Integer> slots = new ArrayList<>();
+    if (reply instanceof List) {
+      for (Object range : (List<?>) reply) {
+        List<?> r = (List<?>) range;
+        List<?> owner = (List<?>) r.get(2);
+        if (((Long) owner.get(1)).intValue() == master.getPort()) {
+          for (long slot = (Long) r.get(0); slot <= (Long) r.get(1); slot++) {
+            slots.add((int) slot);
+          }
+        }
+      }
+    }
+    slots.sort(null);
+    return slots;
+  }
+
+  private String id(InetSocketAddress node) {
+    Object id = cluster.command(node, "CLUSTER", "MYID");
+    if (!(id instanceof String)) {
+      throw new IllegalStateException("CLUSTER MYID on " + node + " answered " + id);
+    }
+    return (String) id;
+  }
+
+  private void ok(InetSocketAddress node, String... args) {
+    Object reply = cluster.command(node, args);
+    if (!"OK".equals(reply)) {
+      throw new IllegalStateException(String.join(" ", args) + " on " + node + " answered " + reply);
+    }
+  }
+}
