@@ -423,7 +423,8 @@ public final class ConsulRegistry implements ServiceRegistry {
       try {
         deregister(id);
       } catch (MeshException e) {
-        LOG.warn("could not deregister {} on close: {}", id, e.getMessage());
+        LOG.warn("could not deregister {} on close ({}): Consul may still send callers to it until its"
+            + " health check fails, or, without a check, until it is deregistered by hand", id, e.getMessage());
       }
     }
     try {
