@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  *   <li>An HTTP check polls {@code http(s)://host:port/path}; Consul runs it, so no heartbeat
  *       exists for it. A TTL check is fed by a heartbeat at the check's heartbeat interval
  *       (default a third of the TTL) shortened by up to 20% at random, on one scheduler thread
- *       per registry, created with the first TTL registration.</li>
+ *       per registry, created with the first registration (it also runs the reconciliation).</li>
  *   <li>Instances without a TTL check are checked for presence on the agent every
  *       {@link Builder#reconcileInterval reconcileInterval} (default 30 s) and registered again when
  *       it forgot them.</li>
@@ -82,7 +82,7 @@ public final class ConsulRegistry implements ServiceRegistry {
   private final Duration reconcileInterval;
   private final ConcurrentHashMap<String, Registered> registered = new ConcurrentHashMap<>();
   private final Object schedulerLock = new Object();
-  private ScheduledThreadPoolExecutor scheduler; // created with the first TTL check or reconciliation
+  private ScheduledThreadPoolExecutor scheduler; // created with the first registration
   private ScheduledFuture<?> reconciliation;
   private final Thread shutdownHook;
   private volatile boolean closed;
@@ -255,8 +255,8 @@ public final class ConsulRegistry implements ServiceRegistry {
    * else would notice that a restarted agent forgot them. One request per round for all of them.
    */
   private void reconcile() {
-    if (closed) {
-      return;
+    if (closed || registered.values().stream().allMatch(reg -> hasTtl(reg.registration))) {
+      return; // nothing to reconcile: no request
     }
     Map<String, ?> known;
     try {
