@@ -77,7 +77,8 @@ public final class StaticServiceDiscovery implements ServiceDiscovery {
       try {
         l.onChange(change);
       } catch (RuntimeException e) {
-        LOG.warn("listener of service '{}' threw; other listeners are still called", serviceName, e);
+        LOG.warn("a listener of service '{}' threw on a change, so it may not have applied it; the other"
+            + " listeners got the change and later changes still reach this one", serviceName, e);
       }
     }
   }

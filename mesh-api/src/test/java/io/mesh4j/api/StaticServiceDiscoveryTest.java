@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,6 +22,27 @@ class StaticServiceDiscoveryTest {
     assertEquals(2, d.instances("a").size());
     assertEquals(List.of(instance("b", 3)), d.instances("b"));
     assertEquals(List.of(), d.instances("unknown"));
+  }
+
+  @Test
+  void aThrowingListenersWarningSaysWhatItMeansForIt() {
+    StaticServiceDiscovery d = StaticServiceDiscovery.of("a", List.of(instance("a", 1)));
+    d.subscribe("a", c -> {
+      throw new IllegalStateException("broken");
+    });
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8)); // slf4j-simple writes there
+    try {
+      d.setInstances("a", List.of(instance("a", 2)));
+    } finally {
+      System.setErr(err);
+    }
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("WARN"), log);
+    // Issue 17 item 10: a WARN says what it means for the caller, not only what happened.
+    assertTrue(log.contains("a listener of service 'a' threw on a change, so it may not have applied it;"
+        + " the other listeners got the change and later changes still reach this one"), log);
   }
 
   @Test

@@ -57,11 +57,14 @@ import org.slf4j.LoggerFactory;
  *   <li>An HTTP check polls {@code http(s)://host:port/path}; Consul runs it, so no heartbeat
  *       exists for it. A TTL check is fed by a heartbeat at the check's heartbeat interval
  *       (default a third of the TTL) shortened by up to 20% at random, on one scheduler thread
- *       per registry, created with the first TTL registration.</li>
- *   <li>Optionally ({@link Builder#reconcileInterval}), instances without a TTL check are checked
- *       for presence on the agent periodically and registered again when it forgot them.</li>
+ *       per registry, created with the first registration (it also runs the reconciliation).</li>
+ *   <li>Instances without a TTL check are checked for presence on the agent every
+ *       {@link Builder#reconcileInterval reconcileInterval} (default 30 s) and registered again when
+ *       it forgot them.</li>
  *   <li>When a heartbeat is answered "unknown check" (the agent restarted and lost its state), the
- *       instance is registered again at once and a {@link ServiceReregisteredEvent} published.</li>
+ *       instance is registered again at once and a {@link ServiceReregisteredEvent} published; the
+ *       instances without a TTL check are then checked at once too, since the agent forgot them
+ *       as well.</li>
  *   <li>Instances with {@link ServiceInstance#secure()} get metadata {@code secure=true}, which
  *       {@link ConsulDiscovery} reads back.</li>
  * </ul>
@@ -76,10 +79,10 @@ public final class ConsulRegistry implements ServiceRegistry {
   private final ConsulHandle consul;
   private final MeshEventListener events;
   private final RandomGenerator random;
-  private final Duration reconcileInterval; // null: off
+  private final Duration reconcileInterval;
   private final ConcurrentHashMap<String, Registered> registered = new ConcurrentHashMap<>();
   private final Object schedulerLock = new Object();
-  private ScheduledThreadPoolExecutor scheduler; // created with the first TTL check or reconciliation
+  private ScheduledThreadPoolExecutor scheduler; // created with the first registration
   private ScheduledFuture<?> reconciliation;
   private final Thread shutdownHook;
   private volatile boolean closed;
@@ -149,7 +152,7 @@ public final class ConsulRegistry implements ServiceRegistry {
       synchronized (reg.lock) { // a deregister() racing with us then either precedes or sees it
         scheduleHeartbeat(reg);
       }
-    } else if (reconcileInterval != null) {
+    } else {
       startReconciliation();
     }
     LOG.debug("registered {} with {}", i, check);
@@ -231,12 +234,29 @@ public final class ConsulRegistry implements ServiceRegistry {
   }
 
   /**
+   * Runs a reconciliation round now, on the scheduler thread, when instances without a TTL check
+   * are registered: a heartbeat just learnt that the agent lost its state, so it forgot them too.
+   */
+  private void reconcileSoon() {
+    boolean any = registered.values().stream().anyMatch(reg -> !hasTtl(reg.registration));
+    synchronized (schedulerLock) {
+      if (any && !closed) {
+        scheduler().execute(this::reconcile);
+      }
+    }
+  }
+
+  private static boolean hasTtl(ServiceRegistration registration) {
+    return registration.healthCheck().map(c -> c.kind() == HealthCheck.Kind.TTL).orElse(false);
+  }
+
+  /**
    * Registers again the instances without a TTL check that the agent no longer lists: nothing
    * else would notice that a restarted agent forgot them. One request per round for all of them.
    */
   private void reconcile() {
-    if (closed) {
-      return;
+    if (closed || registered.values().stream().allMatch(reg -> hasTtl(reg.registration))) {
+      return; // nothing to reconcile: no request
     }
     Map<String, ?> known;
     try {
@@ -248,8 +268,7 @@ public final class ConsulRegistry implements ServiceRegistry {
     }
     for (Registered reg : registered.values()) {
       String id = reg.registration.instance().id();
-      boolean ttl = reg.registration.healthCheck().map(c -> c.kind() == HealthCheck.Kind.TTL).orElse(false);
-      if (!ttl && !known.containsKey(id)) {
+      if (!hasTtl(reg.registration) && !known.containsKey(id)) {
         MeshEvent event;
         synchronized (reg.lock) {
           event = reregister(reg);
@@ -282,6 +301,7 @@ public final class ConsulRegistry implements ServiceRegistry {
       } catch (NotRegisteredException e) {
         if (agentForgot(e)) {
           event = reregister(reg);
+          reconcileSoon();
         } else {
           ConsulFailure f = consul.failure(e.getCause() == null ? e : e.getCause());
           LOG.debug("heartbeat of {} failed: {}", i.id(), f.message());
@@ -311,7 +331,7 @@ public final class ConsulRegistry implements ServiceRegistry {
     }
     try {
       consul.consul().agentClient().register(reg.consul);
-      if (reg.registration.healthCheck().map(c -> c.kind() == HealthCheck.Kind.TTL).orElse(false)) {
+      if (hasTtl(reg.registration)) {
         pass(i.id());
       }
       LOG.info("the agent had forgotten {}; registered it again", i.id());
@@ -403,7 +423,8 @@ public final class ConsulRegistry implements ServiceRegistry {
       try {
         deregister(id);
       } catch (MeshException e) {
-        LOG.warn("could not deregister {} on close: {}", id, e.getMessage());
+        LOG.warn("could not deregister {} on close ({}): Consul may still send callers to it until its"
+            + " health check fails, or, without a check, until it is deregistered by hand", id, e.getMessage());
       }
     }
     try {
@@ -460,8 +481,11 @@ public final class ConsulRegistry implements ServiceRegistry {
    * with a message naming it. Not thread safe.
    */
   public static final class Builder extends ConsulClientBuilder<Builder> {
+    /** The default {@link #reconcileInterval(Duration)}: 30 seconds. */
+    public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(30);
+
     private boolean shutdownHook;
-    private Duration reconcileInterval;
+    private Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
     private MeshEventListener events;
     private RandomGenerator random = new java.util.Random();
 
@@ -474,9 +498,11 @@ public final class ConsulRegistry implements ServiceRegistry {
     }
 
     /**
-     * Every {@code interval}, list the agent's services and register again any instance without a
-     * TTL check that it forgot (an agent restarted without its state). Off by default: instances
-     * with a TTL check need no such round, their heartbeat notices. One request per round.
+     * Every {@code interval} (default 30 s), list the agent's services and register again any
+     * instance without a TTL check that it forgot (an agent restarted without its state). One
+     * request to the agent per round for all instances, made only while an instance without a TTL
+     * check is registered: instances with a TTL check need no such round, their heartbeat notices,
+     * and when it does, a round runs at once for the others.
      */
     public Builder reconcileInterval(Duration interval) {
       this.reconcileInterval = Checks.positive(interval, "reconcileInterval");

@@ -40,7 +40,7 @@ class ConsulRegistryTest {
   }
 
   @Test
-  void heartbeatThread_existsOnlyForTtlChecks() {
+  void oneSchedulerThreadPerRegistry_forHeartbeatsAndTheReconciliationRound() {
     String svc = uniqueService("beats");
     TestSupport.RawConsul raw = new TestSupport.RawConsul(CONSUL.agent().baseUrl());
     List<String> before = threadsNamed("mesh4j-consul-registry-scheduler");
@@ -48,7 +48,8 @@ class ConsulRegistryTest {
       r.register(ServiceRegistration.withoutHealthCheck(instance(svc, 6001)));
       r.register(ServiceRegistration.of(instance(svc, 6002),
           HealthCheck.http("/health").interval(Duration.ofSeconds(30)).build()));
-      assertEquals(before, threadsNamed("mesh4j-consul-registry-scheduler"), "no heartbeat without a TTL check");
+      assertEquals(before.size() + 1, threadsNamed("mesh4j-consul-registry-scheduler").size(),
+          "the reconciliation round (on by default) runs on the registry's scheduler thread");
       String checks = raw.get("/v1/agent/checks");
       assertTrue(checks.contains("service:" + svc + "-127.0.0.1-6002") && checks.contains("\"Type\": \"http\""),
           "HTTP check registered: " + checks);

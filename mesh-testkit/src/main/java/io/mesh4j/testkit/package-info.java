@@ -13,8 +13,9 @@
  * order, in the directory named by the environment variable {@code MESH4J_TOOLS_DIR}, in
  * {@code .tools/bin} of the mesh4j repository (where its {@code scripts/install-services.sh}
  * puts them), on the {@code PATH}, and in {@code /usr/bin} and {@code /usr/local/bin}. Where they
- * are missing and a Docker engine answers, the same processes run in containers on the host
- * network (Testcontainers). Where neither exists, starting fails with a message that lists the
+ * are missing, {@code org.testcontainers:testcontainers} is on the test class path (an optional
+ * dependency: add it to use this fallback) and a Docker engine answers, the same processes run in
+ * containers on the host network. Where neither works, starting fails with a message that lists the
  * folders searched and says what to install or set; tests are never skipped for it. A complete
  * example of testing your own service: {@code docs/testing-your-service.md}.
  */

@@ -218,7 +218,8 @@ public final class Watch {
         // query after a failure is a plain read.
         index = BigInteger.ZERO;
         if (!(e instanceof RuntimeException)) {
-          LOG.warn("watch of '{}' caught {}; retrying after a backoff", service, e.toString());
+          LOG.warn("watch of '{}' caught {}; callers get the last known instances while it retries after a"
+              + " backoff", service, e.toString());
         }
         lastFailureCause = Secrets.mentions(e, consul.token()) ? null : e;
         delayNanos = failedSafely(consul.failure(e), failures);
@@ -297,7 +298,8 @@ public final class Watch {
     try {
       return failed(f, failures);
     } catch (Throwable e) {
-      LOG.warn("watch of '{}': publishing a failure threw {}", service, e.toString());
+      LOG.warn("watch of '{}': reporting a failure threw {}, so its event may be missing;"
+          + " the watch retries after a backoff and callers get the last known instances", service, e.toString());
       return Backoff.errorDelayNanos(failures, settings.backoffMin().toNanos(),
           settings.backoffMax().toNanos(), settings.nextRandom());
     }
@@ -403,7 +405,8 @@ public final class Watch {
           try {
             listener.onChange(change);
           } catch (RuntimeException e) {
-            LOG.warn("a listener of service '{}' threw; other listeners are unaffected", service, e);
+            LOG.warn("a listener of service '{}' threw on a change, so it may not have applied it; the other"
+                + " listeners got the change and later changes still reach this one", service, e);
           }
         });
       } catch (RejectedExecutionException e) {

@@ -17,8 +17,12 @@ public final class Binaries {
   public static final String INSTALL_HINT = "install them and put them on the PATH (redis-server 7 or newer:"
       + " 'apt-get install redis-server' on Debian/Ubuntu, 'brew install redis' on macOS; consul 1.8 or newer: the"
       + " single binary from https://releases.hashicorp.com/consul/), or set the environment variable"
-      + " MESH4J_TOOLS_DIR to the directory that holds them, or start a Docker engine (the testkit then runs them"
-      + " in containers); in the mesh4j repository, scripts/install-services.sh installs both";
+      + " MESH4J_TOOLS_DIR to the directory that holds them, or add org.testcontainers:testcontainers to the test"
+      + " dependencies and start a Docker engine (the testkit then runs them in containers); in the mesh4j"
+      + " repository, scripts/install-services.sh installs both";
+
+  /** A class of Testcontainers, an optional dependency of the testkit: the container fallback needs it. */
+  static final String TESTCONTAINERS_CLASS = "org.testcontainers.DockerClientFactory";
 
   private Binaries() {}
 
@@ -75,7 +79,8 @@ public final class Binaries {
 
   /**
    * A launcher for {@code programs}: local binaries when all are found, else Docker containers
-   * when an engine answers, else an IllegalStateException that says how to install them.
+   * when Testcontainers is on the class path and an engine answers, else an IllegalStateException
+   * that says how to install them.
    */
   public static Launcher launcherFor(String... programs) {
     Map<String, Path> found = new LinkedHashMap<>();
@@ -91,15 +96,36 @@ public final class Binaries {
     if (missing.length() == 0) {
       return new LocalLauncher(found);
     }
-    if (ContainerLauncher.dockerAvailable()) {
+    boolean containers = testcontainersPresent();
+    // ContainerLauncher (which links against Testcontainers) is loaded only past this check.
+    if (containers && ContainerLauncher.dockerAvailable()) {
       return new ContainerLauncher();
     }
-    throw new IllegalStateException(missingMessage(missing.toString()));
+    throw new IllegalStateException(missingMessage(missing.toString(), containers));
   }
 
-  /** The message when {@code missing} (program names) are found nowhere and no Docker engine answers. */
+  /**
+   * Whether Testcontainers is on the class path. It is an optional dependency of mesh-testkit, so
+   * a user who has the binaries does not get it, docker-java and JNA on their test class path.
+   */
+  public static boolean testcontainersPresent() {
+    try {
+      Class.forName(TESTCONTAINERS_CLASS, false, Binaries.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /** The message when {@code missing} (program names) are found nowhere and no container fallback works. */
   public static String missingMessage(String missing) {
-    return "mesh4j-testkit: " + missing + " not found (searched " + searchPath()
-        + ") and no Docker engine answers; " + INSTALL_HINT;
+    return missingMessage(missing, testcontainersPresent());
+  }
+
+  static String missingMessage(String missing, boolean testcontainersPresent) {
+    return "mesh4j-testkit: " + missing + " not found (searched " + searchPath() + ") and "
+        + (testcontainersPresent ? "no Docker engine answers" : "Testcontainers is not on the test class path"
+            + " (an optional dependency of mesh-testkit), so there is no container fallback")
+        + "; " + INSTALL_HINT;
   }
 }

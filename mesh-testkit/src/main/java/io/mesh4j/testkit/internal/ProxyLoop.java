@@ -221,7 +221,8 @@ public final class ProxyLoop implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       if (running) {
-        LOG.warn("fault proxy {} -> {} stopped on an unexpected error", address, upstream, e);
+        LOG.warn("fault proxy {} -> {} stopped on an unexpected error: its clients now get connection"
+            + " refused, whatever fault the test set", address, upstream, e);
       }
     } finally {
       shutdown();

@@ -19,7 +19,7 @@ class BinariesTest {
     assertTrue(m.contains("releases.hashicorp.com/consul"), m);
     assertTrue(m.contains("apt-get install redis-server"), m);
     assertTrue(m.contains("MESH4J_TOOLS_DIR to the directory that holds them"), m);
-    assertTrue(m.contains("start a Docker engine"), m);
+    assertTrue(m.contains("add org.testcontainers:testcontainers to the test dependencies and start a Docker engine"), m);
     // The repository's installer is mentioned as what it is, not as the only way.
     assertFalse(m.contains("; run scripts/install-services.sh"), m);
   }

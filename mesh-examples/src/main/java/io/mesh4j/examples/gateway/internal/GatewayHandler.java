@@ -116,7 +116,8 @@ public final class GatewayHandler extends Handler.Abstract {
       // The client went away mid-answer: nothing left to tell it.
       call.status = call.status == 0 ? 499 : call.status;
     } catch (RuntimeException e) {
-      LOG.warn("request {} failed inside the gateway", call.requestId, e);
+      LOG.warn("request {} failed inside the gateway; the client gets a 500"
+          + " gateway_error unless an answer had already started", call.requestId, e);
       if (!call.responded) {
         try {
           error(call, 500, "gateway_error", "the gateway failed to handle the request", Map.of());

@@ -93,7 +93,7 @@ public final class GatewayServer {
     try {
       server.stop();
     } catch (Exception e) {
-      LOG.warn("gateway did not stop cleanly: {}", e.toString());
+      LOG.warn("gateway did not stop cleanly ({}): requests in flight may have been cut off", e.toString());
     }
   }
 }

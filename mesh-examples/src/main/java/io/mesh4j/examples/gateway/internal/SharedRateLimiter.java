@@ -46,7 +46,8 @@ public final class SharedRateLimiter {
       failOpen.incrementAndGet();
       long last = lastWarn.get();
       if (now - last >= WARN_EVERY_MILLIS && lastWarn.compareAndSet(last, now)) {
-        LOG.warn("rate limit counters unreachable in Redis; letting requests through ({} so far)", failOpen.get());
+        LOG.warn("rate limit counters unreachable in Redis: requests pass unlimited until Redis answers"
+            + " ({} so far)", failOpen.get());
       }
       return new Decision(true, limitPerMinute, -1, resetSeconds);
     }

@@ -34,7 +34,8 @@ public final class MeshCacheManager implements CacheManager, AutoCloseable {
   public Cache getCache(String name) {
     Cache cache = caches.get(name);
     if (cache == null) {
-      LOG.warn("No mesh4j cache named '{}': set mesh4j.cache.namespaces.{}.value-type to the class of its values", name, name);
+      LOG.warn("No mesh4j cache named '{}': Spring fails the calls that use it (\"Cannot find cache named\");"
+          + " set mesh4j.cache.namespaces.{}.value-type to the class of its values", name, name);
     }
     return cache;
   }
@@ -52,7 +53,8 @@ public final class MeshCacheManager implements CacheManager, AutoCloseable {
         try {
           closeable.close();
         } catch (Exception e) {
-          LOG.warn("Closing mesh4j cache '{}' failed", cache.getName(), e);
+          LOG.warn("Closing mesh4j cache '{}' failed: its threads and connections may stay open until the JVM exits;"
+              + " the other caches are closed", cache.getName(), e);
         }
       }
     }
