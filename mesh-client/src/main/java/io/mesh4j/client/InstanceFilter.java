@@ -38,9 +38,15 @@ final class InstanceFilter {
     if (f != null && (f.input == in || f.input.equals(in))) {
       return f.output;
     }
-    Filtered next = filter(serviceName, in, f == null ? Set.of() : f.droppedIds);
-    last.put(serviceName, next);
-    return next.output;
+    synchronized (this) { // rare (discovery changed): one thread filters and reports, once
+      f = last.get(serviceName);
+      if (f != null && (f.input == in || f.input.equals(in))) {
+        return f.output;
+      }
+      Filtered next = filter(serviceName, in, f == null ? Set.of() : f.droppedIds);
+      last.put(serviceName, next);
+      return next.output;
+    }
   }
 
   private Filtered filter(String serviceName, List<ServiceInstance> in, Set<String> reported) {

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -118,6 +119,9 @@ class CredentialScopeTest {
         .service("loopback-sidecar", s -> s.allowCleartextCredentials(true)).build()) {
       mesh.service("loopback-sidecar").get("/a").execute();
       assertThrows(CleartextCredentialsException.class, () -> mesh.service("billing").get("/b").execute());
+      ExecutionException async = assertThrows(ExecutionException.class,
+          () -> mesh.service("billing").get("/b").executeAsync().get(10, TimeUnit.SECONDS));
+      assertTrue(async.getCause() instanceof CleartextCredentialsException, async.getCause().toString());
     }
     assertEquals("Bearer " + TOKEN, received(0).get(0).getHeader("Authorization"));
     assertEquals(0, received(1).size());
