@@ -483,7 +483,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     public Builder allowedInstanceAddresses(String... cidrs) {
       Checks.argument(Checks.notNull(cidrs, "allowedInstanceAddresses").length > 0,
           "allowedInstanceAddresses needs at least one range, e.g. 10.0.0.0/8");
-      this.allowedInstanceAddresses = AddressRanges.parse(List.of(cidrs));
+      this.allowedInstanceAddresses = AddressRanges.parse(java.util.Arrays.asList(cidrs)); // a null entry: a named error
       return this;
     }
 

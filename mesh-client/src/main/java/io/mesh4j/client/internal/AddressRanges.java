@@ -30,7 +30,7 @@ public final class AddressRanges {
     List<Range> out = new ArrayList<>(cidrs.size());
     for (String cidr : cidrs) {
       if (cidr == null || cidr.isBlank()) {
-        throw new IllegalArgumentException("allowedInstanceAddresses has a blank entry: give ranges such as 10.0.0.0/8 or fd00::/8");
+        throw new IllegalArgumentException("allowedInstanceAddresses has a blank or null entry: give ranges such as 10.0.0.0/8 or fd00::/8");
       }
       String c = cidr.trim();
       int slash = c.indexOf('/');
