@@ -72,6 +72,17 @@ class LayeringTest {
       .whereLayer("spring").mayOnlyAccessLayers("api", "discovery", "resilience", "cache", "client", "micrometer")
       .whereLayer("spring").mayNotBeAccessedByAnyLayer();
 
+  /**
+   * The gateway is what users copy and run: it starts no test servers, so mesh-testkit (an
+   * optional dependency of mesh-examples, for the demos) never needs to be on its class path.
+   */
+  @ArchTest
+  static final ArchRule theGatewayNeedsNoTestkit = noClasses()
+      .that().resideInAPackage("io.mesh4j.examples.gateway..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.mesh4j.testkit..", "org.testcontainers..",
+          "org.junit..")
+      .because("mesh-testkit is optional in mesh-examples: a gateway user's class path does not have it");
+
   @ArchTest
   static final ArchRule noLibraryModuleKnowsSpring = noClasses()
       .that().resideInAnyPackage("io.mesh4j.api..", "io.mesh4j.discovery..", "io.mesh4j.resilience..",

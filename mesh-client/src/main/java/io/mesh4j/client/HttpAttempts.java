@@ -123,12 +123,9 @@ final class HttpAttempts {
     HttpUrl url = mesh.baseUrl(instance, https).newBuilder().encodedPath(p.url.encodedPath())
         .encodedQuery(p.url.encodedQuery()).build();
     Request.Builder rb = new Request.Builder().url(url).headers(p.headers);
-    CredentialsProvider creds = mesh.credentials;
-    if (creds != null) {
-      Credential c = creds.credential();
-      if (c != null) {
-        rb.header(c.headerName(), c.value());
-      }
+    Credential c = mesh.credentials.forAttempt(serviceName, instance, https);
+    if (c != null) {
+      rb.header(c.headerName(), c.value());
     }
     rb.method(method, p.body);
     p.observed.attemptStarting(instance, ctx.attempt(), rb);

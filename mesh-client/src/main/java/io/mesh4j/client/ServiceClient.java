@@ -55,9 +55,9 @@ public final class ServiceClient {
     return new MeshRequest(mesh, this, method, PathTemplate.parse(path), pathValues.clone());
   }
 
-  /** The instances discovery knows now (ejected ones included). */
+  /** The instances discovery knows now, within allowedInstanceAddresses if set (ejected ones included). */
   public List<ServiceInstance> instances() {
-    return mesh.discovery.instances(name);
+    return mesh.instances.apply(name);
   }
 
   /**

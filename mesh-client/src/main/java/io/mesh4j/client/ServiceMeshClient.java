@@ -9,6 +9,7 @@ import io.mesh4j.api.Ticker;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.cache.DistributedCache;
 import io.mesh4j.cache.TwoLevelCache;
+import io.mesh4j.client.internal.AddressRanges;
 import io.mesh4j.client.internal.ResponseStore;
 import io.mesh4j.client.internal.ResponseStores;
 import io.mesh4j.client.internal.RoutePattern;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
@@ -59,10 +61,12 @@ import okhttp3.OkHttpClient;
  */
 public final class ServiceMeshClient implements AutoCloseable {
   final ServiceDiscovery discovery;
+  /** The instances calls may go to: discovery's, within allowedInstanceAddresses if set. */
+  final Function<String, List<ServiceInstance>> instances;
   final LoadBalancer loadBalancer;
   final ObjectMapper mapper;
   final Headers defaultHeaders;
-  final CredentialsProvider credentials;
+  final ServiceCredentials credentials;
   final ResponseStore responseStore;
   final List<CacheRoute> cacheRoutes;
   final ResponseCacheConfig responseCacheConfig;
@@ -91,13 +95,15 @@ public final class ServiceMeshClient implements AutoCloseable {
     this.loadBalancer = b.loadBalancer;
     this.mapper = b.mapper;
     this.defaultHeaders = b.defaultHeaders.build();
-    this.credentials = b.credentials;
+    this.credentials = new ServiceCredentials(b.credentials, b.services);
     this.responseStore = b.responseStore;
     this.cacheRoutes = List.copyOf(b.cacheRoutes);
     this.responseCacheConfig = b.responseCacheConfig;
     this.observer = b.observer;
     this.http = http;
     this.ownsHttp = ownsHttp;
+    this.instances = b.allowedInstanceAddresses == null ? b.discovery::instances
+        : new InstanceFilter(b.discovery, b.allowedInstanceAddresses, b.listeners)::instances;
     this.defaultExecutor = executorFor(b, b.defaults);
     this.faults = new FaultRegistry(b.listeners);
     Map<String, ResilientExecutor> executors = new LinkedHashMap<>();
@@ -128,15 +134,13 @@ public final class ServiceMeshClient implements AutoCloseable {
     this.defaultMaxResponseBytes = b.defaults.maxResponseBytes > 0 ? b.defaults.maxResponseBytes
         : Builder.DEFAULT_MAX_RESPONSE_BYTES;
     this.defaultHedging = b.defaults.hedging != null && b.defaults.hedging.enabled();
-    if (credentials instanceof OAuth2ClientCredentials) {
-      ((OAuth2ClientCredentials) credentials).useHttpClientIfNone(http);
-    }
+    credentials.useHttpClientIfNone(http);
   }
 
   private ResilientExecutor executorFor(Builder b, ServiceSettings s) {
     ServiceSettings d = b.defaults;
     ResilientExecutor.Builder e = ResilientExecutor.builder()
-        .discovery(b.discovery)
+        .instances(instances)
         .loadBalancer(b.loadBalancer)
         .ticker(b.ticker)
         .retry(pick(s.retry, d.retry, RetryConfig.defaults()))
@@ -292,6 +296,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     private final Headers.Builder defaultHeaders = new Headers.Builder();
     private final List<Interceptor> interceptors = new ArrayList<>();
     private CredentialsProvider credentials;
+    private AddressRanges allowedInstanceAddresses;
     private ResponseStore responseStore;
     private ResponseCacheConfig responseCacheConfig;
     private final List<CacheRoute> cacheRoutes = new ArrayList<>();
@@ -445,9 +450,40 @@ public final class ServiceMeshClient implements AutoCloseable {
       return this;
     }
 
-    /** Credentials sent on every attempt, read again each time (rotation needs no restart). */
-    public Builder credentials(CredentialsProvider credentials) {
+    /**
+     * Credentials sent to <em>every</em> service that has none of its own, read again on each
+     * attempt. Prefer one service's: {@code service("orders", s -> s.credentials(...))}. Either
+     * way they go only over https unless the service allows cleartext
+     * ({@link ServiceSettings#allowCleartextCredentials}).
+     */
+    public Builder credentialsForAllServices(CredentialsProvider credentials) {
       this.credentials = Checks.notNull(credentials, "credentials");
+      return this;
+    }
+
+    /**
+     * The same as {@link #credentialsForAllServices}: every service gets them.
+     *
+     * @deprecated the name hides that every service receives them; use
+     *     {@link ServiceSettings#credentials} per service or {@link #credentialsForAllServices}
+     */
+    @Deprecated
+    public Builder credentials(CredentialsProvider credentials) {
+      return credentialsForAllServices(credentials);
+    }
+
+    /**
+     * Only instances whose address is inside one of these ranges (CIDR, IPv4 or IPv6:
+     * {@code "10.0.0.0/8", "fd00::/8"}) are called; the others are dropped with a WARN and an
+     * {@link InstanceDroppedEvent}. A host name is never resolved, so it is outside. Default:
+     * every instance discovery lists.
+     *
+     * @throws IllegalArgumentException naming an entry that is not an address range
+     */
+    public Builder allowedInstanceAddresses(String... cidrs) {
+      Checks.argument(Checks.notNull(cidrs, "allowedInstanceAddresses").length > 0,
+          "allowedInstanceAddresses needs at least one range, e.g. 10.0.0.0/8");
+      this.allowedInstanceAddresses = AddressRanges.parse(java.util.Arrays.asList(cidrs)); // a null entry: a named error
       return this;
     }
 

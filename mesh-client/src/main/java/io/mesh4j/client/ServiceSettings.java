@@ -12,8 +12,8 @@ import io.mesh4j.resilience.TimeoutConfig;
 import java.util.function.UnaryOperator;
 
 /**
- * Settings of the client as a whole or of one service: the resilience policies and TLS. A
- * per-service setting left unset takes the client's. Used inside
+ * Settings of the client as a whole or of one service: the resilience policies, TLS and (per
+ * service only) credentials. A per-service setting left unset takes the client's. Used inside
  * {@link ServiceMeshClient.Builder#service(String, java.util.function.Consumer)}. Not thread safe.
  */
 public final class ServiceSettings {
@@ -28,6 +28,8 @@ public final class ServiceSettings {
   ServiceTls tls;
   boolean requireTls;
   long maxResponseBytes;
+  CredentialsProvider credentials;
+  boolean allowCleartextCredentials;
 
   ServiceSettings() {}
 
@@ -114,6 +116,28 @@ public final class ServiceSettings {
   public ServiceSettings maxResponseBytes(long maxResponseBytes) {
     Checks.argument(maxResponseBytes >= 1, "maxResponseBytes must be >= 1, was %d", maxResponseBytes);
     this.maxResponseBytes = maxResponseBytes;
+    return this;
+  }
+
+  /**
+   * The credentials of this service, read again on every attempt (rotation needs no restart).
+   * They go to this service's instances only, and only over https unless
+   * {@link #allowCleartextCredentials(boolean)}. Only per service: on the client as a whole, use
+   * {@link ServiceMeshClient.Builder#credentialsForAllServices}.
+   */
+  public ServiceSettings credentials(CredentialsProvider credentials) {
+    this.credentials = Checks.notNull(credentials, "credentials");
+    return this;
+  }
+
+  /**
+   * Lets this service's credentials (its own or the client's for all services) travel over
+   * cleartext http (default false: an attempt that would fails with
+   * {@link CleartextCredentialsException} and sends nothing). For tests and loopback sidecars.
+   * Only per service.
+   */
+  public ServiceSettings allowCleartextCredentials(boolean allow) {
+    this.allowCleartextCredentials = allow;
     return this;
   }
 

@@ -91,7 +91,7 @@ class RequestAndCredentialsTest {
     backends.get(0).resetAll();
     backends.get(0).stubFor(any(anyUrl()).withHeader("Authorization", equalTo("Bearer token-one")).willReturn(okJson("{}")));
     try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery)
-        .credentials(CredentialsProvider.bearer(token::get)).build()) {
+        .service("svc", s -> s.credentials(CredentialsProvider.bearer(token::get)).allowCleartextCredentials(true)).build()) {
       for (int i = 0; i < 5; i++) {
         mesh.service("svc").get("/me").execute();
       }
@@ -115,7 +115,7 @@ class RequestAndCredentialsTest {
   @Test
   void apiKeyCredential() {
     try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery)
-        .credentials(CredentialsProvider.apiKey("X-Api-Key", () -> "k-1")).build()) {
+        .service("svc", s -> s.credentials(CredentialsProvider.apiKey("X-Api-Key", () -> "k-1")).allowCleartextCredentials(true)).build()) {
       mesh.service("svc").get("/a").execute();
     }
     assertEquals("k-1", requests().get(0).getHeader("X-Api-Key"));
@@ -130,7 +130,7 @@ class RequestAndCredentialsTest {
     OAuth2ClientCredentials oauth = CredentialsProvider.oauth2ClientCredentials()
         .tokenUrl(backends.get(0).baseUrl() + "/oauth/token").clientId("mesh").clientSecret("s3cret").allowCleartextTokenUrl(true)
         .refreshBefore(Duration.ofSeconds(30)).ticker(now::get).build();
-    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).credentials(oauth).build()) {
+    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).service("svc", s -> s.credentials(oauth).allowCleartextCredentials(true)).build()) {
       for (int i = 0; i < 5; i++) {
         mesh.service("svc").get("/data").execute();
       }
@@ -153,7 +153,7 @@ class RequestAndCredentialsTest {
     backends.get(0).stubFor(post(urlEqualTo("/oauth/token")).willReturn(aResponse().withStatus(500)));
     OAuth2ClientCredentials oauth = CredentialsProvider.oauth2ClientCredentials()
         .tokenUrl(backends.get(0).baseUrl() + "/oauth/token").clientId("mesh").clientSecret("s3cret").allowCleartextTokenUrl(true).build();
-    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).credentials(oauth).build()) {
+    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).service("svc", s -> s.credentials(oauth).allowCleartextCredentials(true)).build()) {
       RuntimeException e = assertThrows(RuntimeException.class, () -> mesh.service("svc").get("/data").execute());
       for (Throwable c = e; c != null; c = c.getCause()) {
         assertFalse(String.valueOf(c.getMessage()).contains("s3cret"), c.toString());
@@ -194,7 +194,7 @@ class RequestAndCredentialsTest {
     OAuth2ClientCredentials oauth = CredentialsProvider.oauth2ClientCredentials()
         .tokenUrl(backends.get(0).baseUrl() + "/oauth/token").clientId("mesh").clientSecret("s3cret").allowCleartextTokenUrl(true)
         .requestTimeout(Duration.ofMillis(300)).build();
-    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).credentials(oauth).build()) {
+    try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery).service("svc", s -> s.credentials(oauth).allowCleartextCredentials(true)).build()) {
       long t0 = System.nanoTime();
       assertThrows(RuntimeException.class, () -> mesh.service("svc").get("/data").execute());
       long tookMs = (System.nanoTime() - t0) / 1_000_000;
@@ -205,7 +205,7 @@ class RequestAndCredentialsTest {
   @Test
   void aBadCredentialValueIsRefusedWithoutShowingIt() {
     try (ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery)
-        .credentials(CredentialsProvider.apiKey("X-My-Key", () -> "sk-SECRET-123\n")).build()) {
+        .service("svc", s -> s.credentials(CredentialsProvider.apiKey("X-My-Key", () -> "sk-SECRET-123\n")).allowCleartextCredentials(true)).build()) {
       RuntimeException e = assertThrows(RuntimeException.class, () -> mesh.service("svc").get("/a").execute());
       for (Throwable c = e; c != null; c = c.getCause()) {
         assertFalse(String.valueOf(c.getMessage()).contains("sk-SECRET"), c.toString());

@@ -52,6 +52,9 @@ import org.slf4j.LoggerFactory;
  *       served and listeners hear nothing; an empty list comes only from a successful answer.</li>
  *   <li>Listeners run on the listener executor, in order per listener, never on the watch thread;
  *       one that throws harms no other.</li>
+ *   <li>A watch nobody read nor subscribed to for {@link Builder#watchIdleTimeout} (10 minutes
+ *       by default) stops and its thread ends; the next call for the service starts it again
+ *       and waits for a fresh first load.</li>
  *   <li>{@link #close()} stops every watch, cancels in-flight queries and releases every thread
  *       and pooled connection it created.</li>
  * </ul>
@@ -85,7 +88,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     }
     this.settings = new WatchSettings(b.queryWait, b.passingOnly, new ArrayList<>(b.tags), b.datacenter,
         b.consistency, b.nearAgent, b.minQueryInterval, b.backoffMin, b.backoffMax, listeners,
-        b.events, b.ticker, b.random);
+        b.events, b.ticker, b.random, b.watchIdleTimeout);
     this.consul = ConsulHandle.open(connection, "discovery", "ConsulDiscovery.builder()");
   }
 
@@ -108,6 +111,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     }
     Watch w = watches.get(serviceName);
     if (w != null) {
+      w.touch();
       List<ServiceInstance> s = w.snapshot();
       if (s != null && !closed) {
         return s.isEmpty() ? checkNotHidden(w, s) : s;
@@ -162,7 +166,14 @@ public final class ConsulDiscovery implements ServiceDiscovery {
   public Subscription subscribe(String serviceName, ServiceChangeListener listener) {
     Checks.notBlank(serviceName, "serviceName");
     Checks.notNull(listener, "listener");
-    return watch(serviceName).subscribe(listener);
+    while (true) {
+      Watch w = watch(serviceName);
+      Subscription s = w.subscribe(listener);
+      if (s != null) {
+        return s;
+      }
+      watches.remove(serviceName, w); // it retired as idle just now: start a fresh one
+    }
   }
 
   private Watch watch(String serviceName) {
@@ -175,7 +186,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     boolean[] created = {false};
     w = watches.computeIfAbsent(serviceName, name -> {
       created[0] = true;
-      return new Watch(name, settings, consul, watchThreads);
+      return new Watch(name, settings, consul, watchThreads, retired -> watches.remove(name, retired));
     });
     if (created[0]) {
       w.start();
@@ -258,8 +269,24 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     private MeshEventListener events;
     private Ticker ticker = Ticker.system();
     private RandomGenerator random = new java.util.Random();
+    private Duration watchIdleTimeout = DEFAULT_WATCH_IDLE_TIMEOUT;
+
+    /** Default {@link #watchIdleTimeout}: 10 minutes. */
+    public static final Duration DEFAULT_WATCH_IDLE_TIMEOUT = Duration.ofMinutes(10);
 
     private Builder() {}
+
+    /**
+     * How long a watch may go without a reader ({@code instances}) or a subscriber before it
+     * stops and its thread ends; default {@link #DEFAULT_WATCH_IDLE_TIMEOUT} (10 minutes),
+     * {@link Duration#ZERO} for never. Checked between queries, so a quiet service's watch stops
+     * up to one {@link #queryWait} later. The next call for the service starts a new watch and
+     * waits for its first load (up to {@link #firstLoadTimeout}). Measured on the {@link #ticker}.
+     */
+    public Builder watchIdleTimeout(Duration idleTimeout) {
+      this.watchIdleTimeout = Checks.notNegative(idleTimeout, "watchIdleTimeout");
+      return this;
+    }
 
     /** How long Consul may hold a blocking query (rounded up to seconds, 1 s to 10 min); default 55 s. */
     public Builder queryWait(Duration wait) {

@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.kiwiproject.consul.model.ConsulResponse;
 import org.kiwiproject.consul.model.health.Service;
 import org.kiwiproject.consul.model.health.ServiceHealth;
@@ -51,6 +52,9 @@ import org.slf4j.LoggerFactory;
  *   <li>A failure (no answer, 5xx, 4xx, no leader, unreadable body, anything thrown, Errors
  *       included) keeps the snapshot, publishes a {@link WatchFailedEvent} and backs off
  *       exponentially with jitter. Only {@link #stop()} ends the loop; a stray interrupt does not.</li>
+ *   <li>Before each query, a watch that nobody read ({@link #touch()}) nor subscribed to for
+ *       {@code idleTimeout} (on the ticker) retires: it ends its thread and tells its owner, who
+ *       forgets it; the next reader starts a fresh one.</li>
  * </ol>
  */
 public final class Watch {
@@ -69,12 +73,21 @@ public final class Watch {
   private volatile ConsulFailure lastFailure;
   private volatile Throwable lastFailureCause;
   private volatile boolean stopped;
+  private volatile boolean used = true; // set by readers, cleared by the loop
+  private long idleSinceNanos; // the loop thread's own
+  private boolean retired; // under lock
+  private final Consumer<Watch> onRetired;
 
-  /** A watch of {@code service}; call {@link #start()} to begin. */
-  public Watch(String service, WatchSettings settings, ConsulHandle consul, NamedThreadFactory threads) {
+  /**
+   * A watch of {@code service}; call {@link #start()} to begin. {@code onRetired} is called on
+   * the watch thread when the watch stops for being idle.
+   */
+  public Watch(String service, WatchSettings settings, ConsulHandle consul, NamedThreadFactory threads,
+      Consumer<Watch> onRetired) {
     this.service = service;
     this.settings = settings;
     this.consul = consul;
+    this.onRetired = onRetired;
     this.waitParam = Math.max(1, (settings.queryWait().toMillis() + 999) / 1000) + "s";
     this.thread = threads.newThread(this::run, service);
   }
@@ -87,6 +100,16 @@ public final class Watch {
   /** The watched service. */
   public String service() {
     return service;
+  }
+
+  /**
+   * Marks the watch as read, so it does not retire as idle. The hot path: one volatile read, and
+   * a write only the first time after the loop cleared the mark.
+   */
+  public void touch() {
+    if (!used) {
+      used = true;
+    }
   }
 
   /** The current snapshot, or null before the first good answer. The hot path: one volatile read. */
@@ -117,10 +140,17 @@ public final class Watch {
     return snapshot;
   }
 
-  /** Adds a listener; it hears the current list at once if one is known and not empty. */
+  /**
+   * Adds a listener; it hears the current list at once if one is known and not empty.
+   *
+   * @return the subscription, or null if this watch has retired as idle (subscribe to a new one)
+   */
   public Subscription subscribe(ServiceChangeListener listener) {
     Sub sub = new Sub(listener, MoreExecutors.newSequentialExecutor(settings.listenerExecutor()));
     synchronized (lock) {
+      if (retired) {
+        return null;
+      }
       subs.add(sub);
       List<ServiceInstance> now = snapshot;
       if (now != null && !now.isEmpty()) {
@@ -154,7 +184,14 @@ public final class Watch {
     int failures = 0;
     // When the loop last skipped the minimum interval after a real change; at most one skip per interval.
     long lastSkip = settings.ticker().read() - settings.minQueryInterval().toNanos();
+    idleSinceNanos = settings.ticker().read();
     while (!stopped) {
+      if (retiresIdle()) {
+        LOG.info("watch of '{}' stopped: nobody asked for the service for {} (watchIdleTimeout); the next call starts it again",
+            service, settings.idleTimeout());
+        onRetired.accept(this);
+        break;
+      }
       long started = settings.ticker().read();
       long delayNanos;
       try {
@@ -228,6 +265,32 @@ public final class Watch {
         break;
       }
     }
+  }
+
+  /** True when nobody read nor subscribed for idleTimeout: the watch is then retired and stopped. */
+  private boolean retiresIdle() {
+    long timeout = settings.idleTimeout().toNanos();
+    if (timeout <= 0) {
+      return false;
+    }
+    long now = settings.ticker().read();
+    if (used || !subs.isEmpty()) {
+      used = false;
+      idleSinceNanos = now;
+      return false;
+    }
+    if (now - idleSinceNanos < timeout) {
+      return false;
+    }
+    synchronized (lock) {
+      if (!subs.isEmpty()) {
+        return false;
+      }
+      retired = true;
+      stopped = true;
+    }
+    firstLoad.countDown();
+    return true;
   }
 
   private ConsulResponse<List<ServiceHealth>> query(BigInteger index) {

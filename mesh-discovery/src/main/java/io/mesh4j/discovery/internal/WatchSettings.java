@@ -25,11 +25,12 @@ import java.util.random.RandomGenerator;
  * @param events metrics hook, or null
  * @param ticker the time source for intervals
  * @param random jitter source; shared by watch threads, so used under its own lock
+ * @param idleTimeout a watch nobody read nor subscribed to for this long stops; zero: never
  */
 public record WatchSettings(Duration queryWait, boolean passingOnly, List<String> tags, String datacenter,
     ConsistencyMode consistency, boolean nearAgent, Duration minQueryInterval, Duration backoffMin,
     Duration backoffMax, Executor listenerExecutor, MeshEventListener events, Ticker ticker,
-    RandomGenerator random) {
+    RandomGenerator random, Duration idleTimeout) {
 
   /** Copies the tag list. */
   public WatchSettings {
