@@ -11,6 +11,7 @@ import io.mesh4j.api.internal.Checks;
 import io.mesh4j.discovery.internal.ConnectionConfig;
 import io.mesh4j.discovery.internal.ConsulFailure;
 import io.mesh4j.discovery.internal.ConsulHandle;
+import io.mesh4j.discovery.internal.DatacenterFailover;
 import io.mesh4j.discovery.internal.NamedThreadFactory;
 import io.mesh4j.discovery.internal.Watch;
 import io.mesh4j.discovery.internal.WatchSettings;
@@ -71,6 +72,8 @@ public final class ConsulDiscovery implements ServiceDiscovery {
   private final ThreadPoolExecutor ownListenerExecutor; // null when the user gave one
   private final NamedThreadFactory watchThreads = new NamedThreadFactory("watch");
   private final ConcurrentHashMap<String, Watch> watches = new ConcurrentHashMap<>();
+  private final DatacenterFailover failover;
+  private final boolean failoverOn;
   private volatile boolean closed;
 
   private ConsulDiscovery(Builder b, ConnectionConfig connection) {
@@ -90,6 +93,8 @@ public final class ConsulDiscovery implements ServiceDiscovery {
         b.consistency, b.nearAgent, b.minQueryInterval, b.backoffMin, b.backoffMax, listeners,
         b.events, b.ticker, b.random, b.watchIdleTimeout);
     this.consul = ConsulHandle.open(connection, "discovery", "ConsulDiscovery.builder()");
+    this.failover = new DatacenterFailover(b.failoverDatacenters, settings, consul, watchThreads, firstLoadTimeout);
+    this.failoverOn = failover.enabled();
   }
 
   /** A builder with the defaults: local agent, passing instances only, 55 s wait. */
@@ -114,6 +119,9 @@ public final class ConsulDiscovery implements ServiceDiscovery {
       w.touch();
       List<ServiceInstance> s = w.snapshot();
       if (s != null && !closed) {
+        if (failoverOn) {
+          return failover.resolve(serviceName, s.isEmpty() ? checkNotHidden(w, s) : s);
+        }
         return s.isEmpty() ? checkNotHidden(w, s) : s;
       }
       checkOpen();
@@ -133,7 +141,8 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     }
     checkOpen();
     if (s != null) {
-      return s.isEmpty() ? checkNotHidden(w, s) : s;
+      List<ServiceInstance> local = s.isEmpty() ? checkNotHidden(w, s) : s;
+      return failoverOn ? failover.resolve(w.service(), local) : local;
     }
     ConsulFailure f = w.lastFailure();
     throw new NoInstanceAvailableException(w.service(), 0, 0,
@@ -228,6 +237,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     consul.close(); // cancels every blocking query in flight
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     try {
+      failover.close(deadline);
       for (Watch w : all) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (!w.join(Math.max(1, left))) {
@@ -270,6 +280,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     private Ticker ticker = Ticker.system();
     private RandomGenerator random = new java.util.Random();
     private Duration watchIdleTimeout = DEFAULT_WATCH_IDLE_TIMEOUT;
+    private List<String> failoverDatacenters = List.of();
 
     /** Default {@link #watchIdleTimeout}: 10 minutes. */
     public static final Duration DEFAULT_WATCH_IDLE_TIMEOUT = Duration.ofMinutes(10);
@@ -343,6 +354,29 @@ public final class ConsulDiscovery implements ServiceDiscovery {
       return this;
     }
 
+    /**
+     * Datacenters to fail over to, in order (disaster recovery): when a service has no passing
+     * instance in the local datacenter ({@link #datacenter} or the agent's), {@code instances}
+     * answers the first of these that has some, read through the same agent ({@code ?dc=}), and
+     * the local instances again as soon as they pass. Each switch is logged and published as a
+     * {@link DatacenterSwitchedEvent}. A failover datacenter's watch starts the first time it is
+     * needed (that call waits for its first load, up to {@link #firstLoadTimeout}) and retires
+     * once unused for {@link #watchIdleTimeout}. {@link #subscribe} listeners hear the local
+     * datacenter only. Default none. See {@code docs/disaster-recovery.md}.
+     */
+    public Builder failoverDatacenters(String... datacenters) {
+      Checks.notNull(datacenters, "failoverDatacenters");
+      List<String> l = new ArrayList<>();
+      for (String dc : datacenters) {
+        String name = Checks.notBlank(dc, "failoverDatacenters entry");
+        Checks.argument(!l.contains(name), "failoverDatacenters must not repeat a datacenter, '%s' is there twice",
+            name);
+        l.add(name);
+      }
+      this.failoverDatacenters = List.copyOf(l);
+      return this;
+    }
+
     /** Read consistency; default {@link ConsistencyMode#DEFAULT}. */
     public Builder consistency(ConsistencyMode mode) {
       this.consistency = Checks.notNull(mode, "consistency");
@@ -393,6 +427,8 @@ public final class ConsulDiscovery implements ServiceDiscovery {
       Checks.positive(minQueryInterval, "minQueryInterval");
       Checks.positive(backoffMin, "errorBackoff min");
       Checks.positive(backoffMax, "errorBackoff max");
+      Checks.argument(datacenter == null || !failoverDatacenters.contains(datacenter),
+          "failoverDatacenters must not hold the local datacenter '%s' itself", datacenter);
       Checks.argument(backoffMin.compareTo(backoffMax) <= 0,
           "errorBackoff min (%s) must not exceed errorBackoff max (%s)", backoffMin, backoffMax);
       return new ConsulDiscovery(this, c);

@@ -37,6 +37,12 @@ public record WatchSettings(Duration queryWait, boolean passingOnly, List<String
     tags = List.copyOf(tags);
   }
 
+  /** These settings for {@code dc} instead of this datacenter. */
+  public WatchSettings withDatacenter(String dc) {
+    return new WatchSettings(queryWait, passingOnly, tags, dc, consistency, nearAgent, minQueryInterval,
+        backoffMin, backoffMax, listenerExecutor, events, ticker, random, idleTimeout);
+  }
+
   /** A random value in [0, 1). */
   double nextRandom() {
     synchronized (random) {
