@@ -7,6 +7,7 @@ import io.mesh4j.api.MeshTimeoutException;
 import io.mesh4j.api.RejectedException;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.cache.CacheEvent;
+import io.mesh4j.discovery.DatacenterSwitchedEvent;
 import io.mesh4j.discovery.HeartbeatFailedEvent;
 import io.mesh4j.discovery.ServiceReregisteredEvent;
 import io.mesh4j.discovery.WatchFailedEvent;
@@ -36,7 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * gauge {@code mesh.circuit.state} and counter {@code mesh.circuit.transitions}. Discovery: gauge
  * {@code mesh.discovery.instances}, gauge {@code mesh.discovery.watch.staleness} (seconds since the
  * last good Consul answer), {@code mesh.discovery.watch.syncs}, {@code mesh.discovery.watch.failures},
- * {@code mesh.discovery.changes}, {@code mesh.registry.heartbeat.failures},
+ * {@code mesh.discovery.changes}, {@code mesh.discovery.datacenter.switches},
+ * {@code mesh.registry.heartbeat.failures},
  * {@code mesh.registry.reregistrations}. Cache: {@code mesh.cache.events} (by kind) and
  * {@code mesh.cache.invalidations.failed}; the cache counters themselves come from
  * {@link MeshCacheMetrics}. Every name, type and tag is in {@code docs/observability.md}.
@@ -83,6 +85,10 @@ public final class MeshMeters implements MeshEventListener {
       discovery.failed(e.serviceName());
       registry.counter("mesh.discovery.watch.failures", "mesh.service", e.serviceName(),
           "reason", lower(e.reason().name())).increment();
+    } else if (event instanceof DatacenterSwitchedEvent) {
+      DatacenterSwitchedEvent e = (DatacenterSwitchedEvent) event;
+      registry.counter("mesh.discovery.datacenter.switches", "mesh.service", e.serviceName(),
+          "from", e.from(), "to", e.to()).increment();
     } else if (event instanceof HeartbeatFailedEvent) {
       registry.counter("mesh.registry.heartbeat.failures", "mesh.service", event.serviceName()).increment();
     } else if (event instanceof ServiceReregisteredEvent) {

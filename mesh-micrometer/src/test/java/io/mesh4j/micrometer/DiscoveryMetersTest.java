@@ -82,6 +82,19 @@ class DiscoveryMetersTest {
     }
   }
 
+  /** A datacenter switch (raised by a discovery with failover datacenters) moves its counter. */
+  @Test
+  void aDatacenterSwitchIsCountedByDirection() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    MeshMeters m = MeshMeters.create(meters);
+    m.onEvent(new io.mesh4j.discovery.DatacenterSwitchedEvent("orders", 0, "local", "dc2", 3));
+    m.onEvent(new io.mesh4j.discovery.DatacenterSwitchedEvent("orders", 0, "dc2", "local", 2));
+    assertEquals(1, meters.find("mesh.discovery.datacenter.switches")
+        .tags("mesh.service", "orders", "from", "local", "to", "dc2").counter().count());
+    assertEquals(1, meters.find("mesh.discovery.datacenter.switches")
+        .tags("mesh.service", "orders", "from", "dc2", "to", "local").counter().count());
+  }
+
   private static double gauge(SimpleMeterRegistry meters, String name, String service) {
     var g = meters.find(name).tag("mesh.service", service).gauge();
     return g == null ? Double.NaN : g.value();
