@@ -18,8 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
@@ -316,12 +314,11 @@ public final class MeshRequest {
     if (!r.isSuccessful()) {
       throw failed(r);
     }
-    Map<String, List<String>> h = headerMap(r.headers());
     if (p.cacheKey != null) {
-      h.put(HttpHeaders.CACHE, List.of("MISS"));
       ResponseCacheStep.storeIfAllowed(mesh, p, r);
     }
-    return new MeshResponse(r.status(), java.util.Collections.unmodifiableMap(h), r.body(), r.instance(), false,
+    // The header map is built only if the caller asks for it.
+    return new MeshResponse(r.status(), r.headers(), p.cacheKey != null ? "MISS" : null, r.body(), r.instance(),
         p.requestId, service.json());
   }
 
@@ -335,12 +332,6 @@ public final class MeshRequest {
     // the exception keep its first characters, flagged when cut.
     return new CallFailedException(service.name(), r.instance() == null ? null : r.instance().id(), r.status(),
         r.headers().toMultimap(), new String(r.body(), StandardCharsets.UTF_8), r.bodyTruncated());
-  }
-
-  private static Map<String, List<String>> headerMap(Headers headers) {
-    Map<String, List<String>> m = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    m.putAll(headers.toMultimap());
-    return m;
   }
 
 

@@ -98,6 +98,10 @@ class ClientSurfaceTest {
     assertFalse(r.fromCache());
     assertTrue(r.toString().startsWith("MeshResponse{200 from svc-0, "), r.toString());
     assertTrue(r.headers().containsKey("X-EXTRA"), "case-insensitive header names");
+    assertEquals(List.of("one"), r.headers().get("x-extra"));
+    assertEquals("one", r.header("X-Extra").orElseThrow(), "the same answer once the map is built");
+    assertThrows(UnsupportedOperationException.class, () -> r.headers().put("x", List.of()));
+    assertFalse(r.headers().containsKey("X-Cache"), "no X-Cache without a response cache");
   }
 
   @Test
@@ -250,6 +254,15 @@ class ClientSurfaceTest {
     HttpUrl.Builder url = HttpUrl.get("http://h/").newBuilder();
     t.expandInto(url, new Object[] {"a-Z_0.9~", "x y"});
     assertEquals("/users/a-Z_0.9~/files/x%20y", url.build().encodedPath());
+    assertSame(t, PathTemplate.parse("/users/{id}/files/{name}"), "parsed once, not per call");
+    // Past the cache's bound templates are still parsed, and bad ones still refused every time.
+    for (int i = 0; i < 1100; i++) {
+      assertEquals("/many/" + i, PathTemplate.parse("/many/" + i).template());
+    }
+    assertThrows(IllegalArgumentException.class, () -> PathTemplate.parse("users"));
+    assertThrows(IllegalArgumentException.class, () -> PathTemplate.parse("users"));
+    assertThrows(IllegalArgumentException.class, () -> t.expandInto(HttpUrl.get("http://h/").newBuilder(),
+        new Object[] {"only one"}));
     assertThrows(IllegalArgumentException.class, () -> PathTemplate.parse("/users/{}"));
     assertThrows(IllegalArgumentException.class, () -> PathTemplate.parse("/users/{id"));
     assertThrows(IllegalArgumentException.class, () -> PathTemplate.parse("/users/id}"));

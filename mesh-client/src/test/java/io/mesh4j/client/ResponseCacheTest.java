@@ -57,6 +57,7 @@ class ResponseCacheTest {
         .build()) {
       MeshResponse first = mesh.service("users").get("/users/{id}", 1).execute();
       assertEquals("MISS", first.header("X-Cache").orElseThrow());
+      assertEquals(java.util.List.of("MISS"), first.headers().get("x-cache"), "in the header map too");
       MeshResponse second = mesh.service("users").get("/users/{id}", 1).execute();
       assertEquals("HIT", second.header("X-Cache").orElseThrow());
       assertTrue(second.fromCache());

@@ -3,6 +3,7 @@ package io.mesh4j.client.internal;
 import io.mesh4j.api.internal.Checks;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.HttpUrl;
 
 /**
@@ -10,6 +11,14 @@ import okhttp3.HttpUrl;
  * and each value is percent-encoded as one path segment (so {@code "a/b"} cannot climb paths).
  */
 public final class PathTemplate {
+  /** Templates parsed so far: a call's template is parsed once, not per call. */
+  private static final ConcurrentHashMap<String, PathTemplate> PARSED = new ConcurrentHashMap<>();
+  /**
+   * The most templates kept. A caller that writes values into the template instead of passing
+   * them fills this and then parses per call, as before; memory stays bounded.
+   */
+  static final int MAX_CACHED = 1024;
+
   private final String template;
   private final List<String> literals = new ArrayList<>();
   private final List<String> names = new ArrayList<>();
@@ -39,8 +48,16 @@ public final class PathTemplate {
   /** Parses {@code template}, which must start with '/'. */
   public static PathTemplate parse(String template) {
     Checks.notNull(template, "path");
+    PathTemplate t = PARSED.get(template);
+    if (t != null) {
+      return t;
+    }
     Checks.argument(template.startsWith("/"), "path must start with '/', was '%s'", template);
-    return new PathTemplate(template);
+    t = new PathTemplate(template);
+    if (PARSED.size() < MAX_CACHED) {
+      PARSED.putIfAbsent(template, t);
+    }
+    return t;
   }
 
   /** How many variables the template has. */
@@ -55,7 +72,10 @@ public final class PathTemplate {
 
   /** Appends the expanded path (its segments) to {@code url}. */
   public void expandInto(HttpUrl.Builder url, Object[] values) {
-    Checks.argument(values.length == names.size(), "path %s needs %d values, got %d", template, names.size(), values.length);
+    if (values.length != names.size()) { // not Checks.argument: its varargs would box per call
+      throw new IllegalArgumentException("path " + template + " needs " + names.size() + " values, got "
+          + values.length);
+    }
     StringBuilder encoded = new StringBuilder();
     for (int k = 0; k < names.size(); k++) {
       encoded.append(literals.get(k));
