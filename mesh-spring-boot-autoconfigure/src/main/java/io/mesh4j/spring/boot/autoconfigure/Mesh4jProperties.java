@@ -19,6 +19,7 @@ public class Mesh4jProperties {
   private final Redis redis = new Redis();
   private final Cache cache = new Cache();
   private final Registration registration = new Registration();
+  private final Health health = new Health();
 
   /** Consul discovery. */
   public Consul getConsul() {
@@ -43,6 +44,11 @@ public class Mesh4jProperties {
   /** Registration of this application in Consul. */
   public Registration getRegistration() {
     return registration;
+  }
+
+  /** The actuator health indicators of the mesh. */
+  public Health getHealth() {
+    return health;
   }
 
   /** {@code mesh4j.consul.*}. */
@@ -329,6 +335,64 @@ public class Mesh4jProperties {
 
     public void setCheckTtl(Duration checkTtl) {
       this.checkTtl = checkTtl;
+    }
+  }
+
+  /** {@code mesh4j.health.*}: the actuator health indicators (with spring-boot-actuator). */
+  public static class Health {
+    /** The Consul watches indicator (meshConsul). */
+    private final ConsulHealth consul = new ConsulHealth();
+    /** The circuit breakers indicator (meshBreakers). */
+    private final BreakerHealth breakers = new BreakerHealth();
+
+    public ConsulHealth getConsul() {
+      return consul;
+    }
+
+    public BreakerHealth getBreakers() {
+      return breakers;
+    }
+  }
+
+  /** {@code mesh4j.health.consul.*}. */
+  public static class ConsulHealth {
+    /**
+     * How long a watched service's list may go unconfirmed by Consul before the indicator reports
+     * stale-status; must exceed the watch's query wait (55s by default: an idle watch is confirmed
+     * about once a minute).
+     */
+    private Duration staleAfter = Duration.ofMinutes(3);
+    /** The status reported while a watch is stale: UP, DOWN, OUT_OF_SERVICE or UNKNOWN. */
+    private String staleStatus = "OUT_OF_SERVICE";
+
+    public Duration getStaleAfter() {
+      return staleAfter;
+    }
+
+    public void setStaleAfter(Duration staleAfter) {
+      this.staleAfter = staleAfter;
+    }
+
+    public String getStaleStatus() {
+      return staleStatus;
+    }
+
+    public void setStaleStatus(String staleStatus) {
+      this.staleStatus = staleStatus;
+    }
+  }
+
+  /** {@code mesh4j.health.breakers.*}. */
+  public static class BreakerHealth {
+    /** The status reported while a service's circuit breaker is open: UP, DOWN, OUT_OF_SERVICE or UNKNOWN. */
+    private String openStatus = "OUT_OF_SERVICE";
+
+    public String getOpenStatus() {
+      return openStatus;
+    }
+
+    public void setOpenStatus(String openStatus) {
+      this.openStatus = openStatus;
     }
   }
 }
