@@ -95,14 +95,15 @@ public class Mesh4jProperties {
     }
   }
 
-  /** {@code mesh4j.client.*}. */
-  public static class Client {
-    /** How an instance is picked: round-robin, least-outstanding or peak-ewma. */
+  /**
+   * {@code mesh4j.client.*}: the client-wide settings, the load balancer, and per-service
+   * overrides under {@code mesh4j.client.services.<name>.*}.
+   */
+  public static class Client extends MeshClientSettings {
+    /** How an instance is picked: round-robin, least-outstanding or peak-ewma (client-wide only). */
     private String loadBalancer = "round-robin";
-    /** Retries. */
-    private final Retry retry = new Retry();
-    /** A fixed per-attempt timeout; default the library's adaptive timeout. */
-    private Duration attemptTimeout;
+    /** Per-service overrides of the settings above; the keys are service names. */
+    private Map<String, MeshClientSettings> services = new LinkedHashMap<>();
 
     public String getLoadBalancer() {
       return loadBalancer;
@@ -112,30 +113,12 @@ public class Mesh4jProperties {
       this.loadBalancer = loadBalancer;
     }
 
-    public Retry getRetry() {
-      return retry;
+    public Map<String, MeshClientSettings> getServices() {
+      return services;
     }
 
-    public Duration getAttemptTimeout() {
-      return attemptTimeout;
-    }
-
-    public void setAttemptTimeout(Duration attemptTimeout) {
-      this.attemptTimeout = attemptTimeout;
-    }
-  }
-
-  /** {@code mesh4j.client.retry.*}. */
-  public static class Retry {
-    /** Attempts per call including the first (at least 1); default the library's (3). */
-    private Integer maxAttempts;
-
-    public Integer getMaxAttempts() {
-      return maxAttempts;
-    }
-
-    public void setMaxAttempts(Integer maxAttempts) {
-      this.maxAttempts = maxAttempts;
+    public void setServices(Map<String, MeshClientSettings> services) {
+      this.services = services;
     }
   }
 
