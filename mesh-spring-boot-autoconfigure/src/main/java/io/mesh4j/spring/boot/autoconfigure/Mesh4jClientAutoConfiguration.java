@@ -13,7 +13,10 @@ import io.mesh4j.resilience.RateLimiterConfig;
 import io.mesh4j.resilience.RetryBudgetConfig;
 import io.mesh4j.resilience.RetryConfig;
 import io.mesh4j.resilience.TimeoutConfig;
+import io.mesh4j.spring.boot.autoconfigure.internal.ClientDrain;
 import io.mesh4j.spring.boot.autoconfigure.internal.ClientSettingsApplier;
+import io.mesh4j.spring.boot.autoconfigure.internal.InFlightCalls;
+import java.time.Duration;
 import io.mesh4j.spring.boot.autoconfigure.internal.Listeners;
 import java.util.Locale;
 import org.springframework.beans.factory.ObjectProvider;
@@ -41,7 +44,7 @@ public class Mesh4jClientAutoConfiguration {
   @ConditionalOnMissingBean
   @ConditionalOnBean(ServiceDiscovery.class)
   public ServiceMeshClient serviceMeshClient(Mesh4jProperties properties, ServiceDiscovery discovery,
-      ObjectProvider<MeshEventListener> listeners, ObjectProvider<CallObserver> observer) {
+      ObjectProvider<MeshEventListener> listeners, ObjectProvider<CallObserver> observer, InFlightCalls inFlight) {
     Mesh4jProperties.Client client = properties.getClient();
     ServiceMeshClient.Builder builder = ServiceMeshClient.builder().discovery(discovery);
     builder.loadBalancer(loadBalancer(client.getLoadBalancer()));
@@ -56,8 +59,27 @@ public class Mesh4jClientAutoConfiguration {
     if (listener != null) {
       builder.listener(listener);
     }
-    observer.ifAvailable(builder::observer);
+    builder.observer(inFlight.wrap(observer.getIfAvailable(CallObserver::none)));
     return builder.build();
+  }
+
+  /** Counts the client's calls in flight, for the shutdown. */
+  @Bean
+  @ConditionalOnMissingBean
+  InFlightCalls meshInFlightCalls() {
+    return new InFlightCalls();
+  }
+
+  /** On shutdown, after the deregistration and before the client closes: waits for its calls in flight. */
+  @Bean
+  @ConditionalOnMissingBean
+  ClientDrain meshClientDrain(InFlightCalls inFlight, Mesh4jProperties properties) {
+    Duration timeout = properties.getClient().getDrainTimeout();
+    if (timeout == null || timeout.isNegative()) {
+      throw new InvalidMeshPropertyException("mesh4j.client.drain-timeout", String.valueOf(timeout),
+          "a duration >= 0 (0 to not wait)", null);
+    }
+    return new ClientDrain(inFlight, timeout);
   }
 
   private static ClientSettingsApplier.Target clientTarget(ServiceMeshClient.Builder b) {

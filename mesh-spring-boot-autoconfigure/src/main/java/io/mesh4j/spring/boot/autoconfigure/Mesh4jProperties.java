@@ -104,6 +104,19 @@ public class Mesh4jProperties {
     private String loadBalancer = "round-robin";
     /** Per-service overrides of the settings above; the keys are service names. */
     private Map<String, MeshClientSettings> services = new LinkedHashMap<>();
+    /**
+     * On shutdown, after deregistration and the web server's graceful shutdown, how long to wait
+     * for the client's calls in flight before it closes.
+     */
+    private Duration drainTimeout = Duration.ofSeconds(10);
+
+    public Duration getDrainTimeout() {
+      return drainTimeout;
+    }
+
+    public void setDrainTimeout(Duration drainTimeout) {
+      this.drainTimeout = drainTimeout;
+    }
 
     public String getLoadBalancer() {
       return loadBalancer;
@@ -279,6 +292,39 @@ public class Mesh4jProperties {
     private Integer port;
     /** The TTL of the check the registry keeps passing while the application runs. */
     private Duration checkTtl = Duration.ofSeconds(10);
+    /**
+     * The kind of check: auto (an HTTP check of the actuator health endpoint when the application
+     * has one on its web server's port, else a TTL check), http or ttl.
+     */
+    private String check = "auto";
+    /** The path Consul polls for an HTTP check; default the actuator health endpoint's path. */
+    private String healthCheckPath;
+    /** How often Consul polls the HTTP check. */
+    private Duration checkInterval = Duration.ofSeconds(10);
+
+    public String getCheck() {
+      return check;
+    }
+
+    public void setCheck(String check) {
+      this.check = check;
+    }
+
+    public String getHealthCheckPath() {
+      return healthCheckPath;
+    }
+
+    public void setHealthCheckPath(String healthCheckPath) {
+      this.healthCheckPath = healthCheckPath;
+    }
+
+    public Duration getCheckInterval() {
+      return checkInterval;
+    }
+
+    public void setCheckInterval(Duration checkInterval) {
+      this.checkInterval = checkInterval;
+    }
 
     public boolean isEnabled() {
       return enabled;
