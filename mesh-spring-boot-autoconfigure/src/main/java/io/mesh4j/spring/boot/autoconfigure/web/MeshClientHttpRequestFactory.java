@@ -1,7 +1,6 @@
 package io.mesh4j.spring.boot.autoconfigure.web;
 
 import io.mesh4j.client.ServiceMeshClient;
-import io.mesh4j.spring.boot.autoconfigure.internal.MeshClientHttpRequest;
 import java.net.URI;
 import java.util.Objects;
 import org.springframework.http.HttpMethod;

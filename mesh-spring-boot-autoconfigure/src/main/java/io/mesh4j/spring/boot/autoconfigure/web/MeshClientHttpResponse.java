@@ -1,4 +1,4 @@
-package io.mesh4j.spring.boot.autoconfigure.internal;
+package io.mesh4j.spring.boot.autoconfigure.web;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.mesh4j.spring.boot.autoconfigure.internal;
+package io.mesh4j.spring.boot.autoconfigure.web;
 
 import io.mesh4j.api.CallFailedException;
 import io.mesh4j.client.MeshRequest;
@@ -15,7 +15,7 @@ import org.springframework.http.client.ClientHttpResponse;
 import org.springframework.web.util.UriUtils;
 
 /** One Spring request run as one mesh call (buffered body; retries re-send it). Not thread safe. */
-public final class MeshClientHttpRequest extends AbstractBufferingClientHttpRequest {
+final class MeshClientHttpRequest extends AbstractBufferingClientHttpRequest {
   /** Headers the mesh or OkHttp own (framing, connection), never copied from Spring's request. */
   private static final Set<String> NOT_COPIED = Set.of("connection", "keep-alive", "proxy-authenticate",
       "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host", "content-length",
@@ -27,7 +27,7 @@ public final class MeshClientHttpRequest extends AbstractBufferingClientHttpRequ
   private final HttpMethod method;
 
   /** A request to {@code service} for {@code uri}'s path and query. */
-  public MeshClientHttpRequest(ServiceMeshClient mesh, String service, URI uri, HttpMethod method) {
+  MeshClientHttpRequest(ServiceMeshClient mesh, String service, URI uri, HttpMethod method) {
     this.mesh = mesh;
     this.service = service;
     this.uri = uri;
