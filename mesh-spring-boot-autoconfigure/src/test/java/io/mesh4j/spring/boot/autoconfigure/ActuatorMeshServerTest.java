@@ -107,12 +107,14 @@ class ActuatorMeshServerTest {
         .until(() -> app.getBean(ServiceDiscovery.class).instances(service).size() == 2);
     assertThat(mesh.service(service).get("/orders/1").execute().status()).isEqualTo(200);
 
+    // The watch's sync event reaches the indicator on the discovery's listener thread: wait for it.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get("/actuator/health", 200)
+        .path("components").path("meshConsul").path("details").path("services").path(service).path("state").asText())
+        .isEqualTo("synced"));
     JsonNode health = get("/actuator/health", 200);
     assertThat(health.path("status").asText()).isEqualTo("UP");
     JsonNode components = health.path("components");
     assertThat(components.path("meshConsul").path("status").asText()).isEqualTo("UP");
-    assertThat(components.path("meshConsul").path("details").path("services").path(service).path("state").asText())
-        .isEqualTo("synced");
     assertThat(components.path("meshRedis").path("status").asText()).isEqualTo("UP");
     assertThat(components.path("meshBreakers").path("details").path("breakers").path(service).asText())
         .isEqualTo("CLOSED");

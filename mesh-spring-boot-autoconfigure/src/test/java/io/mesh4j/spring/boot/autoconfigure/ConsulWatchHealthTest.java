@@ -49,9 +49,12 @@ class ConsulWatchHealthTest {
           "mesh4j.health.consul.stale-after=30s").run(context -> {
             HealthIndicator indicator = context.getBean("meshConsulHealthIndicator", HealthIndicator.class);
             assertThat(context.getBean(ServiceDiscovery.class).instances(name)).hasSize(1);
-            Health health = indicator.health();
-            assertThat(health.getStatus()).isEqualTo(Status.UP);
-            assertThat(service(health, name)).containsEntry("state", "synced").containsEntry("instances", 1);
+            // The sync event reaches the indicator on the discovery's listener thread, just after the first load.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+              Health health = indicator.health();
+              assertThat(health.getStatus()).isEqualTo(Status.UP);
+              assertThat(service(health, name)).containsEntry("state", "synced").containsEntry("instances", 1);
+            });
           });
     }
   }
