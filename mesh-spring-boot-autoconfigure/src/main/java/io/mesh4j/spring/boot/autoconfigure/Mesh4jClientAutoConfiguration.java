@@ -5,9 +5,19 @@ import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.api.ServiceDiscovery;
 import io.mesh4j.client.CallObserver;
 import io.mesh4j.client.ServiceMeshClient;
+import io.mesh4j.client.ServiceSettings;
+import io.mesh4j.resilience.BulkheadConfig;
+import io.mesh4j.resilience.CircuitBreakerConfig;
+import io.mesh4j.resilience.OutlierEjectionConfig;
+import io.mesh4j.resilience.RateLimiterConfig;
+import io.mesh4j.resilience.RetryBudgetConfig;
+import io.mesh4j.resilience.RetryConfig;
 import io.mesh4j.resilience.TimeoutConfig;
+import io.mesh4j.spring.boot.autoconfigure.internal.ClientDrain;
+import io.mesh4j.spring.boot.autoconfigure.internal.ClientSettingsApplier;
+import io.mesh4j.spring.boot.autoconfigure.internal.InFlightCalls;
+import java.time.Duration;
 import io.mesh4j.spring.boot.autoconfigure.internal.Listeners;
-import io.mesh4j.spring.boot.autoconfigure.internal.PropertyChecks;
 import java.util.Locale;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -18,8 +28,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 /**
- * A {@link ServiceMeshClient} over the context's {@link ServiceDiscovery}, with the defaults of
- * {@code mesh4j.client.*}, every {@link MeshEventListener} bean as listener and a
+ * A {@link ServiceMeshClient} over the context's {@link ServiceDiscovery}, with the settings of
+ * {@code mesh4j.client.*} and the per-service overrides of {@code mesh4j.client.services.<name>.*}, every {@link MeshEventListener} bean as listener and a
  * {@link CallObserver} bean (mesh-micrometer's {@code MeshObservations}) as observer. Backs off
  * when the application defines its own client.
  */
@@ -34,26 +44,68 @@ public class Mesh4jClientAutoConfiguration {
   @ConditionalOnMissingBean
   @ConditionalOnBean(ServiceDiscovery.class)
   public ServiceMeshClient serviceMeshClient(Mesh4jProperties properties, ServiceDiscovery discovery,
-      ObjectProvider<MeshEventListener> listeners, ObjectProvider<CallObserver> observer) {
+      ObjectProvider<MeshEventListener> listeners, ObjectProvider<CallObserver> observer, InFlightCalls inFlight) {
     Mesh4jProperties.Client client = properties.getClient();
     ServiceMeshClient.Builder builder = ServiceMeshClient.builder().discovery(discovery);
     builder.loadBalancer(loadBalancer(client.getLoadBalancer()));
-    Integer maxAttempts = client.getRetry().getMaxAttempts();
-    if (maxAttempts != null) {
-      PropertyChecks.apply("mesh4j.client.retry.max-attempts", maxAttempts, "an integer >= 1",
-          () -> builder.retry(r -> r.maxAttempts(maxAttempts)));
-    }
-    if (client.getAttemptTimeout() != null) {
-      PropertyChecks.apply("mesh4j.client.attempt-timeout", client.getAttemptTimeout(),
-          "a positive duration (e.g. 2s, 500ms)",
-          () -> builder.timeouts(TimeoutConfig.builder().attemptTimeout(client.getAttemptTimeout()).build()));
-    }
+    ClientSettingsApplier.applyDefaults(client, clientTarget(builder));
+    client.getServices().forEach((name, settings) -> {
+      if (name == null || name.isBlank()) {
+        throw new InvalidMeshPropertyException("mesh4j.client.services", String.valueOf(name), "a service name", null);
+      }
+      builder.service(name, s -> ClientSettingsApplier.applyService(name, settings, client, serviceTarget(s)));
+    });
     MeshEventListener listener = Listeners.combine(listeners);
     if (listener != null) {
       builder.listener(listener);
     }
-    observer.ifAvailable(builder::observer);
+    builder.observer(inFlight.wrap(observer.getIfAvailable(CallObserver::none)));
     return builder.build();
+  }
+
+  /** Counts the client's calls in flight, for the shutdown. */
+  @Bean
+  @ConditionalOnMissingBean
+  InFlightCalls meshInFlightCalls() {
+    return new InFlightCalls();
+  }
+
+  /** On shutdown, after the deregistration and before the client closes: waits for its calls in flight. */
+  @Bean
+  @ConditionalOnMissingBean
+  ClientDrain meshClientDrain(InFlightCalls inFlight, Mesh4jProperties properties) {
+    Duration timeout = properties.getClient().getDrainTimeout();
+    if (timeout == null || timeout.isNegative()) {
+      throw new InvalidMeshPropertyException("mesh4j.client.drain-timeout", String.valueOf(timeout),
+          "a duration >= 0 (0 to not wait)", null);
+    }
+    return new ClientDrain(inFlight, timeout);
+  }
+
+  private static ClientSettingsApplier.Target clientTarget(ServiceMeshClient.Builder b) {
+    return new ClientSettingsApplier.Target() {
+      @Override public void retry(RetryConfig c) { b.retry(c); }
+      @Override public void retryBudget(RetryBudgetConfig c) { b.retryBudget(c); }
+      @Override public void circuitBreaker(CircuitBreakerConfig c) { b.circuitBreaker(c); }
+      @Override public void outlierEjection(OutlierEjectionConfig c) { b.outlierEjection(c); }
+      @Override public void timeouts(TimeoutConfig c) { b.timeouts(c); }
+      @Override public void bulkhead(BulkheadConfig c) { b.bulkhead(c); }
+      @Override public void rateLimiter(RateLimiterConfig c) { b.rateLimiter(c); }
+      @Override public void maxResponseBytes(long bytes) { b.maxResponseBytes(bytes); }
+    };
+  }
+
+  private static ClientSettingsApplier.Target serviceTarget(ServiceSettings s) {
+    return new ClientSettingsApplier.Target() {
+      @Override public void retry(RetryConfig c) { s.retry(c); }
+      @Override public void retryBudget(RetryBudgetConfig c) { s.retryBudget(c); }
+      @Override public void circuitBreaker(CircuitBreakerConfig c) { s.circuitBreaker(c); }
+      @Override public void outlierEjection(OutlierEjectionConfig c) { s.outlierEjection(c); }
+      @Override public void timeouts(TimeoutConfig c) { s.timeouts(c); }
+      @Override public void bulkhead(BulkheadConfig c) { s.bulkhead(c); }
+      @Override public void rateLimiter(RateLimiterConfig c) { s.rateLimiter(c); }
+      @Override public void maxResponseBytes(long bytes) { s.maxResponseBytes(bytes); }
+    };
   }
 
   static LoadBalancer loadBalancer(String name) {

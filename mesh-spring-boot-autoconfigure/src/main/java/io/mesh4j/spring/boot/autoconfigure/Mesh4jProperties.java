@@ -19,6 +19,7 @@ public class Mesh4jProperties {
   private final Redis redis = new Redis();
   private final Cache cache = new Cache();
   private final Registration registration = new Registration();
+  private final Health health = new Health();
 
   /** Consul discovery. */
   public Consul getConsul() {
@@ -43,6 +44,11 @@ public class Mesh4jProperties {
   /** Registration of this application in Consul. */
   public Registration getRegistration() {
     return registration;
+  }
+
+  /** The actuator health indicators of the mesh. */
+  public Health getHealth() {
+    return health;
   }
 
   /** {@code mesh4j.consul.*}. */
@@ -89,14 +95,28 @@ public class Mesh4jProperties {
     }
   }
 
-  /** {@code mesh4j.client.*}. */
-  public static class Client {
-    /** How an instance is picked: round-robin, least-outstanding or peak-ewma. */
+  /**
+   * {@code mesh4j.client.*}: the client-wide settings, the load balancer, and per-service
+   * overrides under {@code mesh4j.client.services.<name>.*}.
+   */
+  public static class Client extends MeshClientSettings {
+    /** How an instance is picked: round-robin, least-outstanding or peak-ewma (client-wide only). */
     private String loadBalancer = "round-robin";
-    /** Retries. */
-    private final Retry retry = new Retry();
-    /** A fixed per-attempt timeout; default the library's adaptive timeout. */
-    private Duration attemptTimeout;
+    /** Per-service overrides of the settings above; the keys are service names. */
+    private Map<String, MeshClientSettings> services = new LinkedHashMap<>();
+    /**
+     * On shutdown, after deregistration and the web server's graceful shutdown, how long to wait
+     * for the client's calls in flight before it closes.
+     */
+    private Duration drainTimeout = Duration.ofSeconds(10);
+
+    public Duration getDrainTimeout() {
+      return drainTimeout;
+    }
+
+    public void setDrainTimeout(Duration drainTimeout) {
+      this.drainTimeout = drainTimeout;
+    }
 
     public String getLoadBalancer() {
       return loadBalancer;
@@ -106,30 +126,12 @@ public class Mesh4jProperties {
       this.loadBalancer = loadBalancer;
     }
 
-    public Retry getRetry() {
-      return retry;
+    public Map<String, MeshClientSettings> getServices() {
+      return services;
     }
 
-    public Duration getAttemptTimeout() {
-      return attemptTimeout;
-    }
-
-    public void setAttemptTimeout(Duration attemptTimeout) {
-      this.attemptTimeout = attemptTimeout;
-    }
-  }
-
-  /** {@code mesh4j.client.retry.*}. */
-  public static class Retry {
-    /** Attempts per call including the first (at least 1); default the library's (3). */
-    private Integer maxAttempts;
-
-    public Integer getMaxAttempts() {
-      return maxAttempts;
-    }
-
-    public void setMaxAttempts(Integer maxAttempts) {
-      this.maxAttempts = maxAttempts;
+    public void setServices(Map<String, MeshClientSettings> services) {
+      this.services = services;
     }
   }
 
@@ -290,6 +292,39 @@ public class Mesh4jProperties {
     private Integer port;
     /** The TTL of the check the registry keeps passing while the application runs. */
     private Duration checkTtl = Duration.ofSeconds(10);
+    /**
+     * The kind of check: auto (an HTTP check of the actuator health endpoint when the application
+     * has one on its web server's port, else a TTL check), http or ttl.
+     */
+    private String check = "auto";
+    /** The path Consul polls for an HTTP check; default the actuator health endpoint's path. */
+    private String healthCheckPath;
+    /** How often Consul polls the HTTP check. */
+    private Duration checkInterval = Duration.ofSeconds(10);
+
+    public String getCheck() {
+      return check;
+    }
+
+    public void setCheck(String check) {
+      this.check = check;
+    }
+
+    public String getHealthCheckPath() {
+      return healthCheckPath;
+    }
+
+    public void setHealthCheckPath(String healthCheckPath) {
+      this.healthCheckPath = healthCheckPath;
+    }
+
+    public Duration getCheckInterval() {
+      return checkInterval;
+    }
+
+    public void setCheckInterval(Duration checkInterval) {
+      this.checkInterval = checkInterval;
+    }
 
     public boolean isEnabled() {
       return enabled;
@@ -329,6 +364,64 @@ public class Mesh4jProperties {
 
     public void setCheckTtl(Duration checkTtl) {
       this.checkTtl = checkTtl;
+    }
+  }
+
+  /** {@code mesh4j.health.*}: the actuator health indicators (with spring-boot-actuator). */
+  public static class Health {
+    /** The Consul watches indicator (meshConsul). */
+    private final ConsulHealth consul = new ConsulHealth();
+    /** The circuit breakers indicator (meshBreakers). */
+    private final BreakerHealth breakers = new BreakerHealth();
+
+    public ConsulHealth getConsul() {
+      return consul;
+    }
+
+    public BreakerHealth getBreakers() {
+      return breakers;
+    }
+  }
+
+  /** {@code mesh4j.health.consul.*}. */
+  public static class ConsulHealth {
+    /**
+     * How long a watched service's list may go unconfirmed by Consul before the indicator reports
+     * stale-status; must exceed the watch's query wait (55s by default: an idle watch is confirmed
+     * about once a minute).
+     */
+    private Duration staleAfter = Duration.ofMinutes(3);
+    /** The status reported while a watch is stale: UP, DOWN, OUT_OF_SERVICE or UNKNOWN. */
+    private String staleStatus = "OUT_OF_SERVICE";
+
+    public Duration getStaleAfter() {
+      return staleAfter;
+    }
+
+    public void setStaleAfter(Duration staleAfter) {
+      this.staleAfter = staleAfter;
+    }
+
+    public String getStaleStatus() {
+      return staleStatus;
+    }
+
+    public void setStaleStatus(String staleStatus) {
+      this.staleStatus = staleStatus;
+    }
+  }
+
+  /** {@code mesh4j.health.breakers.*}. */
+  public static class BreakerHealth {
+    /** The status reported while a service's circuit breaker is open: UP, DOWN, OUT_OF_SERVICE or UNKNOWN. */
+    private String openStatus = "OUT_OF_SERVICE";
+
+    public String getOpenStatus() {
+      return openStatus;
+    }
+
+    public void setOpenStatus(String openStatus) {
+      this.openStatus = openStatus;
     }
   }
 }

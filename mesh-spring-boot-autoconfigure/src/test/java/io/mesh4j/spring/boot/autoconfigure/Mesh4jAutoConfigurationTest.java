@@ -13,6 +13,7 @@ import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.discovery.ConsulDiscovery;
 import io.mesh4j.micrometer.MeshMeters;
 import io.mesh4j.micrometer.MeshObservations;
+import io.mesh4j.spring.boot.autoconfigure.web.MeshRestClients;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -31,7 +32,7 @@ import org.springframework.context.annotation.Configuration;
 class Mesh4jAutoConfigurationTest {
   static final AutoConfigurations ALL = AutoConfigurations.of(Mesh4jMicrometerAutoConfiguration.class,
       Mesh4jDiscoveryAutoConfiguration.class, Mesh4jClientAutoConfiguration.class, Mesh4jRedisAutoConfiguration.class,
-      Mesh4jCacheAutoConfiguration.class);
+      Mesh4jCacheAutoConfiguration.class, Mesh4jRestClientAutoConfiguration.class);
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(ALL);
 
@@ -152,6 +153,32 @@ class Mesh4jAutoConfigurationTest {
           assertThat(context).doesNotHaveBean(MeshMeters.class).doesNotHaveBean(MeshObservations.class);
           assertThat(context).hasSingleBean(ServiceMeshClient.class);
         });
+  }
+
+  @Test
+  void aClientGivesRestClientsOnTheMeshUnlessSpringWebIsMissingOrTheApplicationHasItsOwn() {
+    runner.run(context -> assertThat(context).hasSingleBean(MeshRestClients.class));
+    runner.withPropertyValues("mesh4j.consul.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(MeshRestClients.class));
+    runner.withClassLoader(new FilteredClassLoader(org.springframework.web.client.RestClient.class))
+        .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(MeshRestClients.class));
+    runner.withBean("myRestClients", MeshRestClients.class,
+            () -> new MeshRestClients(ServiceMeshClient.builder().discovery(OwnDiscovery.DISCOVERY).build(),
+                org.springframework.web.client.RestClient::builder))
+        .run(context -> assertThat(context.getBean(MeshRestClients.class)).isSameAs(context.getBean("myRestClients")));
+  }
+
+  @Test
+  void aRestClientOfTheMeshHasTheServiceAsBaseUrlAndTheMeshAsRequestFactory() {
+    runner.run(context -> {
+      MeshRestClients clients = context.getBean(MeshRestClients.class);
+      assertThat(clients.requestFactory()).isNotNull();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> clients.builder(" "))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("serviceName");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> clients.builder("user-service:8080"))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("without a port");
+      assertThat(clients.builder("user-service").build()).isNotNull();
+    });
   }
 
   @Configuration(proxyBeanMethods = false)
