@@ -5,6 +5,7 @@ import io.mesh4j.api.Ticker;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.cache.internal.CacheSettings;
 import io.mesh4j.cache.internal.DistributedCacheImpl;
+import io.mesh4j.cache.internal.JacksonCodec;
 import io.mesh4j.cache.internal.JedisClusterConnection;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -158,6 +159,8 @@ public final class DistributedCacheBuilder<V> {
    *
    * @throws NullPointerException if no namespace was set
    * @throws IllegalStateException if neither or both of seed nodes and a connection were given
+   * @throws IllegalArgumentException if the JSON codec's type can be written but never read back
+   *     (no constructor Jackson can call, an interface or abstract class)
    */
   public DistributedCache<V> build() {
     Checks.notNull(namespace, "namespace");
@@ -166,6 +169,10 @@ public final class DistributedCacheBuilder<V> {
         "seedNodes and connection are exclusive: give one of them");
     Checks.argument(lockTimeout.toMillis() >= 1, "lockTimeout must be at least 1ms, was %s", lockTimeout);
     Checks.argument(defaultTtl.toMillis() >= 1, "defaultTtl must be at least 1ms, was %s", defaultTtl);
+    if (codec instanceof JacksonCodec<?> json) {
+      // Otherwise every set succeeds and every get is a miss, with nothing but a counter to say why.
+      json.checkDecodable(namespace);
+    }
     boolean owned = connection == null;
     JedisClusterConnection conn = owned
         ? (JedisClusterConnection) RedisClusterConnection.builder().seedNodes(seeds).build()

@@ -58,7 +58,8 @@ public final class DistributedCacheImpl<V> implements L2Store<V> {
     this.runtime = new CacheRuntime(s.namespace(), connection, s.clock(), s.ticker(), failures);
     this.keys = new KeySpace(s.namespace(), s.namespaceVersionCheckInterval().toNanos(), s.ticker(),
         key -> connection.client().get(key));
-    this.entries = new EntryCodec<>(s.codec(), s.namespace(), s.clock(), connection, counters, failures);
+    this.entries = new EntryCodec<>(s.codec(), s.namespace(), s.clock(), s.ticker(), connection,
+        counters, failures);
     this.pipeline = new SlotPipeline(connection);
     this.loads = new LoadCoordinator<>(s, keys, entries, failures, counters);
     this.invalidator = new PatternInvalidator(connection, pipeline, failures);

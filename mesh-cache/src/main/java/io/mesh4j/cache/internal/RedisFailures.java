@@ -39,7 +39,7 @@ final class RedisFailures {
   /** A Redis failure: counted, logged (rate limited), thrown in strict mode, else {@code fallback}. */
   <T> T failed(String operation, JedisException e, T fallback) {
     counters.recordRedisError();
-    warnLog.warn(namespace, operation, e);
+    warnLog.warn(namespace, operation, e.toString());
     emit(CacheEvent.Kind.REDIS_FAILURE, operation);
     if (strict) {
       throw new CacheException(namespace,
