@@ -70,6 +70,7 @@ final class EntryCodec<V> {
   /** GET and decode, counting nothing but decode failures; throws on Redis failure. */
   Hit<V> get(byte[] fullKey) {
     byte[] raw = connection.client().get(fullKey);
+    connection.answered();
     return raw == null ? null : decodeOrDrop(fullKey, raw);
   }
 

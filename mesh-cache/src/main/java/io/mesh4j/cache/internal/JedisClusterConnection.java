@@ -30,6 +30,7 @@ public final class JedisClusterConnection implements RedisClusterConnection {
   private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** Jedis renews its slot map on MOVED and on errors; a period also catches quiet failovers. */
   private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(5);
+  private static final long ANSWER_RESOLUTION_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final List<InetSocketAddress> seeds;
   private final JedisClientConfig config;
@@ -40,6 +41,10 @@ public final class JedisClusterConnection implements RedisClusterConnection {
   private final Object lock = new Object();
   private volatile RedisClusterClient client;
   private long nextAttemptNanos;
+  /** Why the last attempt to create the client failed, in words; null once it succeeded. */
+  private String lastCreateFailure;
+  /** When a node last answered (System.nanoTime), 0 if none ever did; refreshed at most every 100 ms. */
+  private volatile long lastAnsweredNanos;
   private volatile boolean closed;
 
   private JedisClusterConnection(List<InetSocketAddress> seeds, JedisClientConfig config,
@@ -52,6 +57,9 @@ public final class JedisClusterConnection implements RedisClusterConnection {
     this.maxConnectionsPerNode = maxConnectionsPerNode;
     this.owned = existing == null;
     this.client = existing;
+    if (existing != null) {
+      answered();
+    }
   }
 
   /** A connection that creates and owns its client. */
@@ -92,14 +100,17 @@ public final class JedisClusterConnection implements RedisClusterConnection {
     }
     synchronized (lock) {
       if (closed) {
-        throw new RedisUnavailableException("the Redis cluster connection is closed", null);
+        throw new RedisUnavailableException("the Redis cluster connection is closed",
+            "the connection is closed", null);
       }
       if (client != null) {
         return client;
       }
       long now = System.nanoTime();
       if (now - nextAttemptNanos < 0) {
-        throw new RedisUnavailableException("no Redis cluster node answered recently", null);
+        String why = lastCreateFailure + " at the last attempt (retried at most once a second)";
+        throw new RedisUnavailableException("no Redis cluster node answered (" + reachability() + "): " + why,
+            why, null);
       }
       Set<HostAndPort> nodes = new LinkedHashSet<>();
       for (InetSocketAddress a : seeds) {
@@ -118,12 +129,43 @@ public final class JedisClusterConnection implements RedisClusterConnection {
             .maxTotalRetriesDuration(maxTotalRetriesDuration)
             .topologyRefreshPeriod(TOPOLOGY_REFRESH)
             .build();
+        lastCreateFailure = null;
+        answered();
         return client;
       } catch (JedisException e) {
         nextAttemptNanos = now + RETRY_NANOS;
-        throw new RedisUnavailableException("no Redis cluster seed node answered: " + e.getMessage(), e);
+        lastCreateFailure = FailureCause.cause(e);
+        throw new RedisUnavailableException("no Redis cluster node answered (" + reachability() + "): "
+            + lastCreateFailure, lastCreateFailure, e);
       }
     }
+  }
+
+  /**
+   * Notes that a node answered a command. Cheap enough for every command: one volatile read, and a
+   * write at most every 100 ms.
+   */
+  public void answered() {
+    long now = System.nanoTime();
+    long last = lastAnsweredNanos;
+    if (last == 0 || now - last > ANSWER_RESOLUTION_NANOS) {
+      lastAnsweredNanos = now == 0 ? 1 : now;
+    }
+  }
+
+  /** "seed nodes a:1, b:2; never connected" or "...; last answered 3.2 s ago", for messages. */
+  public String reachability() {
+    StringBuilder b = new StringBuilder(seeds.size() == 1 ? "seed node " : "seed nodes ");
+    for (int i = 0; i < seeds.size(); i++) {
+      InetSocketAddress a = seeds.get(i);
+      b.append(i == 0 ? "" : ", ").append(a.getHostString()).append(':').append(a.getPort());
+    }
+    long last = lastAnsweredNanos;
+    if (last == 0) {
+      return b.append("; never connected").toString();
+    }
+    double seconds = (System.nanoTime() - last) / 1e9;
+    return b.append(String.format(java.util.Locale.ROOT, "; last answered %.1f s ago", seconds)).toString();
   }
 
   /** The client configuration, for the dedicated subscription connections. */

@@ -31,8 +31,8 @@ final class RateLimitedLog {
 
   void warn(String namespace, String operation, String failure) {
     if (permit()) {
-      log.warn("mesh-cache '{}': Redis {} failed ({}); served as a miss / dropped{}", namespace,
-          operation, failure, heldBack());
+      log.warn("mesh-cache '{}': Redis {} failed: {}; served as a miss (callers load from the source)"
+          + " or a dropped write until Redis answers{}", namespace, operation, failure, heldBack());
     } else {
       log.debug("mesh-cache '{}': Redis {} failed: {}", namespace, operation, failure);
     }
