@@ -37,9 +37,13 @@ public final class JedisClusterConnection implements RedisClusterConnection {
   private final int maxAttempts;
   private final Duration maxTotalRetriesDuration;
   private final int maxConnectionsPerNode;
+  /** The longest wait for a pooled connection; null for a wrapped client. */
+  private final Duration operationTimeout;
   private final boolean owned;
   private final Object lock = new Object();
   private volatile RedisClusterClient client;
+  /** The provider of a client this connection created; null for a wrapped one. */
+  private volatile BackgroundRenewalProvider provider;
   private long nextAttemptNanos;
   /** Why the last attempt to create the client failed, in words; null once it succeeded. */
   private String lastCreateFailure;
@@ -49,12 +53,13 @@ public final class JedisClusterConnection implements RedisClusterConnection {
 
   private JedisClusterConnection(List<InetSocketAddress> seeds, JedisClientConfig config,
       int maxAttempts, Duration maxTotalRetriesDuration, int maxConnectionsPerNode,
-      RedisClusterClient existing) {
+      Duration operationTimeout, RedisClusterClient existing) {
     this.seeds = seeds;
     this.config = config;
     this.maxAttempts = maxAttempts;
     this.maxTotalRetriesDuration = maxTotalRetriesDuration;
     this.maxConnectionsPerNode = maxConnectionsPerNode;
+    this.operationTimeout = operationTimeout;
     this.owned = existing == null;
     this.client = existing;
     if (existing != null) {
@@ -63,8 +68,8 @@ public final class JedisClusterConnection implements RedisClusterConnection {
   }
 
   /** A connection that creates and owns its client. */
-  public static JedisClusterConnection create(List<InetSocketAddress> seeds, Duration connectTimeout,
-      Duration socketTimeout, int maxAttempts, Duration maxTotalRetriesDuration,
+  public static JedisClusterConnection create(List<InetSocketAddress> seeds, Duration operationTimeout,
+      Duration connectTimeout, Duration socketTimeout, int maxAttempts, Duration maxTotalRetriesDuration,
       int maxConnectionsPerNode, String user, String password, String clientName) {
     DefaultJedisClientConfig.Builder cfg = DefaultJedisClientConfig.builder()
         .connectionTimeoutMillis((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
@@ -74,7 +79,7 @@ public final class JedisClusterConnection implements RedisClusterConnection {
       cfg.user(user).password(password);
     }
     return new JedisClusterConnection(seeds, cfg.build(), maxAttempts, maxTotalRetriesDuration,
-        maxConnectionsPerNode, null);
+        maxConnectionsPerNode, operationTimeout, null);
   }
 
   /** A connection over a client the caller owns (and closes). */
@@ -84,7 +89,7 @@ public final class JedisClusterConnection implements RedisClusterConnection {
       HostAndPort hp = HostAndPort.from(node);
       seeds.add(InetSocketAddress.createUnresolved(hp.getHost(), hp.getPort()));
     }
-    return new JedisClusterConnection(List.copyOf(seeds), config, 0, null, 0, existing);
+    return new JedisClusterConnection(List.copyOf(seeds), config, 0, null, 0, null, existing);
   }
 
   @Override
@@ -120,11 +125,17 @@ public final class JedisClusterConnection implements RedisClusterConnection {
       pool.setMaxTotal(maxConnectionsPerNode);
       pool.setMaxIdle(maxConnectionsPerNode);
       pool.setMinIdle(0);
+      // With every connection stuck on a hung node, a caller waits at most the operation timeout for
+      // one instead of queueing behind the others without bound.
+      pool.setMaxWait(operationTimeout);
       try {
+        BackgroundRenewalProvider p = new BackgroundRenewalProvider(nodes, config, pool, TOPOLOGY_REFRESH);
+        provider = p;
         client = RedisClusterClient.builder()
             .nodes(nodes)
             .clientConfig(config)
             .poolConfig(pool)
+            .connectionProvider(p)
             .maxAttempts(maxAttempts)
             .maxTotalRetriesDuration(maxTotalRetriesDuration)
             .topologyRefreshPeriod(TOPOLOGY_REFRESH)
@@ -193,7 +204,13 @@ public final class JedisClusterConnection implements RedisClusterConnection {
   /** Asks Jedis to rebuild its slot map now (after MOVED replies or a failover). */
   public void refreshTopology() {
     try {
-      client().refreshClusterTopology();
+      RedisClusterClient c = client();
+      BackgroundRenewalProvider p = provider;
+      if (p != null) {
+        p.renewNow();
+        return;
+      }
+      c.refreshClusterTopology();
     } catch (JedisException e) {
       LOG.debug("topology refresh failed: {}", e.toString());
     }
