@@ -100,6 +100,14 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     return getFromL2(key);
   }
 
+  @Override
+  public V getFresh(String key) {
+    if (key == null) {
+      throw new NullPointerException("key must not be null");
+    }
+    return getFromL2(key);
+  }
+
   /** An L1 entry whose L2 TTL ends before the L1 TTL: valid until {@code expiresAtNanos}. */
   private static final class Bounded {
     final Object value;
