@@ -246,7 +246,9 @@ class TwoLevelCacheTest {
     byte[] sequenceKey = bytes("mesh4j:inv:{" + ns + "}:seq");
     try (TwoLevelCache<String> a = twoLevel(ns);
         TwoLevelCache<String> b = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
-            .l1Ttl(Duration.ofMinutes(5)).sequenceCheckInterval(Duration.ofMillis(200)).build()) {
+            // B's own sequence check reads the broken sequence too and, after two intervals, turns its L1
+            // off: they must outlast the 1,025 writes below (200 ms did not on a loaded shared machine).
+            .l1Ttl(Duration.ofMinutes(5)).sequenceCheckInterval(Duration.ofSeconds(3)).build()) {
       TestSupport.await("L1 active", WAIT, b::isL1Active);
       a.set("other", "x"); // creates the sequence key
       TestSupport.await("b received a's message", WAIT, () -> b.stats().invalidationsReceived() == 1);
