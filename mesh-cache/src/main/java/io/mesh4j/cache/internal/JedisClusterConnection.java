@@ -128,8 +128,9 @@ public final class JedisClusterConnection implements RedisClusterConnection {
       // With every connection stuck on a hung node, a caller waits at most the operation timeout for
       // one instead of queueing behind the others without bound.
       pool.setMaxWait(operationTimeout);
+      BackgroundRenewalProvider p = null;
       try {
-        BackgroundRenewalProvider p = new BackgroundRenewalProvider(nodes, config, pool, TOPOLOGY_REFRESH);
+        p = new BackgroundRenewalProvider(nodes, config, pool, TOPOLOGY_REFRESH);
         provider = p;
         client = RedisClusterClient.builder()
             .nodes(nodes)
@@ -144,6 +145,10 @@ public final class JedisClusterConnection implements RedisClusterConnection {
         answered();
         return client;
       } catch (JedisException e) {
+        if (p != null) {
+          provider = null;
+          p.close(); // its pools, if the client around it could not be built
+        }
         nextAttemptNanos = now + RETRY_NANOS;
         lastCreateFailure = FailureCause.cause(e);
         throw new RedisUnavailableException("no Redis cluster node answered (" + reachability() + "): "
