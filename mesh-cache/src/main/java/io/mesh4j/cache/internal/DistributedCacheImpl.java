@@ -148,7 +148,8 @@ public final class DistributedCacheImpl<V> implements L2Store<V> {
       counters.recordMisses(unique.size());
       return failures.failed("getMulti", e, result);
     }
-    for (int i : replies.order()) {
+    // In request order: keys that share a slot come back group by group.
+    for (int i = 0; i < full.length; i++) {
       Object raw = replies.values()[i];
       Hit<V> hit = raw instanceof byte[] ? entries.decodeOrDrop(full[i], (byte[]) raw) : null;
       if (hit == null) {
