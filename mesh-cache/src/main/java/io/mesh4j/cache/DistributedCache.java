@@ -60,8 +60,9 @@ public interface DistributedCache<V> extends AutoCloseable {
   V get(String key);
 
   /**
-   * The values of {@code keys} that are present (absent keys are left out). Keys are grouped by
-   * hash slot and sent per node in one pipeline: one round trip per node, not per key.
+   * The values of {@code keys} that are present (absent keys are left out), in the order of
+   * {@code keys}. Keys are grouped by hash slot and sent per node in one pipeline: one round trip
+   * per node, not per key.
    */
   Map<String, V> getMulti(Collection<String> keys);
 

@@ -5,6 +5,7 @@ import io.mesh4j.api.Ticker;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.cache.internal.CacheSettings;
 import io.mesh4j.cache.internal.DistributedCacheImpl;
+import io.mesh4j.cache.internal.JacksonCodec;
 import io.mesh4j.cache.internal.JedisClusterConnection;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -37,6 +38,7 @@ public final class DistributedCacheBuilder<V> {
   private double earlyRefreshBeta = 1.0;
   private Duration namespaceVersionCheckInterval = Duration.ofSeconds(1);
   private boolean strict;
+  private Duration operationTimeout;
   private Clock clock = Clock.systemUTC();
   private Ticker ticker = Ticker.system();
   private RandomGenerator random;
@@ -123,6 +125,20 @@ public final class DistributedCacheBuilder<V> {
     return this;
   }
 
+  /**
+   * The longest one operation waits for Redis, retries included (default
+   * {@link RedisClusterConnection.Builder#DEFAULT_OPERATION_TIMEOUT 500 ms}): a failover or an outage
+   * costs a caller about this much. Applies to the connection this cache creates from
+   * {@link #seedNodes}; a shared {@link #connection} has its own
+   * ({@link RedisClusterConnection.Builder#operationTimeout}).
+   */
+  public DistributedCacheBuilder<V> operationTimeout(Duration timeout) {
+    Checks.positive(timeout, "operationTimeout");
+    Checks.argument(timeout.toMillis() >= 1, "operationTimeout must be at least 1ms, was %s", timeout);
+    this.operationTimeout = timeout;
+    return this;
+  }
+
   /** When true, Redis failures throw {@link CacheException} instead of being misses (default false). */
   public DistributedCacheBuilder<V> strict(boolean strict) {
     this.strict = strict;
@@ -158,17 +174,29 @@ public final class DistributedCacheBuilder<V> {
    *
    * @throws NullPointerException if no namespace was set
    * @throws IllegalStateException if neither or both of seed nodes and a connection were given
+   * @throws IllegalArgumentException if the JSON codec's type can be written but never read back
+   *     (no constructor Jackson can call, an interface or abstract class)
    */
   public DistributedCache<V> build() {
     Checks.notNull(namespace, "namespace");
     Checks.state(connection != null || !seeds.isEmpty(), "seedNodes or connection must be set");
     Checks.state(connection == null || seeds.isEmpty(),
         "seedNodes and connection are exclusive: give one of them");
+    Checks.state(connection == null || operationTimeout == null,
+        "operationTimeout applies to a connection built from seedNodes, was %s with a shared connection: "
+            + "set it on RedisClusterConnection.builder().operationTimeout(...) instead", operationTimeout);
     Checks.argument(lockTimeout.toMillis() >= 1, "lockTimeout must be at least 1ms, was %s", lockTimeout);
     Checks.argument(defaultTtl.toMillis() >= 1, "defaultTtl must be at least 1ms, was %s", defaultTtl);
+    if (codec instanceof JacksonCodec<?> json) {
+      // Otherwise every set succeeds and every get is a miss, with nothing but a counter to say why.
+      json.checkDecodable(namespace);
+    }
     boolean owned = connection == null;
     JedisClusterConnection conn = owned
-        ? (JedisClusterConnection) RedisClusterConnection.builder().seedNodes(seeds).build()
+        ? (JedisClusterConnection) RedisClusterConnection.builder().seedNodes(seeds)
+            .operationTimeout(operationTimeout != null ? operationTimeout
+                : RedisClusterConnection.Builder.DEFAULT_OPERATION_TIMEOUT)
+            .build()
         : (JedisClusterConnection) connection;
     // ThreadLocalRandom's methods draw from the calling thread's own seed, so one shared reference
     // is safe (and uncontended) from every thread.

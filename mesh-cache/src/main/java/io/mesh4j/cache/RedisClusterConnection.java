@@ -35,11 +35,16 @@ public interface RedisClusterConnection extends AutoCloseable {
    * {@link #build()}, with a message naming it.
    */
   final class Builder {
+    /** The default of {@link #operationTimeout}: 500 ms. */
+    public static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofMillis(500);
+
     private final List<InetSocketAddress> seeds = new ArrayList<>();
-    private Duration connectTimeout = Duration.ofSeconds(1);
-    private Duration socketTimeout = Duration.ofSeconds(1);
+    private Duration operationTimeout = DEFAULT_OPERATION_TIMEOUT;
+    // Unset (null): the operation timeout.
+    private Duration connectTimeout;
+    private Duration socketTimeout;
     private int maxAttempts = 3;
-    private Duration maxTotalRetriesDuration = Duration.ofSeconds(2);
+    private Duration maxTotalRetriesDuration;
     private int maxConnectionsPerNode = 16;
     private String user;
     private String password;
@@ -72,13 +77,35 @@ public interface RedisClusterConnection extends AutoCloseable {
       return this;
     }
 
-    /** How long to wait for a TCP connection to a node (default 1 s). */
+    /**
+     * The longest one cache operation waits for Redis, its retries and redirections included
+     * (default {@link #DEFAULT_OPERATION_TIMEOUT 500 ms}). A master failover or Redis being down then
+     * costs a caller about this much before the operation becomes a miss, a dropped write or (in
+     * strict mode) a {@link CacheException}. It sets the defaults of {@link #connectTimeout},
+     * {@link #socketTimeout} and {@link #maxTotalRetriesDuration}, which must not exceed it, and the
+     * longest wait for a pooled connection. Blocking pops wait their own timeout on top.
+     */
+    public Builder operationTimeout(Duration timeout) {
+      Checks.positive(timeout, "operationTimeout");
+      Checks.argument(timeout.toMillis() >= 1, "operationTimeout must be at least 1ms, was %s", timeout);
+      this.operationTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long to wait for a TCP connection to a node (default: half the operation timeout; at most
+     * the operation timeout).
+     */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = Checks.positive(timeout, "connectTimeout");
       return this;
     }
 
-    /** How long to wait for a reply (default 1 s); blocking pops wait longer by themselves. */
+    /**
+     * How long to wait for a reply (default: half the operation timeout, since a node that stops
+     * answering costs a read and then the handshake of the pool's replacement connection; at most
+     * the operation timeout). Blocking pops wait longer by themselves.
+     */
     public Builder socketTimeout(Duration timeout) {
       this.socketTimeout = Checks.positive(timeout, "socketTimeout");
       return this;
@@ -91,7 +118,10 @@ public interface RedisClusterConnection extends AutoCloseable {
       return this;
     }
 
-    /** The time budget of one command's retries (default 2 s). */
+    /**
+     * The time budget of one command's retries (default: four fifths of the operation timeout, so
+     * that an attempt that times out on the socket timeout is the last).
+     */
     public Builder maxTotalRetriesDuration(Duration duration) {
       this.maxTotalRetriesDuration = Checks.positive(duration, "maxTotalRetriesDuration");
       return this;
@@ -130,12 +160,32 @@ public interface RedisClusterConnection extends AutoCloseable {
     /**
      * The connection.
      *
-     * @throws IllegalArgumentException if no seed node was given
+     * @throws IllegalArgumentException if no seed node was given, or a timeout exceeds the operation
+     *     timeout
      */
     public RedisClusterConnection build() {
       Checks.argument(!seeds.isEmpty(), "seedNodes must name at least one node");
-      return JedisClusterConnection.create(List.copyOf(seeds), connectTimeout, socketTimeout,
-          maxAttempts, maxTotalRetriesDuration, maxConnectionsPerNode, user, password, clientName);
+      // A hung node costs two socket timeouts in one attempt: the read, then the pool replacing the
+      // broken connection at once (commons-pool2 2.13 refills on invalidate: a new handshake). Half
+      // the operation timeout each keeps the attempt within it; Jedis checks its retry deadline
+      // after each attempt, and a deadline before the attempt's end leaves no second one.
+      Duration half = operationTimeout.dividedBy(2);
+      return JedisClusterConnection.create(List.copyOf(seeds), operationTimeout,
+          connectTimeout != null ? withinOperationTimeout(connectTimeout, "connectTimeout") : half,
+          socketTimeout != null ? withinOperationTimeout(socketTimeout, "socketTimeout") : half, maxAttempts,
+          maxTotalRetriesDuration != null ? withinOperationTimeout(maxTotalRetriesDuration, "maxTotalRetriesDuration")
+              : operationTimeout.multipliedBy(4).dividedBy(5), maxConnectionsPerNode,
+          user, password, clientName);
+    }
+
+    private Duration withinOperationTimeout(Duration value, String name) {
+      if (value == null) {
+        return operationTimeout;
+      }
+      Checks.argument(value.compareTo(operationTimeout) <= 0,
+          "%s must not exceed operationTimeout (%s), was %s: one attempt could outlast the bound on a cache"
+              + " operation; lower %s or raise operationTimeout", name, operationTimeout, value, name);
+      return value;
     }
 
     static InetSocketAddress parse(String given, String name) {

@@ -38,6 +38,14 @@ public interface TwoLevelCache<V> extends AutoCloseable {
   /** The value of {@code key} from L1 or L2, or null. */
   V get(String key);
 
+  /**
+   * The value of {@code key} read from L2, skipping L1 (which it then refills), or null. Use it
+   * where a caller must see a write that another JVM has completed: {@link #get} may serve this
+   * JVM's L1 until that write's invalidation message arrives, which is not ordered with the return
+   * of the other JVM's {@code set}. Costs an L2 round trip, like an L1 miss.
+   */
+  V getFresh(String key);
+
   /** The present values of {@code keys}: L1 first, the rest in one slot-grouped L2 pipeline. */
   Map<String, V> getMulti(Collection<String> keys);
 

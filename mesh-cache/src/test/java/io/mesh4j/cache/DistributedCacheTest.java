@@ -271,6 +271,17 @@ class DistributedCacheTest {
   }
 
   @Test
+  void getMultiAnswersInRequestOrderWhenKeysShareASlot() {
+    try (DistributedCache<Item> cache = items(TestSupport.ns("order"))) {
+      List<String> keys = List.of("{s}b", "a", "{s}a"); // the first and the last share a slot
+      Map<String, Item> entries = new LinkedHashMap<>();
+      keys.forEach(k -> entries.put(k, new Item(k, 1, List.of())));
+      assertEquals(3, cache.setMulti(entries, Duration.ofMinutes(1)));
+      assertEquals(keys, List.copyOf(cache.getMulti(keys).keySet()));
+    }
+  }
+
+  @Test
   void corruptPayloadIsAMissDeletedAndCounted() {
     String ns = TestSupport.ns("corrupt");
     List<CacheEvent> events = new ArrayList<>();

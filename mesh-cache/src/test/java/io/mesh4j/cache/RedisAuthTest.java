@@ -58,12 +58,20 @@ class RedisAuthTest {
   static void refused(RedisClusterConnection connection, String secret) {
     try (DistributedCache<String> cache = DistributedCache.builder(connection, String.class)
         .namespace(TestSupport.ns("refused")).strict(true).build()) {
+      long start = System.nanoTime();
       CacheException e = assertThrows(CacheException.class, () -> cache.get("k"));
+      long tookMillis = (System.nanoTime() - start) / 1_000_000;
       for (String m : messages(e)) {
         assertFalse(m.contains(secret), "the password in: " + m);
       }
-      // Not asserted (a finding, reported): the refusal (NOAUTH / WRONGPASS) is in neither the
-      // message nor the causes; the caller reads "no Redis cluster node answered recently".
+      // The cause in words, with Redis's own refusal, the seeds, and no Jedis class name.
+      assertTrue(e.getMessage().contains("authentication failed"), e.getMessage());
+      assertTrue(e.getMessage().contains("NOAUTH") || e.getMessage().contains("WRONGPASS"), e.getMessage());
+      assertTrue(e.getMessage().contains("never connected"), e.getMessage());
+      String seed = connection.seedNodes().get(0).getHostString() + ":" + connection.seedNodes().get(0).getPort();
+      assertTrue(e.getMessage().contains(seed), e.getMessage());
+      assertFalse(e.getMessage().contains("Jedis"), e.getMessage());
+      assertTrue(tookMillis < 1_000, "a refused password fails at once, took " + tookMillis + " ms");
     }
     // Lenient mode: a miss and a dropped write, no exception.
     try (DistributedCache<String> lenient = DistributedCache.builder(connection, String.class)

@@ -5,6 +5,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.mesh4j.api.MeshEvent;
 import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.testkit.RedisCluster;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,6 +95,35 @@ final class TestSupport {
     synchronized (sink) {
       return sink.stream().filter(e -> e.kind() == kind).count();
     }
+  }
+
+  /**
+   * What slf4j-simple (which writes to the current {@code System.err}) logged while {@code body}
+   * ran; the lines still reach the real stderr.
+   */
+  static String logsDuring(Runnable body) {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream tee = new PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int b) {
+        captured.write(b);
+        original.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        captured.write(b, off, len);
+        original.write(b, off, len);
+      }
+    }, true, UTF_8);
+    System.setErr(tee);
+    try {
+      body.run();
+    } finally {
+      System.setErr(original);
+    }
+    return captured.toString(UTF_8);
   }
 
   static byte[] bytes(String s) {

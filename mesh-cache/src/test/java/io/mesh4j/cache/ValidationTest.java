@@ -84,6 +84,32 @@ class ValidationTest {
     try (RedisClusterConnection shared = RedisClusterConnection.builder().seedNodes(NOWHERE).build()) {
       fails(IllegalStateException.class, "exclusive",
           () -> DistributedCache.builder(String.class).seedNodes(NOWHERE).connection(shared).namespace("n").build());
+      fails(IllegalStateException.class, "RedisClusterConnection.builder().operationTimeout",
+          () -> DistributedCache.builder(String.class).connection(shared).operationTimeout(Duration.ofSeconds(1))
+              .namespace("n").build());
+    }
+  }
+
+  @Test
+  void noSingleAttemptMayOutlastTheOperationTimeout() {
+    fails(IllegalArgumentException.class, "operationTimeout",
+        () -> RedisClusterConnection.builder().operationTimeout(Duration.ZERO));
+    fails(IllegalArgumentException.class, "operationTimeout",
+        () -> DistributedCache.builder(String.class).operationTimeout(Duration.ofNanos(10)));
+    for (String setting : new String[] {"connectTimeout", "socketTimeout", "maxTotalRetriesDuration"}) {
+      RedisClusterConnection.Builder b = RedisClusterConnection.builder().seedNodes(NOWHERE);
+      Duration twoSeconds = Duration.ofSeconds(2);
+      switch (setting) {
+        case "connectTimeout" -> b.connectTimeout(twoSeconds);
+        case "socketTimeout" -> b.socketTimeout(twoSeconds);
+        default -> b.maxTotalRetriesDuration(twoSeconds);
+      }
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, b::build);
+      // The setting, its value, the bound and the fix.
+      assertTrue(e.getMessage().startsWith(setting + " must not exceed operationTimeout (PT0.5S), was PT2S"),
+          e.getMessage());
+      assertTrue(e.getMessage().contains("raise operationTimeout"), e.getMessage());
+      b.operationTimeout(twoSeconds).build().close();
     }
   }
 

@@ -54,11 +54,17 @@ public final class DistributedCacheImpl<V> implements L2Store<V> {
     this.connection = s.connection();
     this.ownsConnection = s.ownsConnection();
     this.defaultTtl = s.defaultTtl();
-    this.failures = new RedisFailures(s.namespace(), s.strict(), s.listener(), s.clock(), counters);
+    this.failures = new RedisFailures(s.namespace(), s.strict(), s.listener(), s.clock(), counters,
+        connection);
     this.runtime = new CacheRuntime(s.namespace(), connection, s.clock(), s.ticker(), failures);
     this.keys = new KeySpace(s.namespace(), s.namespaceVersionCheckInterval().toNanos(), s.ticker(),
-        key -> connection.client().get(key));
-    this.entries = new EntryCodec<>(s.codec(), s.namespace(), s.clock(), connection, counters, failures);
+        key -> {
+          byte[] version = connection.client().get(key);
+          connection.answered();
+          return version;
+        });
+    this.entries = new EntryCodec<>(s.codec(), s.namespace(), s.clock(), s.ticker(), connection,
+        counters, failures);
     this.pipeline = new SlotPipeline(connection);
     this.loads = new LoadCoordinator<>(s, keys, entries, failures, counters);
     this.invalidator = new PatternInvalidator(connection, pipeline, failures);
@@ -142,7 +148,8 @@ public final class DistributedCacheImpl<V> implements L2Store<V> {
       counters.recordMisses(unique.size());
       return failures.failed("getMulti", e, result);
     }
-    for (int i : replies.order()) {
+    // In request order: keys that share a slot come back group by group.
+    for (int i = 0; i < full.length; i++) {
       Object raw = replies.values()[i];
       Hit<V> hit = raw instanceof byte[] ? entries.decodeOrDrop(full[i], (byte[]) raw) : null;
       if (hit == null) {
@@ -184,7 +191,9 @@ public final class DistributedCacheImpl<V> implements L2Store<V> {
     long ms = ttlMillis(ttl, "ttl");
     byte[] bytes = entries.encode(value, ms, 0);
     try {
-      return "OK".equals(connection.client().set(keys.fullKey(key), bytes, params.px(ms)));
+      String reply = connection.client().set(keys.fullKey(key), bytes, params.px(ms));
+      connection.answered();
+      return "OK".equals(reply);
     } catch (JedisException e) {
       return failures.failed(op, e, false);
     }

@@ -271,6 +271,7 @@ final class InvalidationChannel {
 
   private long readSequence() {
     byte[] raw = connection.client().get(sequenceKey);
+    connection.answered();
     return raw == null ? 0 : Long.parseLong(new String(raw, UTF_8));
   }
 

@@ -30,33 +30,46 @@ public final class JedisClusterConnection implements RedisClusterConnection {
   private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** Jedis renews its slot map on MOVED and on errors; a period also catches quiet failovers. */
   private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(5);
+  private static final long ANSWER_RESOLUTION_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final List<InetSocketAddress> seeds;
   private final JedisClientConfig config;
   private final int maxAttempts;
   private final Duration maxTotalRetriesDuration;
   private final int maxConnectionsPerNode;
+  /** The longest wait for a pooled connection; null for a wrapped client. */
+  private final Duration operationTimeout;
   private final boolean owned;
   private final Object lock = new Object();
   private volatile RedisClusterClient client;
+  /** The provider of a client this connection created; null for a wrapped one. */
+  private volatile BackgroundRenewalProvider provider;
   private long nextAttemptNanos;
+  /** Why the last attempt to create the client failed, in words; null once it succeeded. */
+  private String lastCreateFailure;
+  /** When a node last answered (System.nanoTime), 0 if none ever did; refreshed at most every 100 ms. */
+  private volatile long lastAnsweredNanos;
   private volatile boolean closed;
 
   private JedisClusterConnection(List<InetSocketAddress> seeds, JedisClientConfig config,
       int maxAttempts, Duration maxTotalRetriesDuration, int maxConnectionsPerNode,
-      RedisClusterClient existing) {
+      Duration operationTimeout, RedisClusterClient existing) {
     this.seeds = seeds;
     this.config = config;
     this.maxAttempts = maxAttempts;
     this.maxTotalRetriesDuration = maxTotalRetriesDuration;
     this.maxConnectionsPerNode = maxConnectionsPerNode;
+    this.operationTimeout = operationTimeout;
     this.owned = existing == null;
     this.client = existing;
+    if (existing != null) {
+      answered();
+    }
   }
 
   /** A connection that creates and owns its client. */
-  public static JedisClusterConnection create(List<InetSocketAddress> seeds, Duration connectTimeout,
-      Duration socketTimeout, int maxAttempts, Duration maxTotalRetriesDuration,
+  public static JedisClusterConnection create(List<InetSocketAddress> seeds, Duration operationTimeout,
+      Duration connectTimeout, Duration socketTimeout, int maxAttempts, Duration maxTotalRetriesDuration,
       int maxConnectionsPerNode, String user, String password, String clientName) {
     DefaultJedisClientConfig.Builder cfg = DefaultJedisClientConfig.builder()
         .connectionTimeoutMillis((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
@@ -66,7 +79,7 @@ public final class JedisClusterConnection implements RedisClusterConnection {
       cfg.user(user).password(password);
     }
     return new JedisClusterConnection(seeds, cfg.build(), maxAttempts, maxTotalRetriesDuration,
-        maxConnectionsPerNode, null);
+        maxConnectionsPerNode, operationTimeout, null);
   }
 
   /** A connection over a client the caller owns (and closes). */
@@ -76,7 +89,7 @@ public final class JedisClusterConnection implements RedisClusterConnection {
       HostAndPort hp = HostAndPort.from(node);
       seeds.add(InetSocketAddress.createUnresolved(hp.getHost(), hp.getPort()));
     }
-    return new JedisClusterConnection(List.copyOf(seeds), config, 0, null, 0, existing);
+    return new JedisClusterConnection(List.copyOf(seeds), config, 0, null, 0, null, existing);
   }
 
   @Override
@@ -92,14 +105,17 @@ public final class JedisClusterConnection implements RedisClusterConnection {
     }
     synchronized (lock) {
       if (closed) {
-        throw new RedisUnavailableException("the Redis cluster connection is closed", null);
+        throw new RedisUnavailableException("the Redis cluster connection is closed",
+            "the connection is closed", null);
       }
       if (client != null) {
         return client;
       }
       long now = System.nanoTime();
       if (now - nextAttemptNanos < 0) {
-        throw new RedisUnavailableException("no Redis cluster node answered recently", null);
+        String why = lastCreateFailure + " at the last attempt (retried at most once a second)";
+        throw new RedisUnavailableException("no Redis cluster node answered (" + reachability() + "): " + why,
+            why, null);
       }
       Set<HostAndPort> nodes = new LinkedHashSet<>();
       for (InetSocketAddress a : seeds) {
@@ -109,21 +125,63 @@ public final class JedisClusterConnection implements RedisClusterConnection {
       pool.setMaxTotal(maxConnectionsPerNode);
       pool.setMaxIdle(maxConnectionsPerNode);
       pool.setMinIdle(0);
+      // With every connection stuck on a hung node, a caller waits at most the operation timeout for
+      // one instead of queueing behind the others without bound.
+      pool.setMaxWait(operationTimeout);
+      BackgroundRenewalProvider p = null;
       try {
+        p = new BackgroundRenewalProvider(nodes, config, pool, TOPOLOGY_REFRESH);
+        provider = p;
         client = RedisClusterClient.builder()
             .nodes(nodes)
             .clientConfig(config)
             .poolConfig(pool)
+            .connectionProvider(p)
             .maxAttempts(maxAttempts)
             .maxTotalRetriesDuration(maxTotalRetriesDuration)
             .topologyRefreshPeriod(TOPOLOGY_REFRESH)
             .build();
+        lastCreateFailure = null;
+        answered();
         return client;
       } catch (JedisException e) {
+        if (p != null) {
+          provider = null;
+          p.close(); // its pools, if the client around it could not be built
+        }
         nextAttemptNanos = now + RETRY_NANOS;
-        throw new RedisUnavailableException("no Redis cluster seed node answered: " + e.getMessage(), e);
+        lastCreateFailure = FailureCause.cause(e);
+        throw new RedisUnavailableException("no Redis cluster node answered (" + reachability() + "): "
+            + lastCreateFailure, lastCreateFailure, e);
       }
     }
+  }
+
+  /**
+   * Notes that a node answered a command. Cheap enough for every command: one volatile read, and a
+   * write at most every 100 ms.
+   */
+  public void answered() {
+    long now = System.nanoTime();
+    long last = lastAnsweredNanos;
+    if (last == 0 || now - last > ANSWER_RESOLUTION_NANOS) {
+      lastAnsweredNanos = now == 0 ? 1 : now;
+    }
+  }
+
+  /** "seed nodes a:1, b:2; never connected" or "...; last answered 3.2 s ago", for messages. */
+  public String reachability() {
+    StringBuilder b = new StringBuilder(seeds.size() == 1 ? "seed node " : "seed nodes ");
+    for (int i = 0; i < seeds.size(); i++) {
+      InetSocketAddress a = seeds.get(i);
+      b.append(i == 0 ? "" : ", ").append(a.getHostString()).append(':').append(a.getPort());
+    }
+    long last = lastAnsweredNanos;
+    if (last == 0) {
+      return b.append("; never connected").toString();
+    }
+    double seconds = (System.nanoTime() - last) / 1e9;
+    return b.append(String.format(java.util.Locale.ROOT, "; last answered %.1f s ago", seconds)).toString();
   }
 
   /** The client configuration, for the dedicated subscription connections. */
@@ -151,7 +209,13 @@ public final class JedisClusterConnection implements RedisClusterConnection {
   /** Asks Jedis to rebuild its slot map now (after MOVED replies or a failover). */
   public void refreshTopology() {
     try {
-      client().refreshClusterTopology();
+      RedisClusterClient c = client();
+      BackgroundRenewalProvider p = provider;
+      if (p != null) {
+        p.renewNow();
+        return;
+      }
+      c.refreshClusterTopology();
     } catch (JedisException e) {
       LOG.debug("topology refresh failed: {}", e.toString());
     }

@@ -103,7 +103,8 @@ final class KeySpace {
     } catch (JedisException | NumberFormatException e) {
       // Keep the version we know; try again after the next interval rather than on every call.
       LOG.debug("mesh-cache '{}': namespace version read failed: {}", namespace, e.toString());
-      prefix.compareAndSet(seen, seen.checkedAt(now));
+      // From the end of the failed read: a read that timed out must not fall due again at once.
+      prefix.compareAndSet(seen, seen.checkedAt(Math.max(now, ticker.read())));
       return prefix.get();
     }
     return install(seen, version, now);

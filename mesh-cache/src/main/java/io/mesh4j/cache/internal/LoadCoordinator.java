@@ -77,6 +77,7 @@ final class LoadCoordinator<V> {
     byte[] raw;
     try {
       raw = connection.client().get(fullKey);
+      connection.answered();
     } catch (JedisException e) {
       failures.failed("get", e, null);
       counters.recordMiss();

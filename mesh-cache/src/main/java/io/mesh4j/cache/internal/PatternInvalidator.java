@@ -69,7 +69,7 @@ final class PatternInvalidator {
         last = e;
       }
     }
-    throw last != null ? last : new RedisUnavailableException("no cluster node known", null);
+    throw last != null ? last : new RedisUnavailableException("no cluster node known", "no cluster node known", null);
   }
 
   /** The addresses of the masters in a CLUSTER NODES reply that serve slots and are not failed. */

@@ -26,9 +26,12 @@ final class RedisFailures {
   private final CacheCounters counters;
   private final RateLimitedLog warnLog = new RateLimitedLog(LOG);
 
+  private final JedisClusterConnection connection;
+
   /** {@code listener} may be null (no listener). */
   RedisFailures(String namespace, boolean strict, MeshEventListener listener, Clock clock,
-      CacheCounters counters) {
+      CacheCounters counters, JedisClusterConnection connection) {
+    this.connection = connection;
     this.namespace = namespace;
     this.strict = strict;
     this.listener = listener;
@@ -39,11 +42,13 @@ final class RedisFailures {
   /** A Redis failure: counted, logged (rate limited), thrown in strict mode, else {@code fallback}. */
   <T> T failed(String operation, JedisException e, T fallback) {
     counters.recordRedisError();
-    warnLog.warn(namespace, operation, e);
+    // The message is ours, in words: Jedis's own ("No more cluster attempts left") names no cause.
+    String why = FailureCause.describe(e, connection);
+    warnLog.warn(namespace, operation, why);
     emit(CacheEvent.Kind.REDIS_FAILURE, operation);
     if (strict) {
       throw new CacheException(namespace,
-          "Redis " + operation + " failed in cache '" + namespace + "': " + e.getMessage(), e);
+          "Redis " + operation + " failed in cache '" + namespace + "': " + why, e);
     }
     return fallback;
   }

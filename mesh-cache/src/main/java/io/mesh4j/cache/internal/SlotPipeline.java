@@ -88,6 +88,9 @@ final class SlotPipeline {
         values[i] = reply == null ? failure : ((List<?>) reply).get(j);
       }
     }
+    if (failure == null) {
+      connection.answered();
+    }
     return new MultiGet(order, values, failure);
   }
 

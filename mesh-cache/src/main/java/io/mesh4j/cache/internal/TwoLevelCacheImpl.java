@@ -106,6 +106,14 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     return getFromL2(key);
   }
 
+  @Override
+  public V getFresh(String key) {
+    if (key == null) {
+      throw new NullPointerException("key must not be null");
+    }
+    return getFromL2(key);
+  }
+
   /** An L1 value and the L1 clock reading from which it is no longer served. */
   private static final class L1Entry {
     final Object value;
@@ -258,36 +266,77 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
 
   @Override
   public boolean set(String key, V value, Duration ttl) {
-    boolean stored = l2.set(key, value, ttl);
+    boolean stored;
+    try {
+      stored = l2.set(key, value, ttl);
+    } catch (RuntimeException | Error e) {
+      // Strict mode (or a value that does not encode): a write that failed on the wire may still
+      // land, so neither this L1 nor the others may keep the old value.
+      afterFailedWrite(e, () -> channel.publish('K', key), () -> evict(key));
+      throw e;
+    }
     // Published even if L2 reported a failure: the write may have landed before the error.
-    channel.publish('K', key);
-    evict(key);
+    publishThenApply(() -> channel.publish('K', key), () -> evict(key));
     return stored;
   }
 
   @Override
   public boolean delete(String key) {
-    boolean existed = l2.delete(key);
-    channel.publish('K', key);
-    evict(key);
+    boolean existed;
+    try {
+      existed = l2.delete(key);
+    } catch (RuntimeException | Error e) {
+      afterFailedWrite(e, () -> channel.publish('K', key), () -> evict(key));
+      throw e;
+    }
+    publishThenApply(() -> channel.publish('K', key), () -> evict(key));
     return existed;
   }
 
   @Override
   public long invalidate(String pattern) {
     Glob glob = Glob.compile(pattern); // a bad pattern fails here: nothing deleted, nothing published
-    long deleted = l2.invalidate(pattern);
-    channel.publish('P', pattern);
-    evictMatching(glob);
+    long deleted;
+    try {
+      deleted = l2.invalidate(pattern);
+    } catch (RuntimeException | Error e) {
+      afterFailedWrite(e, () -> channel.publish('P', pattern), () -> evictMatching(glob));
+      throw e;
+    }
+    publishThenApply(() -> channel.publish('P', pattern), () -> evictMatching(glob));
     return deleted;
   }
 
   @Override
   public long invalidateAll() {
-    long version = l2.invalidateAll();
-    channel.publish('A', Long.toString(version));
-    clear();
+    long version;
+    try {
+      version = l2.invalidateAll();
+    } catch (RuntimeException | Error e) {
+      // The version did not move (or we cannot tell): nothing to tell the others, but this L1 goes.
+      clear();
+      throw e;
+    }
+    publishThenApply(() -> channel.publish('A', Long.toString(version)), this::clear);
     return version;
+  }
+
+  /** Publishes, then applies the change to this L1 even if the publish threw (strict mode). */
+  private static void publishThenApply(Runnable publish, Runnable local) {
+    try {
+      publish.run();
+    } finally {
+      local.run();
+    }
+  }
+
+  /** After an L2 write that threw: this L1 and the others drop the key; the L2 failure is what the caller sees. */
+  private static void afterFailedWrite(Throwable failure, Runnable publish, Runnable local) {
+    try {
+      publishThenApply(publish, local);
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
