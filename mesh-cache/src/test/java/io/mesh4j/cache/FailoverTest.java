@@ -200,9 +200,13 @@ class FailoverTest {
       // (A publish that failed in the failover is retried within a check interval.)
       await("B's answers equal L2 for every key").atMost(WAIT).pollInterval(Duration.ofMillis(100))
           .until(() -> staleKeys(a, b, keys), List::isEmpty);
-      long hits = b.stats().l1Hits();
-      assertEquals(List.of(), staleKeys(a, b, keys), "still coherent when served from L1");
-      assertTrue(b.stats().l1Hits() >= hits + keys, "served from L1: " + b.stats());
+      // From L1 again, and still coherent. Polled: on a loaded machine one sequence read can run
+      // past the 250 ms socket timeout, and B then rightly bypasses its L1 until it resubscribes.
+      await("B serves every key from its L1 again, coherently").atMost(WAIT).pollInterval(Duration.ofMillis(100))
+          .until(() -> {
+            long hits = b.stats().l1Hits();
+            return staleKeys(a, b, keys).isEmpty() && b.stats().l1Hits() >= hits + keys;
+          });
 
       AtomicInteger loads = new AtomicInteger();
       assertEquals("fresh", b.getOrLoad("new-after-failover", () -> {
