@@ -15,12 +15,12 @@ import io.mesh4j.discovery.internal.DatacenterFailover;
 import io.mesh4j.discovery.internal.NamedThreadFactory;
 import io.mesh4j.discovery.internal.Watch;
 import io.mesh4j.discovery.internal.WatchSettings;
+import io.mesh4j.discovery.internal.Watches;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -71,7 +71,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
   private final ConsulHandle consul;
   private final ThreadPoolExecutor ownListenerExecutor; // null when the user gave one
   private final NamedThreadFactory watchThreads = new NamedThreadFactory("watch");
-  private final ConcurrentHashMap<String, Watch> watches = new ConcurrentHashMap<>();
+  private final Watches watches;
   private final DatacenterFailover failover;
   private final boolean failoverOn;
   private volatile boolean closed;
@@ -93,6 +93,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
         b.consistency, b.nearAgent, b.minQueryInterval, b.backoffMin, b.backoffMax, listeners,
         b.events, b.ticker, b.random, b.watchIdleTimeout);
     this.consul = ConsulHandle.open(connection, "discovery", "ConsulDiscovery.builder()");
+    this.watches = new Watches(consul, watchThreads);
     this.failover = new DatacenterFailover(b.failoverDatacenters, settings, consul, watchThreads, firstLoadTimeout);
     this.failoverOn = failover.enabled();
   }
@@ -192,18 +193,11 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     if (w != null) {
       return w;
     }
-    boolean[] created = {false};
-    w = watches.computeIfAbsent(serviceName, name -> {
-      created[0] = true;
-      return new Watch(name, settings, consul, watchThreads, retired -> watches.remove(name, retired));
-    });
-    if (created[0]) {
-      w.start();
-      if (closed) { // close() raced with us and may have missed this watch
-        w.stop();
-      }
+    Watches.Got got = watches.getOrStart(serviceName, serviceName, settings);
+    if (got == null) { // close() ran meanwhile
+      checkOpen();
     }
-    return w;
+    return got.watch();
   }
 
   private void checkOpen() {
@@ -214,7 +208,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
 
   /** The services watched so far, in no particular order. */
   public Set<String> watchedServices() {
-    return Set.copyOf(watches.keySet());
+    return watches.keys();
   }
 
   /** Connections pooled right now; for tests that check close() released them. */
@@ -232,8 +226,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
       return;
     }
     closed = true;
-    List<Watch> all = new ArrayList<>(watches.values());
-    all.forEach(Watch::stop);
+    List<Watch> all = watches.stopAll();
     consul.close(); // cancels every blocking query in flight
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     try {

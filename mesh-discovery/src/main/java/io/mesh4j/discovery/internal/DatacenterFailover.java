@@ -3,7 +3,6 @@ package io.mesh4j.discovery.internal;
 import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.discovery.DatacenterSwitchedEvent;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,14 +26,11 @@ public final class DatacenterFailover {
   private static final Logger LOG = LoggerFactory.getLogger(DatacenterFailover.class);
 
   private final Map<String, WatchSettings> datacenters; // in failover order
-  private final ConsulHandle consul;
-  private final NamedThreadFactory threads;
   private final Duration firstLoadTimeout;
   private final WatchSettings local;
-  private final ConcurrentHashMap<String, Watch> watches = new ConcurrentHashMap<>();
+  private final Watches watches;
   /** Per service, the failover datacenter served now; absent while the local one serves. */
   private final ConcurrentHashMap<String, String> serving = new ConcurrentHashMap<>();
-  private volatile boolean closed;
 
   /** Failover, in order, to {@code datacenters} (none: a no-op), watched like {@code local}. */
   public DatacenterFailover(List<String> datacenters, WatchSettings local, ConsulHandle consul,
@@ -44,8 +40,7 @@ public final class DatacenterFailover {
       this.datacenters.put(dc, local.withDatacenter(dc));
     }
     this.local = local;
-    this.consul = consul;
-    this.threads = threads;
+    this.watches = new Watches(consul, threads);
     this.firstLoadTimeout = firstLoadTimeout;
   }
 
@@ -90,33 +85,23 @@ public final class DatacenterFailover {
   private List<ServiceInstance> remote(String service, String dc) {
     String key = service + '\n' + dc;
     Watch w = watches.get(key);
-    if (w != null) {
-      w.touch();
-      return w.snapshot();
+    if (w == null) {
+      Watches.Got got = watches.getOrStart(key, service, datacenters.get(dc));
+      if (got == null) {
+        return null; // closed
+      }
+      w = got.watch();
+      if (got.created()) {
+        try { // first needed now: the call that started it waits for its first answer
+          return w.awaitFirstLoad(firstLoadTimeout);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return null;
+        }
+      }
     }
-    if (closed) {
-      return null;
-    }
-    boolean[] created = {false};
-    w = watches.computeIfAbsent(key, k -> {
-      created[0] = true;
-      return new Watch(service, datacenters.get(dc), consul, threads, retired -> watches.remove(k, retired));
-    });
-    if (!created[0]) {
-      w.touch();
-      return w.snapshot();
-    }
-    w.start();
-    if (closed) {
-      w.stop();
-      return null;
-    }
-    try {
-      return w.awaitFirstLoad(firstLoadTimeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
+    w.touch();
+    return w.snapshot();
   }
 
   private void switched(String service, String from, String to, int instances) {
@@ -133,10 +118,7 @@ public final class DatacenterFailover {
 
   /** Stops every remote watch and waits for their threads, until {@code deadlineNanos}. */
   public void close(long deadlineNanos) throws InterruptedException {
-    closed = true;
-    List<Watch> all = new ArrayList<>(watches.values());
-    all.forEach(Watch::stop);
-    for (Watch w : all) {
+    for (Watch w : watches.stopAll()) {
       w.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
     }
   }
