@@ -27,6 +27,11 @@ class MeshPropertyFailureAnalyzerTest {
       new ApplicationContextRunner().withConfiguration(Mesh4jAutoConfigurationTest.ALL);
 
   private FailureAnalysis analysisOf(String... properties) {
+    return analysisOf(runner, properties);
+  }
+
+  /** Starts {@code runner} with {@code properties}, expects the start-up to fail, and analyses it. */
+  static FailureAnalysis analysisOf(ApplicationContextRunner runner, String... properties) {
     FailureAnalysis[] out = new FailureAnalysis[1];
     runner.withPropertyValues(properties).run(context -> {
       assertThat(context).hasFailed();

@@ -95,13 +95,7 @@ class PerServiceClientSettingsTest {
   }
 
   private FailureAnalysis analysisOf(String... properties) {
-    FailureAnalysis[] out = new FailureAnalysis[1];
-    runner.withPropertyValues(properties).run(context -> {
-      assertThat(context).hasFailed();
-      out[0] = new MeshPropertyFailureAnalyzer().analyze(context.getStartupFailure());
-    });
-    assertThat(out[0]).as("the analyzer recognises the failure").isNotNull();
-    return out[0];
+    return MeshPropertyFailureAnalyzerTest.analysisOf(runner, properties);
   }
 
   @Test
