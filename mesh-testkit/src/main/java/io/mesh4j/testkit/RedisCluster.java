@@ -279,16 +279,28 @@ public final class RedisCluster implements AutoCloseable {
       if (!(reply instanceof List)) {
         continue;
       }
-      for (Object range : (List<?>) reply) {
-        List<?> r = (List<?>) range;
-        if ((Long) r.get(0) <= slot && slot <= (Long) r.get(1)) {
-          List<?> master = (List<?>) r.get(2);
-          return new InetSocketAddress("127.0.0.1", ((Long) master.get(1)).intValue());
-        }
+      int owner = slotOwnerPorts(reply)[slot];
+      if (owner == 0) {
+        throw new IllegalStateException("no master serves slot " + slot + " according to port " + port);
       }
-      throw new IllegalStateException("no master serves slot " + slot + " according to port " + port);
+      return new InetSocketAddress("127.0.0.1", owner);
     }
     throw new IllegalStateException("no live node answered CLUSTER SLOTS");
+  }
+
+  /** Per slot, the port of the master a {@code CLUSTER SLOTS} reply gives it; 0 for none. */
+  static int[] slotOwnerPorts(Object clusterSlotsReply) {
+    int[] owners = new int[SLOTS];
+    if (clusterSlotsReply instanceof List) {
+      for (Object range : (List<?>) clusterSlotsReply) {
+        List<?> r = (List<?>) range;
+        int port = ((Long) ((List<?>) r.get(2)).get(1)).intValue();
+        for (long slot = (Long) r.get(0); slot <= (Long) r.get(1); slot++) {
+          owners[(int) slot] = port;
+        }
+      }
+    }
+    return owners;
   }
 
   /**

@@ -106,20 +106,13 @@ public final class RedisResharding {
 
   /** The slots {@code master} serves, lowest first, as {@code CLUSTER SLOTS} on it reports them. */
   public List<Integer> slotsOf(InetSocketAddress master) {
-    Object reply = cluster.command(master, "CLUSTER", "SLOTS");
+    int[] owners = RedisCluster.slotOwnerPorts(cluster.command(master, "CLUSTER", "SLOTS"));
     List<Integer> slots = new ArrayList<>();
-    if (reply instanceof List) {
-      for (Object range : (List<?>) reply) {
-        List<?> r = (List<?>) range;
-        List<?> owner = (List<?>) r.get(2);
-        if (((Long) owner.get(1)).intValue() == master.getPort()) {
-          for (long slot = (Long) r.get(0); slot <= (Long) r.get(1); slot++) {
-            slots.add((int) slot);
-          }
-        }
+    for (int slot = 0; slot < owners.length; slot++) {
+      if (owners[slot] == master.getPort()) {
+        slots.add(slot);
       }
     }
-    slots.sort(null);
     return slots;
   }
 
