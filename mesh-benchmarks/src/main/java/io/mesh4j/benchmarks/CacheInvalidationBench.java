@@ -99,7 +99,7 @@ public final class CacheInvalidationBench {
   private static TwoLevelCache<String> twoLevel(RedisCluster cluster) {
     DistributedCache<String> l2 = DistributedCache.builder(String.class).seedNodes(cluster.seedNodes())
         .namespace("bench-inv").build();
-    TwoLevelCache<String> c = TwoLevelCache.builder(l2).build();
+    TwoLevelCache<String> c = TwoLevelCache.builder(l2).recordStats().build();
     CacheBenchSupport.await("L1 active", 20_000, c::isL1Active);
     return c;
   }

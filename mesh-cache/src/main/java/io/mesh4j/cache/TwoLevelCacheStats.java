@@ -3,9 +3,12 @@ package io.mesh4j.cache;
 /**
  * A snapshot of a {@link TwoLevelCache}'s counters, per level.
  *
- * @param l1Hits reads answered by L1; counted without an atomic instruction (hits cost what a plain
- *     Caffeine read costs): exact while at most 64 threads hit the cache, beyond that it may fall
- *     slightly short, never over
+ * @param l1Hits reads answered by L1, counted only when the cache was built with {@link
+ *     TwoLevelCacheBuilder#recordStats()} (0 otherwise), as Caffeine counts only with its {@code
+ *     recordStats()}: a hit costs a few nanoseconds and counting it would be a large share of
+ *     that. Counted without an atomic instruction: exact while at most 64 threads hit the cache,
+ *     beyond that it may fall slightly short, never over
+ * @param l1HitsRecorded whether {@code l1Hits} is counted ({@link TwoLevelCacheBuilder#recordStats()})
  * @param l1Misses reads L1 could not answer while it was active
  * @param l1Bypassed reads that skipped L1 because the invalidation channel was down
  * @param l1Size the approximate number of L1 entries
@@ -18,6 +21,7 @@ package io.mesh4j.cache;
  */
 public record TwoLevelCacheStats(
     long l1Hits,
+    boolean l1HitsRecorded,
     long l1Misses,
     long l1Bypassed,
     long l1Size,

@@ -36,7 +36,7 @@ class FailoverTest {
 
   private static TwoLevelCache<String> twoLevel(RedisCluster cluster, String ns, List<CacheEvent> events) {
     TwoLevelCache<String> c = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
-        .sequenceCheckInterval(Duration.ofMillis(200)).listener(TestSupport.recording(events)).build();
+        .sequenceCheckInterval(Duration.ofMillis(200)).listener(TestSupport.recording(events)).recordStats().build();
     TestSupport.await("L1 active", WAIT, c::isL1Active);
     return c;
   }

@@ -157,7 +157,7 @@ class L1RaceStressTest {
 
   private static TwoLevelCache<String> build(RedisCluster cluster, String ns) {
     TwoLevelCache<String> c = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
-        .l1Ttl(Duration.ofMinutes(5)).build();
+        .l1Ttl(Duration.ofMinutes(5)).recordStats().build();
     TestSupport.await("L1 active", Duration.ofSeconds(10), c::isL1Active);
     return c;
   }

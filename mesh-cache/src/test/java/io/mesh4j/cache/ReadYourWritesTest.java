@@ -28,9 +28,9 @@ class ReadYourWritesTest {
     try (RedisClusterConnection ca = TestSupport.connection(cluster);
         RedisClusterConnection cb = TestSupport.connection(cluster);
         TwoLevelCache<String> a = TwoLevelCache.builder(DistributedCache.builder(ca, String.class).namespace(ns)
-            .build()).build();
+            .build()).recordStats().build();
         TwoLevelCache<String> b = TwoLevelCache.builder(DistributedCache.builder(cb, String.class).namespace(ns)
-            .build()).build()) {
+            .build()).recordStats().build()) {
       TestSupport.await("both L1s active", WAIT, () -> a.isL1Active() && b.isL1Active());
       a.set("k", "old");
       TestSupport.await("A's first write reached B", WAIT, () -> b.stats().invalidationsReceived() >= 1);

@@ -64,7 +64,7 @@ class RedisAclUserTest {
     List<CacheEvent> events = Collections.synchronizedList(new ArrayList<>());
     try (RedisClusterConnection connection = asUser(cluster).build();
         TwoLevelCache<String> c = TwoLevelCache.builder(DistributedCache.builder(connection, String.class)
-            .namespace(ns).build()).listener(TestSupport.recording(events)).build()) {
+            .namespace(ns).build()).listener(TestSupport.recording(events)).recordStats().build()) {
       assertFalse(c.isL1Active(), "off from construction, before any subscription attempt");
       // The subscriber has tried, and Redis refused it: only now is "not subscribed yet" certain.
       TestSupport.await("an SSUBSCRIBE refused by the ACL", WAIT,

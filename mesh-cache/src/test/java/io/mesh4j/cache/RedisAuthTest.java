@@ -31,7 +31,7 @@ class RedisAuthTest {
 
   static TwoLevelCache<String> twoLevel(RedisClusterConnection connection, String ns) {
     TwoLevelCache<String> c = TwoLevelCache.builder(DistributedCache.builder(connection, String.class)
-        .namespace(ns).build()).build();
+        .namespace(ns).build()).recordStats().build();
     TestSupport.await("L1 active (the subscription authenticated)", WAIT, c::isL1Active);
     return c;
   }

@@ -175,9 +175,9 @@ class RedisChaosTest {
     String ns = TestSupport.ns(prefix);
     TwoLevelCache<String> here = track(TwoLevelCache.builder(DistributedCache.builder(String.class)
         .connection(proxiedConnection()).namespace(ns).build())
-        .sequenceCheckInterval(Duration.ofMillis(200)).build());
+        .sequenceCheckInterval(Duration.ofMillis(200)).recordStats().build());
     TwoLevelCache<String> elsewhere = track(TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
-        .sequenceCheckInterval(Duration.ofMillis(200)).build());
+        .sequenceCheckInterval(Duration.ofMillis(200)).recordStats().build());
     TestSupport.await("L1 active here", WAIT, here::isL1Active);
     TestSupport.await("L1 active elsewhere", WAIT, elsewhere::isL1Active);
     int channelNode = masterOf(JedisClusterCRC16.getSlot("mesh4j:inv:{" + ns + "}"));
@@ -193,7 +193,7 @@ class RedisChaosTest {
   void latencyOnRedisLeavesL1ServingAndL2CallsBoundedByTheTimeout() {
     String ns = TestSupport.ns("latency");
     TwoLevelCache<String> cache = track(TwoLevelCache.builder(DistributedCache.builder(String.class)
-        .connection(proxiedConnection()).namespace(ns).build()).build());
+        .connection(proxiedConnection()).namespace(ns).build()).recordStats().build());
     TestSupport.await("L1 active", WAIT, cache::isL1Active);
     cache.set("warm", "in L1");
     // The write's own invalidation comes back over the channel and evicts the key: let it first.

@@ -28,7 +28,7 @@ class StrictWriteFailureTest {
     String ns = TestSupport.ns("strict-write");
     try (RedisClusterConnection connection = TestSupport.connection(cluster);
         TwoLevelCache<String> cache = TwoLevelCache.builder(DistributedCache.builder(connection, String.class)
-            .namespace(ns).strict(true).build()).build()) {
+            .namespace(ns).strict(true).build()).recordStats().build()) {
       TestSupport.await("L1 active", WAIT, cache::isL1Active);
       cache.set("k", "old");
       TestSupport.await("own invalidation received", WAIT, () -> cache.stats().invalidationsReceived() >= 1);

@@ -45,9 +45,26 @@ class TwoLevelCacheTest {
 
   private static TwoLevelCache<String> twoLevel(String ns, List<CacheEvent> events, Duration check) {
     TwoLevelCache<String> c = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
-        .sequenceCheckInterval(check).listener(TestSupport.recording(events)).build();
+        .sequenceCheckInterval(check).listener(TestSupport.recording(events)).recordStats().build();
     TestSupport.await("L1 active", WAIT, c::isL1Active);
     return c;
+  }
+
+  @Test
+  void withoutRecordStats_hitsAreServedButNotCounted_missesStillAre() {
+    String ns = TestSupport.ns("nostats");
+    try (TwoLevelCache<String> c = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build()).build()) {
+      TestSupport.await("L1 active", WAIT, c::isL1Active);
+      c.l2().set("k", "v");
+      assertEquals("v", c.get("k"));
+      assertEquals("v", c.get("k"));
+      assertEquals("v", c.getOrLoad("k", () -> "loaded"));
+      TwoLevelCacheStats s = c.stats();
+      assertFalse(s.l1HitsRecorded());
+      assertEquals(0, s.l1Hits(), "not counted unless recordStats()");
+      assertEquals(1, s.l1Misses(), "the first read; the two after it came from L1");
+      assertEquals(1, s.l2().hits(), "L2 was read once");
+    }
   }
 
   @Test
@@ -60,6 +77,7 @@ class TwoLevelCacheTest {
       assertEquals("v", a.get("k"));
       assertEquals("v", a.get("k"));
       TwoLevelCacheStats s = a.stats();
+      assertTrue(s.l1HitsRecorded());
       assertEquals(2, s.l1Hits());
       assertEquals(2, s.l1Misses());
       assertEquals(1, s.l2().hits(), "L2 was read once");
@@ -175,7 +193,7 @@ class TwoLevelCacheTest {
     AtomicLong nanos = new AtomicLong();
     try (TwoLevelCache<String> a = twoLevel(ns);
         TwoLevelCache<String> b = TwoLevelCache.builder(TestSupport.strings(cluster, ns)
-            .clock(clock).ticker(nanos::get).build()).l1Ttl(Duration.ofMinutes(5)).build()) {
+            .clock(clock).ticker(nanos::get).build()).l1Ttl(Duration.ofMinutes(5)).recordStats().build()) {
       TestSupport.await("L1 active", WAIT, b::isL1Active);
       a.set("short", "s", Duration.ofSeconds(30));
       TestSupport.await("set at B", WAIT, () -> b.stats().invalidationsReceived() >= 1);
@@ -202,7 +220,7 @@ class TwoLevelCacheTest {
     AtomicLong nanos = new AtomicLong();
     try (TwoLevelCache<String> c = TwoLevelCache.builder(TestSupport.strings(cluster, ns)
         .ticker(nanos::get).build()).l1Ttl(Duration.ofSeconds(10))
-        .sequenceCheckInterval(Duration.ofMillis(100)).build()) {
+        .sequenceCheckInterval(Duration.ofMillis(100)).recordStats().build()) {
       TestSupport.await("L1 active", WAIT, c::isL1Active);
       c.l2().set("a", "1");
       c.l2().set("b", "2");
@@ -230,7 +248,7 @@ class TwoLevelCacheTest {
   void theL1TtlEndsHitsInRealTimeWithTheDefaultTicker() {
     String ns = TestSupport.ns("l1ttl");
     try (TwoLevelCache<String> c = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
-        .l1Ttl(Duration.ofMillis(300)).build()) {
+        .l1Ttl(Duration.ofMillis(300)).recordStats().build()) {
       TestSupport.await("L1 active", WAIT, c::isL1Active);
       c.set("k", "v");
       TestSupport.await("own invalidation applied", WAIT, () -> c.stats().invalidationsReceived() >= 1);
@@ -279,7 +297,7 @@ class TwoLevelCacheTest {
     // rightly drops its L1. A 5 s interval keeps b's L1 through 1,024 writes on a loaded machine.
     try (TwoLevelCache<String> a = twoLevel(ns);
         TwoLevelCache<String> b = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
-            .l1Ttl(Duration.ofMinutes(5)).sequenceCheckInterval(Duration.ofSeconds(5)).build()) {
+            .l1Ttl(Duration.ofMinutes(5)).sequenceCheckInterval(Duration.ofSeconds(5)).recordStats().build()) {
       TestSupport.await("L1 active", WAIT, b::isL1Active);
       a.set("other", "x"); // creates the sequence key
       TestSupport.await("b received a's message", WAIT, () -> b.stats().invalidationsReceived() == 1);
@@ -309,7 +327,7 @@ class TwoLevelCacheTest {
     byte[] sequenceKey = bytes("mesh4j:inv:{" + ns + "}:seq");
     try (TwoLevelCache<String> a = twoLevel(ns);
         TwoLevelCache<String> b = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build())
-            .l1Ttl(Duration.ofMinutes(5)).sequenceCheckInterval(Duration.ofMillis(200)).build()) {
+            .l1Ttl(Duration.ofMinutes(5)).sequenceCheckInterval(Duration.ofMillis(200)).recordStats().build()) {
       TestSupport.await("L1 active", WAIT, b::isL1Active);
       a.set("other", "x"); // creates the sequence key
       TestSupport.await("b received a's message", WAIT, () -> b.stats().invalidationsReceived() == 1);

@@ -121,7 +121,7 @@ class ResponseCacheTest {
 
   @Test
   void twoLevelCacheServesRepeatsFromMemory() {
-    try (TwoLevelCache<CachedResponse> twoLevel = TwoLevelCache.builder(cache).l1MaximumSize(1000).build();
+    try (TwoLevelCache<CachedResponse> twoLevel = TwoLevelCache.builder(cache).l1MaximumSize(1000).recordStats().build();
         ServiceMeshClient mesh = ServiceMeshClient.builder().discovery(discovery)
             .responseCache(twoLevel, Duration.ofSeconds(30))
             .cacheRoute("users", "/users/**")

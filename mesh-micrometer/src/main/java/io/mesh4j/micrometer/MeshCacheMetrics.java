@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Exposes a cache's own counters ({@link DistributedCache#stats()}, {@link TwoLevelCache#stats()})
@@ -31,6 +33,8 @@ import java.util.function.ToDoubleFunction;
  * {@code mesh.cache.invalidation.gaps} and {@code mesh.cache.invalidation.subscriptions}.
  */
 public final class MeshCacheMetrics {
+  private static final Logger LOG = LoggerFactory.getLogger(MeshCacheMetrics.class);
+
   private MeshCacheMetrics() {}
 
   /** Binds {@code cache}'s counters to {@code registry}. */
@@ -46,7 +50,13 @@ public final class MeshCacheMetrics {
     Checks.notNull(cache, "cache");
     Tags tags = Tags.of("cache", cache.namespace());
     bindL2(registry, tags, cache, () -> cache.stats().l2());
-    counter(registry, "mesh.cache.gets", tags.and("level", "l1", "result", "hit"), cache, c -> c.stats().l1Hits());
+    if (cache.stats().l1HitsRecorded()) {
+      counter(registry, "mesh.cache.gets", tags.and("level", "l1", "result", "hit"), cache, c -> c.stats().l1Hits());
+    } else {
+      LOG.warn("mesh-cache '{}': L1 hits are not counted, so mesh.cache.gets{{level=l1,result=hit}} is not "
+          + "registered; build the cache with TwoLevelCacheBuilder.recordStats() to see the L1 hit ratio",
+          cache.namespace());
+    }
     counter(registry, "mesh.cache.gets", tags.and("level", "l1", "result", "miss"), cache, c -> c.stats().l1Misses());
     counter(registry, "mesh.cache.gets", tags.and("level", "l1", "result", "bypassed"), cache, c -> c.stats().l1Bypassed());
     Gauge.builder("mesh.cache.l1.size", cache, c -> c.stats().l1Size()).tags(tags)

@@ -38,7 +38,7 @@ class CacheMetricsTest {
         .map(a -> new HostAndPort(a.getHostString(), a.getPort())).collect(Collectors.toCollection(HashSet::new));
     TwoLevelCache<String> cache = TwoLevelCache.builder(
             DistributedCache.builder(String.class).seedNodes(cluster.seedNodes()).namespace(ns).build())
-        .sequenceCheckInterval(Duration.ofMillis(100)).listener(events).build();
+        .sequenceCheckInterval(Duration.ofMillis(100)).listener(events).recordStats().build();
     try (RedisClusterClient raw = RedisClusterClient.create(nodes)) {
       MeshCacheMetrics.monitor(meters, cache);
       await("L1 active").atMost(Duration.ofSeconds(10)).until(cache::isL1Active);
@@ -64,6 +64,26 @@ class CacheMetricsTest {
       cache.close();
     }
     assertEquals(1, gauge(meters, "mesh.cache.l1.bypassed", ns), "a closed cache bypasses L1");
+  }
+
+  @Test
+  void withoutRecordStats_noL1HitMeterIsRegistered_theOthersAre() {
+    RedisCluster cluster = REDIS.cluster();
+    String ns = "meters-" + UUID.randomUUID().toString().substring(0, 8);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (TwoLevelCache<String> cache = TwoLevelCache.builder(
+            DistributedCache.builder(String.class).seedNodes(cluster.seedNodes()).namespace(ns).build())
+        .build()) {
+      MeshCacheMetrics.monitor(meters, cache);
+      await("L1 active").atMost(Duration.ofSeconds(10)).until(cache::isL1Active);
+      assertEquals("v", cache.getOrLoad("k", Duration.ofMinutes(1), () -> "v"));
+      assertEquals("v", cache.get("k"));
+      assertEquals(null, meters.find("mesh.cache.gets").tags("cache", ns, "level", "l1", "result", "hit")
+          .functionCounter(), "a hit meter that would always read 0 is not registered");
+      assertEquals(1, count(meters, ns, "l1", "miss"));
+      assertEquals(false, cache.stats().l1HitsRecorded());
+      assertEquals(0, cache.stats().l1Hits());
+    }
   }
 
   private static double count(SimpleMeterRegistry meters, String ns, String level, String result) {

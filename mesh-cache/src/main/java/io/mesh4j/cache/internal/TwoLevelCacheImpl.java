@@ -41,14 +41,14 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
 
   private final L2Store<V> l2;
   /**
-   * Holds {@link L1Entry} values: the value and the deadline after which it is not served. No
-   * Caffeine expiry: a Caffeine cache with {@code expireAfterWrite} reads its ticker and keeps
-   * expiry order on every hit, and ran at a fraction of a plain one's speed in
-   * {@code cache-l1-hit} (issue 18). The deadline is checked by the read itself, on {@link
-   * CoarseTicker} (a volatile field) with the default ticker; expired entries are dropped when
-   * read and by a sweep (see {@link #sweepExpired()}).
+   * Holds the values themselves, so that a hit costs what a plain Caffeine read costs: no wrapper
+   * to load, no clock of our own to read. {@code expireAfterWrite(l1Ttl)} on the L1 clock
+   * ({@link CoarseTicker}, one volatile field, with the default ticker: a {@code System.nanoTime()}
+   * per read made a Caffeine cache with expiry run at a fraction of a plain one's speed in
+   * {@code cache-l1-hit}, issue 18). The rare entry whose L2 TTL runs out before {@code l1Ttl} is
+   * held as a {@link ShortLived} and checked against its own deadline when read.
    */
-  private final Cache<String, L1Entry> l1;
+  private final Cache<String, Object> l1;
   private final long l1TtlNanos;
   /** The default ticker: L1 deadlines read the coarse clock instead of {@code ticker}. */
   private final boolean coarseClock;
@@ -64,13 +64,14 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
   private volatile boolean l1Active;
   private volatile boolean closed;
 
-  private final StripedHitCounter l1Hits = new StripedHitCounter();
+  /** Null unless the cache records statistics: counting costs a share of a hit's few nanoseconds. */
+  private final StripedHitCounter l1Hits;
   private final LongAdder l1Misses = new LongAdder();
   private final LongAdder l1Bypassed = new LongAdder();
 
   /** Builds the cache and starts its subscription in the background. */
   public TwoLevelCacheImpl(L2Store<V> l2, long l1MaximumSize, Duration l1Ttl,
-      Duration checkInterval, MeshEventListener listener) {
+      Duration checkInterval, boolean recordStats, MeshEventListener listener) {
     this.l2 = l2;
     this.l1TtlNanos = l1Ttl.toNanos();
     this.listener = listener;
@@ -79,7 +80,12 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     // every millisecond) instead of a System.nanoTime() call per hit. A test's injected ticker
     // still moves L1 expiry.
     this.coarseClock = ticker == io.mesh4j.api.Ticker.system();
-    this.l1 = Caffeine.newBuilder().maximumSize(l1MaximumSize).build();
+    this.l1 = Caffeine.newBuilder()
+        .maximumSize(l1MaximumSize)
+        .expireAfterWrite(l1Ttl)
+        .ticker(coarseClock ? CoarseTicker::read : ticker::read)
+        .build();
+    this.l1Hits = recordStats ? new StripedHitCounter() : null;
     this.sweepIntervalNanos = Math.max(l1TtlNanos, MIN_SWEEP_INTERVAL_NANOS);
     this.lastSweepNanos = l1Now();
     this.channel = new InvalidationChannel(l2, new Local(), checkInterval.toMillis(), this::emit);
@@ -94,14 +100,19 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     if (key == null) {
       throw new NullPointerException("key must not be null");
     }
-    // The hit path: one volatile read, one Caffeine lookup, one striped counter. No codec, no
-    // future, no key encoding.
-    if (l1Active) {
-      L1Entry e = l1.getIfPresent(key);
-      if (e != null && l1Now() - e.deadlineNanos < 0) {
+    // The hit path: one Caffeine read and a type check. L1 is empty while it is not active (it is
+    // cleared when deactivated and refuses fills until active again), so no flag is read here.
+    Object o = l1.getIfPresent(key);
+    if (o != null && !(o instanceof ShortLived)) {
+      if (l1Hits != null) {
         l1Hits.increment();
-        return cast(e.value);
       }
+      return cast(o);
+    }
+    V v = o == null ? null : shortLived(key, (ShortLived) o);
+    if (v != null) {
+      countHit();
+      return v;
     }
     return getFromL2(key);
   }
@@ -114,15 +125,33 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     return getFromL2(key);
   }
 
-  /** An L1 value and the L1 clock reading from which it is no longer served. */
-  private static final class L1Entry {
+  /**
+   * An L1 value whose L2 TTL runs out before the L1 TTL would, and the L1 clock reading from which
+   * it is no longer served. Never a value of type V: it is private to this class.
+   */
+  private static final class ShortLived {
     final Object value;
     final long deadlineNanos;
 
-    L1Entry(Object value, long deadlineNanos) {
+    ShortLived(Object value, long deadlineNanos) {
       this.value = value;
       this.deadlineNanos = deadlineNanos;
     }
+  }
+
+  private void countHit() {
+    if (l1Hits != null) {
+      l1Hits.increment();
+    }
+  }
+
+  /** The value of a short-lived entry before its deadline; past it, drops the entry and returns null. */
+  private V shortLived(String key, ShortLived e) {
+    if (l1Now() - e.deadlineNanos < 0) {
+      return cast(e.value);
+    }
+    l1.asMap().remove(key, e); // expired: not served, and not kept
+    return null;
   }
 
   /** The clock of L1 deadlines: the coarse clock with the default ticker, else the ticker. */
@@ -136,17 +165,13 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     return (V) o;
   }
 
-  /** The value L1 holds for {@code key}, or null. */
+  /** The value L1 holds for {@code key}, or null (always null while L1 is not active). */
   private V l1Value(String key) {
-    L1Entry e = l1.getIfPresent(key);
-    if (e == null) {
-      return null;
+    Object o = l1.getIfPresent(key);
+    if (o instanceof ShortLived) {
+      return shortLived(key, (ShortLived) o);
     }
-    if (l1Now() - e.deadlineNanos < 0) {
-      return cast(e.value);
-    }
-    l1.asMap().remove(key, e); // expired: not served, and not kept
-    return null;
+    return cast(o);
   }
 
   private V getFromL2(String key) {
@@ -182,11 +207,13 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     if (ttl <= 0) {
       return;
     }
-    L1Entry stored = new L1Entry(hit.value(), l1Now() + ttl);
+    Object stored = remaining < l1TtlNanos ? new ShortLived(hit.value(), l1Now() + ttl) : hit.value();
     // The check and the put are one atomic step for this key, as the eviction of one key is: an
     // invalidation applied before it stops the put, one applied after it removes what was put.
     // A put followed by a check left the old value visible to other readers in between, after its
-    // invalidation had been applied (L1RaceStressTest caught it under load).
+    // invalidation had been applied (L1RaceStressTest caught it under load). A refused put hands
+    // Caffeine the old entry back, which restarts its l1Ttl: that entry was filled by a read racing
+    // this one, a Redis round trip ago at most.
     l1.asMap().compute(key, (k, old) -> generation.get() == gen && l1Active ? stored : old);
     // Clearing all of L1 (or a pattern) is not atomic per key: catch a put that raced with it.
     if (generation.get() != gen || !l1Active) {
@@ -207,7 +234,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
       KeySpace.checkKey(key, "keys[" + i++ + "]");
       V v = active ? l1Value(key) : null;
       if (v != null) {
-        l1Hits.increment();
+        countHit();
         out.put(key, v);
       } else {
         (active ? l1Misses : l1Bypassed).increment();
@@ -240,7 +267,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     if (l1Active) {
       V v = l1Value(key);
       if (v != null) {
-        l1Hits.increment();
+        countHit();
         return v;
       }
     }
@@ -358,9 +385,10 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
   }
 
   /**
-   * Drops the L1 entries past their deadline, at most once per {@link #sweepIntervalNanos}. Reads
-   * never serve them anyway; the sweep only frees what nobody reads again before the size bound
-   * would evict it. Runs on the channel's checker thread.
+   * Drops the short-lived L1 entries past their deadline and lets Caffeine drop those past
+   * {@code l1Ttl}, at most once per {@link #sweepIntervalNanos}. Reads never serve them anyway; the
+   * sweep only frees what nobody reads again before the size bound would evict it. Runs on the
+   * channel's checker thread.
    */
   void sweepExpired() {
     long now = l1Now();
@@ -368,7 +396,8 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
       return;
     }
     lastSweepNanos = now;
-    l1.asMap().values().removeIf(e -> now - e.deadlineNanos >= 0);
+    l1.asMap().values().removeIf(o -> o instanceof ShortLived && now - ((ShortLived) o).deadlineNanos >= 0);
+    l1.cleanUp();
   }
 
   /** This L1, as the invalidation channel's threads see it. */
@@ -453,7 +482,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
 
   @Override
   public TwoLevelCacheStats stats() {
-    return new TwoLevelCacheStats(l1Hits.sum(), l1Misses.sum(), l1Bypassed.sum(), l1.estimatedSize(),
+    return new TwoLevelCacheStats(l1Hits == null ? 0 : l1Hits.sum(), l1Hits != null, l1Misses.sum(), l1Bypassed.sum(), l1.estimatedSize(),
         l1Active, channel.published(), channel.received(), channel.gaps(), channel.subscriptions(),
         l2.stats());
   }

@@ -62,6 +62,9 @@ public final class MeshCacheFactory {
       if (listener != null) {
         builder.listener(listener);
       }
+      if (settings.isRecordStats()) {
+        builder.recordStats();
+      }
       return PropertyChecks.get(prefix(namespace) + "l1-ttl", l1Ttl, "a positive duration not above the namespace's ttl",
           builder::build);
     } catch (RuntimeException e) {
