@@ -23,6 +23,7 @@ import io.mesh4j.resilience.OutlierEjectionConfig;
 import io.mesh4j.resilience.RateLimiterConfig;
 import io.mesh4j.resilience.ResilientExecutor;
 import io.mesh4j.resilience.RetryBudgetConfig;
+import io.mesh4j.resilience.RetryBudgetState;
 import io.mesh4j.resilience.RetryConfig;
 import io.mesh4j.resilience.TimeoutConfig;
 import java.time.Duration;
@@ -229,6 +230,11 @@ public final class ServiceMeshClient implements AutoCloseable {
   /** The state of {@code serviceName}'s circuit breaker. */
   public CircuitState circuitState(String serviceName) {
     return executor(serviceName).circuitState(serviceName);
+  }
+
+  /** {@code serviceName}'s retry budget now: calls, retries and the retries still allowed. */
+  public RetryBudgetState retryBudget(String serviceName) {
+    return executor(serviceName).retryBudgetState(serviceName);
   }
 
   /** The OkHttp client calls go through (shared pool and dispatcher). */

@@ -126,6 +126,7 @@ public final class QuickstartDemo {
               .listener(meters)
               .observer(MeshObservations.create(observations))
               .build()) {
+        meters.bind(mesh); // the retry budget gauges read the client
         awaitInstances(discovery, 3, Duration.ofSeconds(20));
         say("Discovery sees %d instances: %s", discovery.instances(SERVICE).size(), ids(discovery.instances(SERVICE)));
         discovery.subscribe(SERVICE, change -> {

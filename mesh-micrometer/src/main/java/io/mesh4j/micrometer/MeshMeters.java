@@ -7,6 +7,7 @@ import io.mesh4j.api.MeshTimeoutException;
 import io.mesh4j.api.RejectedException;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.cache.CacheEvent;
+import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.discovery.DatacenterSwitchedEvent;
 import io.mesh4j.discovery.HeartbeatFailedEvent;
 import io.mesh4j.discovery.ServiceReregisteredEvent;
@@ -17,11 +18,13 @@ import io.mesh4j.micrometer.internal.ResilienceGauges;
 import io.mesh4j.resilience.Outcome;
 import io.mesh4j.resilience.ResilienceEvent;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -31,7 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Resilience: {@code mesh.client.attempts}, {@code mesh.client.retries} (by reason),
  * {@code mesh.client.hedges},
- * {@code mesh.client.retry.budget.refusals}, {@code mesh.client.timeouts},
+ * {@code mesh.client.retry.budget.refusals}, gauge {@code mesh.client.retry.budget.remaining}
+ * (once {@link #bind bound} to the client), {@code mesh.client.timeouts},
  * {@code mesh.client.rejections} (bulkhead, rate limit, open breaker),
  * {@code mesh.outlier.ejections}, {@code mesh.outlier.returns}, gauge {@code mesh.outlier.ejected},
  * gauge {@code mesh.circuit.state} and counter {@code mesh.circuit.transitions}. Discovery: gauge
@@ -55,6 +59,10 @@ public final class MeshMeters implements MeshEventListener {
    * costs one map lookup instead of sorting tags and looking the meter up in the registry.
    */
   private final ConcurrentHashMap<AttemptKey, Counter> attemptCounters = new ConcurrentHashMap<>();
+  /** The client {@link #bind bound} for the gauges events cannot give; null until then. */
+  private volatile ServiceMeshClient client;
+  /** Services whose retry budget gauge is registered. */
+  private final Set<String> budgetGauges = ConcurrentHashMap.newKeySet();
   /** The reason of the last retryable attempt seen on this thread, for the retry that follows it. */
   private final ThreadLocal<String> lastRetryReason = new ThreadLocal<>();
 
@@ -67,6 +75,32 @@ public final class MeshMeters implements MeshEventListener {
   /** Meters on {@code registry}. */
   public static MeshMeters create(MeterRegistry registry) {
     return new MeshMeters(Checks.notNull(registry, "meterRegistry"));
+  }
+
+  /**
+   * Also reads {@code client}'s own state for what events cannot tell: gauge {@code
+   * mesh.client.retry.budget.remaining} (retries the service's budget still allows in its window;
+   * 0 means the next retry is refused), registered for each service with a budget at the first
+   * attempt seen for it (and now for those already seen). Call it once the client built with this
+   * listener exists.
+   *
+   * @return this
+   */
+  public MeshMeters bind(ServiceMeshClient client) {
+    this.client = Checks.notNull(client, "client");
+    attemptCounters.keySet().forEach(k -> budgetGauge(k.service));
+    return this;
+  }
+
+  private void budgetGauge(String service) {
+    ServiceMeshClient c = client;
+    if (c == null || budgetGauges.contains(service) || !c.retryBudget(service).enabled() || !budgetGauges.add(service)) {
+      return;
+    }
+    Gauge.builder("mesh.client.retry.budget.remaining", c, x -> x.retryBudget(service).remaining())
+        .tag("mesh.service", service)
+        .description("retries the service's retry budget still allows in its window (0: the next is refused)")
+        .register(registry);
   }
 
   @Override
@@ -104,9 +138,14 @@ public final class MeshMeters implements MeshEventListener {
       ResilienceEvent.AttemptFinished e = (ResilienceEvent.AttemptFinished) event;
       Throwable error = e.error();
       String errorType = DefaultMeshCallObservationConvention.errorType(error);
-      attemptCounters.computeIfAbsent(new AttemptKey(service, e.outcome().kind(), errorType),
-          k -> registry.counter("mesh.client.attempts", "mesh.service", k.service,
-              "outcome", lower(k.kind.name()), "error.type", k.errorType)).increment();
+      AttemptKey key = new AttemptKey(service, e.outcome().kind(), errorType);
+      Counter attempts = attemptCounters.get(key);
+      if (attempts == null) {
+        attempts = attemptCounters.computeIfAbsent(key, k -> registry.counter("mesh.client.attempts",
+            "mesh.service", k.service, "outcome", lower(k.kind.name()), "error.type", k.errorType));
+        budgetGauge(service);
+      }
+      attempts.increment();
       if (isTimeout(error)) {
         registry.counter("mesh.client.timeouts", "mesh.service", service, "kind", "attempt").increment();
       }

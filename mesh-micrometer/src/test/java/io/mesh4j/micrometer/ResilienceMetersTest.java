@@ -77,9 +77,13 @@ class ResilienceMetersTest {
   }
 
   private ServiceMeshClient.Builder client() {
+    return client(MeshMeters.create(meters));
+  }
+
+  private ServiceMeshClient.Builder client(MeshMeters meshMeters) {
     return ServiceMeshClient.builder()
         .discovery(discovery)
-        .listener(MeshMeters.create(meters))
+        .listener(meshMeters)
         .circuitBreaker(CircuitBreakerConfig.disabled())
         .outlierEjection(OutlierEjectionConfig.disabled())
         .retry(r -> r.maxAttempts(2).backoff(Duration.ofMillis(1), Duration.ofMillis(2)));
@@ -116,6 +120,31 @@ class ResilienceMetersTest {
     assertEquals(30, retries + refusals, 0.0, "every failed first attempt was either retried or refused");
     assertEquals(30 + retries, count("mesh.client.attempts", "mesh.service", service,
         "outcome", "retryable_failure", "error.type", "none"), 0.0);
+  }
+
+  @Test
+  void theBudgetGaugeOfABoundClientFallsAsRetriesSpendIt() {
+    failing(0, 503);
+    failing(1, 503);
+    // 10 calls x 0.5 = 5 retries, no floor; a 60 s window outlives the test, so nothing rolls out.
+    RetryBudgetConfig budget = RetryBudgetConfig.builder().ratio(0.5).minRetriesPerSecond(0)
+        .window(Duration.ofSeconds(60)).build();
+    MeshMeters meshMeters = MeshMeters.create(meters);
+    try (ServiceMeshClient mesh = client(meshMeters).retryBudget(budget).build()) {
+      meshMeters.bind(mesh);
+      assertTrue(Double.isNaN(gauge("mesh.client.retry.budget.remaining", "mesh.service", service)),
+          "no gauge before the service's first attempt");
+      for (int i = 0; i < 10; i++) {
+        assertThrows(MeshException.class, () -> mesh.service(service).get("/x").execute());
+      }
+      double retries = count("mesh.client.retries", "mesh.service", service, "reason", "status");
+      var state = mesh.retryBudget(service);
+      assertEquals(10, state.calls());
+      assertEquals((long) retries, state.retries());
+      assertEquals(0, state.remaining(), "the budget is spent: " + state);
+      assertEquals(0, gauge("mesh.client.retry.budget.remaining", "mesh.service", service), 0.0);
+      assertTrue(retries >= 4 && retries <= 5, "about half the calls retried: " + retries);
+    }
   }
 
   @Test

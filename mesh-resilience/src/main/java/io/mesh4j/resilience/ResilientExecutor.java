@@ -80,6 +80,15 @@ public interface ResilientExecutor {
   /** The state of {@code serviceName}'s circuit breaker. */
   CircuitState circuitState(String serviceName);
 
+  /**
+   * {@code serviceName}'s retry budget now: calls and retries in the window and the retries still
+   * allowed ({@link RetryBudgetState#DISABLED} when budgets are off, and by default for
+   * executors that keep none).
+   */
+  default RetryBudgetState retryBudgetState(String serviceName) {
+    return RetryBudgetState.DISABLED;
+  }
+
   /** A builder with every policy at its default (see docs/resilience.md). */
   static Builder builder() {
     return new Builder();

@@ -524,6 +524,9 @@ public final class ApiGateway implements AutoCloseable {
         m.responseCache(responseCache, Duration.ofMinutes(1));
       }
       ServiceMeshClient mesh = m.build();
+      if (metricsRegistry != null) {
+        meters.bind(mesh); // the retry budget gauges
+      }
       Authenticator authenticator = auth
           ? new Authenticator(config.apiKeyHeader(), config.apiKeyClientsBySha256(), config.jwtSecret(),
               config.jwtIssuer(), config.jwtAudience(), config.jwtClockSkew(), clock)

@@ -23,6 +23,7 @@ import io.mesh4j.resilience.OutlierDetector;
 import io.mesh4j.resilience.RateLimiterConfig;
 import io.mesh4j.resilience.ResilienceEvent;
 import io.mesh4j.resilience.ResilientExecutor;
+import io.mesh4j.resilience.RetryBudgetState;
 import io.mesh4j.resilience.TimeoutConfig;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,6 +131,17 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
   /** The retry budget of {@code serviceName}, or null when budgets are disabled (for tests and benchmarks). */
   public RetryBudget retryBudget(String serviceName) {
     return state(serviceName).budget;
+  }
+
+  @Override
+  public RetryBudgetState retryBudgetState(String serviceName) {
+    RetryBudget b = state(serviceName).budget;
+    if (b == null) {
+      return RetryBudgetState.DISABLED;
+    }
+    synchronized (b) { // one consistent snapshot: the budget's own lock is reentrant
+      return new RetryBudgetState(true, b.calls(), b.retries(), b.remaining());
+    }
   }
 
   /** The breaker of {@code serviceName}, or null when disabled (for tests). */

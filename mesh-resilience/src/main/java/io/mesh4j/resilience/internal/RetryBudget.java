@@ -40,6 +40,13 @@ public final class RetryBudget {
     return false;
   }
 
+  /** Retries the budget would still allow in the current window, 0 when it is spent. */
+  public synchronized long remaining() {
+    window.roll(ticker.read());
+    long allowed = (long) Math.floor(ratio * window.first() + floor);
+    return Math.max(0, allowed - window.second());
+  }
+
   /** Calls counted in the current window. */
   public synchronized long calls() {
     window.roll(ticker.read());

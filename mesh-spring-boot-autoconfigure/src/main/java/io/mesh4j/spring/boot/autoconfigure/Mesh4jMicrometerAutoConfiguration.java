@@ -2,8 +2,11 @@ package io.mesh4j.spring.boot.autoconfigure;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.micrometer.MeshMeters;
 import io.mesh4j.micrometer.MeshObservations;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -33,6 +36,13 @@ public class Mesh4jMicrometerAutoConfiguration {
     @ConditionalOnMissingBean
     MeshMeters meshMeters(MeterRegistry registry) {
       return MeshMeters.create(registry);
+    }
+
+    /** Binds the meters to the client once both exist: the retry budget gauges read it. */
+    @Bean
+    static SmartInitializingSingleton meshMetersClientBinding(ObjectProvider<MeshMeters> meters,
+        ObjectProvider<ServiceMeshClient> client) {
+      return () -> meters.ifAvailable(m -> client.ifAvailable(m::bind));
     }
   }
 
