@@ -49,7 +49,7 @@ public final class ConsulHandle implements AutoCloseable {
     LOG.warn("Consul agent at {} {}; if it was not restarting, this client hit one of the agent's limits: "
         + "http_max_conns_per_client (default 200) connections per client address, each watch with a long poll "
         + "of its own holding one, or http_max_conns / rate limits (429). Lower {}.sharedViewAbove(...) so that "
-        + "watches share a few connections (docs/scaling.md), or raise limits {{ http_max_conns_per_client }} "
+        + "watches share a few connections (docs/scaling.md), or raise limits { http_max_conns_per_client } "
         + "on the agent. Failing requests retry with backoff; this is logged once.",
         Secrets.withoutUserInfo(urlForLog), f.status() == 429 ? "answered 429 Too Many "
         + "Requests" : "closed a connection without answering (" + f.message() + ")", builder.startsWith(
