@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *       address changed) fetches every watched service: correct, and rare in a mesh whose
  *       instances carry checks, since a new instance's check names its service first.</li>
  *   <li>Fetches are plain reads of {@code /v1/health/service/<name>} with the watch's filters,
- *       on {@link #FETCH_THREADS} threads; a failed fetch is retried after the watch's backoff.
+ *       on {@link #FETCH_THREADS} threads; a failed fetch is retried after the watch's backoff,
+ *       unless a view query is failing too (the agent is away: the view's recovery fetches all).
  *       A watch being fetched is not queued twice.</li>
  *   <li>A failed view query backs off like a watch and, once answered again, fetches every
  *       watched service (changes may have been missed meanwhile); a watch keeps serving its last
@@ -63,6 +64,7 @@ final class SharedView {
   private ScheduledThreadPoolExecutor fetchers;
   private Thread healthThread;
   private Thread catalogThread;
+  private final java.util.concurrent.atomic.AtomicInteger failingLoops = new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean stopped;
 
   SharedView(ConsulHandle consul, WatchSettings settings, NamedThreadFactory threads) {
@@ -114,7 +116,9 @@ final class SharedView {
       f.schedule(() -> {
         q.set(false); // a change seen from now on queues another fetch
         long retry = w.fetchOnce();
-        if (retry > 0) {
+        // While a view query fails too, the agent is likely away: the view's recovery fetches
+        // every watch then, so a thousand watches do not each retry against a down agent.
+        if (retry > 0 && failingLoops.get() == 0) {
           fetch(w, retry);
         }
       }, delayNanos, TimeUnit.NANOSECONDS);
@@ -339,6 +343,7 @@ final class SharedView {
           } else {
             if (failures > 0) {
               LOG.info("shared watch view ({}) recovered after {} failed rounds", what, failures);
+              failingLoops.decrementAndGet();
             }
             failures = 0;
             fresh = false;
@@ -366,6 +371,7 @@ final class SharedView {
     private long failed(ConsulFailure f, int failures) {
       consul.warnIfAgentLimit(f);
       if (failures == 1) {
+        failingLoops.incrementAndGet();
         LOG.warn("shared watch view ({}) is failing ({}): the {} services it watches keep their last known "
             + "instances until Consul answers again", what, f.message(), watched.size());
       }
