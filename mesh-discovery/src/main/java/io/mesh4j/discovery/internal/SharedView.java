@@ -252,7 +252,7 @@ final class SharedView {
 
   private QueryOptions options(BigInteger index) {
     ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder()
-        .wait(Watch.jitteredWait(settings.queryWait(), settings.nextRandom())).index(index)
+        .wait(Backoff.jitteredWait(settings.queryWait(), settings.nextRandom())).index(index)
         .consistencyMode(ConsulModes.of(settings.consistency()));
     if (settings.datacenter() != null) {
       q.datacenter(settings.datacenter());

@@ -387,7 +387,7 @@ public final class Watch {
   private ConsulResponse<List<ServiceHealth>> query(BigInteger index) {
     ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder();
     if (index != null) {
-      q.wait(jitteredWait(settings.queryWait(), settings.nextRandom())).index(index);
+      q.wait(Backoff.jitteredWait(settings.queryWait(), settings.nextRandom())).index(index);
     }
     q.consistencyMode(ConsulModes.of(settings.consistency()))
         .tag(settings.tags());
@@ -403,24 +403,13 @@ public final class Watch {
         : consul.consul().healthClient().getAllServiceInstances(service, options);
   }
 
-  /**
-   * The {@code wait} parameter of one blocking query: {@code queryWait} less up to an eighth of
-   * it at random, in whole seconds (at least 1 s). Watches started together (a gateway warming
-   * up hundreds of services) thus drift apart instead of renewing in one burst every wait.
-   */
-  static String jitteredWait(Duration queryWait, double random) {
-    long seconds = Math.max(1, (queryWait.toMillis() + 999) / 1000);
-    long less = (long) (seconds / 8.0 * Math.max(0, Math.min(random, 1)));
-    return Math.max(1, seconds - less) + "s";
-  }
-
   /** Applies a good answer; true when its content differed from the snapshot. */
   private boolean applied(List<ServiceHealth> answer, long index, boolean knownLeader, long lastContactMillis) {
-    List<ServiceInstance> next = toInstances(answer);
+    List<ServiceInstance> next = HealthEntries.toInstances(service, answer);
     boolean changed;
     synchronized (lock) {
       List<ServiceInstance> previous = snapshot;
-      changed = previous == null || !sameContent(previous, next);
+      changed = previous == null || !HealthEntries.sameContent(previous, next);
       if (changed) {
         snapshot = next;
         ServiceChange change = ServiceChange.between(service, previous == null ? List.of() : previous, next);
@@ -488,64 +477,6 @@ public final class Watch {
       }
     }
     return !stopped;
-  }
-
-  private List<ServiceInstance> toInstances(List<ServiceHealth> answer) {
-    if (answer == null || answer.isEmpty()) {
-      return List.of();
-    }
-    List<ServiceInstance> out = new ArrayList<>(answer.size());
-    for (ServiceHealth h : answer) {
-      ServiceInstance i = toInstance(service, h);
-      if (i != null) {
-        out.add(i);
-      }
-    }
-    return List.copyOf(out);
-  }
-
-  /**
-   * Maps one health entry; null (skipped, logged at DEBUG) for an entry no client could call,
-   * such as a registration without a port. The service address wins over the node address;
-   * metadata {@code secure=true} marks a TLS instance.
-   */
-  static ServiceInstance toInstance(String service, ServiceHealth h) {
-    try {
-      Service s = h.getService();
-      String host = s.getAddress();
-      if (host == null || host.isBlank()) {
-        host = h.getNode().getAddress();
-      }
-      Map<String, String> meta = s.getMeta() == null ? Map.of() : s.getMeta();
-      return ServiceInstance.newBuilder()
-          .id(s.getId())
-          .serviceName(service)
-          .host(host)
-          .port(s.getPort())
-          .secure("true".equalsIgnoreCase(meta.get(ConsulModes.SECURE_META_KEY)))
-          .tags(s.getTags() == null ? List.of() : s.getTags())
-          .metadata(meta)
-          .build();
-    } catch (RuntimeException e) {
-      LOG.debug("skipping an instance of '{}' that cannot be called: {}", service, e.getMessage());
-      return null;
-    }
-  }
-
-  /** Equal lists including tags, metadata and the TLS flag (instance equality looks at id, host, port only). */
-  static boolean sameContent(List<ServiceInstance> a, List<ServiceInstance> b) {
-    if (a.size() != b.size()) {
-      return false;
-    }
-    for (int i = 0; i < a.size(); i++) {
-      ServiceInstance x = a.get(i);
-      ServiceInstance y = b.get(i);
-      if (!x.equals(y) || x.secure() != y.secure() || !x.tags().equals(y.tags())
-          || !x.metadata().equals(y.metadata())) {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override

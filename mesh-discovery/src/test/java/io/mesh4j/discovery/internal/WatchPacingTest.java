@@ -18,15 +18,15 @@ class WatchPacingTest {
   @Test
   void waitsSpreadOverTheLastEighthOfQueryWaitInWholeSeconds() {
     Duration wait = Duration.ofSeconds(55);
-    assertEquals("55s", Watch.jitteredWait(wait, 0.0));
-    assertEquals("49s", Watch.jitteredWait(wait, Math.nextDown(1.0)));
+    assertEquals("55s", Backoff.jitteredWait(wait, 0.0));
+    assertEquals("49s", Backoff.jitteredWait(wait, Math.nextDown(1.0)));
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < 100; i++) {
-      seen.add(Watch.jitteredWait(wait, i / 100.0));
+      seen.add(Backoff.jitteredWait(wait, i / 100.0));
     }
     assertEquals(7, seen.size(), "49 s to 55 s: " + seen);
-    assertEquals("1s", Watch.jitteredWait(Duration.ofMillis(300), 0.9), "never below one second");
-    assertEquals("2s", Watch.jitteredWait(Duration.ofMillis(1500), 0.9), "rounded up like before");
+    assertEquals("1s", Backoff.jitteredWait(Duration.ofMillis(300), 0.9), "never below one second");
+    assertEquals("2s", Backoff.jitteredWait(Duration.ofMillis(1500), 0.9), "rounded up like before");
   }
 
   @Test
