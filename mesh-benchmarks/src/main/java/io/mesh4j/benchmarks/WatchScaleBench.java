@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -24,14 +23,15 @@ import java.util.concurrent.TimeUnit;
  * instance each, with a passing check) on a private agent with stock limits
  * ({@code http_max_conns_per_client} 200), issue 15 part 4. Every service is subscribed to at
  * once; after a {@value #LOAD_SECONDS} s deadline the services that never heard their instance
- * are counted, then nothing changes for {@value #QUIET_SECONDS} s.
+ * are counted, then nothing changes until a whole 10 s telemetry interval has passed (at most
+ * {@value #QUIET_SECONDS} s).
  *
  * <p>Printed: discovery threads (live threads named {@code mesh4j-consul-*}, the peak while
  * loading and quiet), TCP connections from this JVM to the agent (counted in
  * {@code /proc/self/net/tcp}: established, remote port the agent's), heap growth per watched
  * service (used heap after a GC, before the discovery and after every list loaded), and the HTTP
  * requests the agent served per second, from its own telemetry ({@code /v1/agent/metrics},
- * 10 s intervals): the peak interval and the last full quiet one. RESULTs:
+ * 10 s intervals): the peak interval and the first whole interval after loading. RESULTs:
  * {@code watch_scale_threads} (target at most 8) and, last, {@code watch_scale_unserved}
  * (target 0).
  *
@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class WatchScaleBench {
   private static final int SERVICES = 1_000;
   private static final int LOAD_SECONDS = 20;
-  private static final int QUIET_SECONDS = 22;
+  private static final int QUIET_SECONDS = 25;
   private static final String THREAD_PREFIX = "mesh4j-consul-";
 
   private WatchScaleBench() {}
@@ -84,8 +84,10 @@ public final class WatchScaleBench {
             allAt < 0 ? "deadline of " + LOAD_SECONDS + " s reached" : "all after "
                 + (allAt - start) / 1_000_000 + " ms");
         long heapLoaded = usedHeapAfterGc();
+        requests.loaded();
+        // Quiet until one whole telemetry interval passed after loading (capped).
         long quietEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(QUIET_SECONDS);
-        while (System.nanoTime() < quietEnd) {
+        while (System.nanoTime() < quietEnd && !requests.quietIntervalDone()) {
           peakThreads = Math.max(peakThreads, discoveryThreads());
           peakConnections = Math.max(peakConnections, connectionsTo(agent.httpPort()));
           requests.sample();
@@ -150,8 +152,9 @@ public final class WatchScaleBench {
   }
 
   /**
-   * Requests the agent served, from its telemetry: per 10 s interval, the largest total count of
-   * {@code consul.http.*} samples seen (a count only grows within its interval), leaving out the
+   * Requests the agent served, from its telemetry, which shows the last finished 10 s interval
+   * (go-metrics' in-memory sink): per interval, the largest total count of
+   * {@code consul.http.GET.*} samples seen (the registrations are PUTs) (a count only grows within its interval), leaving out the
    * telemetry requests themselves.
    */
   static final class AgentRequests {
@@ -176,25 +179,40 @@ public final class WatchScaleBench {
       long count = 0;
       for (JsonNode s : root.path("Samples")) {
         String name = s.path("Name").asText();
-        if (name.startsWith("consul.http.") && !name.contains("agent.metrics")) {
+        if (name.startsWith("consul.http.GET.") && !name.contains("agent.metrics")) {
           count += s.path("Count").asLong();
         }
       }
       perInterval.merge(root.path("Timestamp").asText(), count, Math::max);
     }
 
+    private String loadedIn; // the interval during which every list had loaded
+
+    void loaded() throws IOException, InterruptedException {
+      lastSample = 0;
+      sample();
+      loadedIn = perInterval.lastKey();
+    }
+
+    /** Whether a whole interval began and ended after loading (the one loading ended in, then the next). */
+    boolean quietIntervalDone() {
+      return loadedIn != null && perInterval.tailMap(loadedIn, false).size() >= 2;
+    }
+
     void report() {
-      // The first and the last interval are partial: left out of the figures, shown in the list.
-      List<Map.Entry<String, Long>> all = List.copyOf(perInterval.entrySet());
-      System.out.printf("agent HTTP requests per 10 s interval: %s%n", perInterval);
-      if (all.size() < 3) {
-        System.out.println("agent requests per second: too few full intervals to tell");
+      // Every interval listed is complete: the agent shows the last finished one.
+      System.out.printf("agent HTTP GET requests per 10 s interval: %s%n", perInterval);
+      long peak = perInterval.values().stream().mapToLong(Long::longValue).max().orElse(0);
+      String endedIn = loadedIn == null ? null : perInterval.higherKey(loadedIn);
+      String quietKey = endedIn == null ? null : perInterval.higherKey(endedIn);
+      if (quietKey == null) {
+        System.out.printf("agent requests per second: peak %.1f (busiest interval, loading included); no whole "
+            + "quiet interval within %d s%n", peak / 10.0, QUIET_SECONDS);
         return;
       }
-      long peak = all.subList(0, all.size() - 1).stream().mapToLong(Map.Entry::getValue).max().orElse(0);
-      long quiet = all.get(all.size() - 2).getValue();
       System.out.printf("agent requests per second: peak %.1f (busiest interval, loading included), "
-          + "%.1f when nothing changes (last full interval)%n", peak / 10.0, quiet / 10.0);
+          + "%.1f when nothing changes (the first whole interval after loading)%n", peak / 10.0,
+          perInterval.get(quietKey) / 10.0);
     }
   }
 }

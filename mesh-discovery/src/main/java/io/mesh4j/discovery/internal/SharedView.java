@@ -138,6 +138,19 @@ final class SharedView {
     watched.values().forEach(w -> fetch(w, 0));
   }
 
+  /**
+   * After a loop's first answer (its baseline): fetches the watches whose last fetch started
+   * before that answer arrived, since a change between their read and the baseline would
+   * otherwise go unseen. Watches added later read after the baseline: no second fetch.
+   */
+  private void fetchReadBefore(long answeredNanos) {
+    for (Watch w : watched.values()) {
+      if (answeredNanos - w.fetchStartedNanos() >= 0) {
+        fetch(w, 0);
+      }
+    }
+  }
+
   private void retireIdle() {
     for (Watch w : watched.values()) {
       try {
@@ -155,6 +168,7 @@ final class SharedView {
       @Override
       BigInteger round(BigInteger index, boolean fresh) {
         ConsulResponse<List<HealthCheck>> r = consul.consul().healthClient().getChecksByState(State.ANY, options(index));
+        long answered = System.nanoTime();
         if (!accepted(r)) {
           return null;
         }
@@ -165,8 +179,10 @@ final class SharedView {
           next.merge(key, h * 0x9E3779B97F4A7C15L + 1, Long::sum);
         }
         boolean named = false;
-        if (fresh || digests == null) {
+        if (fresh) {
           fetchAll();
+        } else if (digests == null) {
+          fetchReadBefore(answered);
         } else {
           boolean nodes = false;
           for (String k : union(digests, next)) {
@@ -205,6 +221,7 @@ final class SharedView {
           namedBefore = healthNamedChanges;
         }
         ConsulResponse<Map<String, List<String>>> r = consul.consul().catalogClient().getServices(options(index));
+        long answered = System.nanoTime();
         if (!accepted(r)) {
           return null;
         }
@@ -221,9 +238,10 @@ final class SharedView {
           if (!named && !explainedByHealth(got, namedBefore)) {
             fetchAll();
           }
-        } else if (fresh || last == null) {
-          // the first answer is the baseline: fetch what was added before it, so nothing falls between
+        } else if (fresh) {
           fetchAll();
+        } else if (last == null) {
+          fetchReadBefore(answered);
         }
         last = next;
         return got;

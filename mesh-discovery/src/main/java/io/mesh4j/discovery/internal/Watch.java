@@ -70,6 +70,7 @@ public final class Watch {
   private final SharedView view; // null: a long poll of its own
   private final Object fetchLock = new Object(); // shared mode: one fetch at a time, in order
   private int fetchFailures; // shared mode, under fetchLock
+  private volatile long fetchStartedNanos = System.nanoTime() - Long.MAX_VALUE / 2; // shared mode
 
   private volatile List<ServiceInstance> snapshot; // null until the first good answer
   private volatile ConsulFailure lastFailure;
@@ -219,6 +220,7 @@ public final class Watch {
       if (stopped) {
         return 0;
       }
+      fetchStartedNanos = System.nanoTime();
       try {
         ConsulResponse<List<ServiceHealth>> r = query(null);
         if (stopped) {
@@ -249,6 +251,11 @@ public final class Watch {
         return failedSafely(consul.failure(e), ++fetchFailures);
       }
     }
+  }
+
+  /** When the last {@link #fetchOnce()} sent its query ({@link System#nanoTime()}); never fetched: long ago. */
+  long fetchStartedNanos() {
+    return fetchStartedNanos;
   }
 
   /** Why an answer cannot be applied (no leader, no body), or null when it can. */
