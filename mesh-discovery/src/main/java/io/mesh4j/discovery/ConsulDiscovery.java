@@ -30,8 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link ServiceDiscovery} on Consul's health endpoint with one blocking query per watched
- * service, answered from a local snapshot that survives Consul outages.
+ * {@link ServiceDiscovery} on Consul's health endpoint, answered from a local snapshot that
+ * survives Consul outages: the first {@link Builder#sharedViewAbove} watched services get a
+ * blocking query each, later ones share two datacenter-wide blocking queries and a few fetch
+ * threads (see {@code docs/scaling.md}).
  *
  * <pre>{@code
  * try (ConsulDiscovery discovery = ConsulDiscovery.builder()
@@ -45,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>A service is watched from its first {@link #instances} or {@link #subscribe} call; any
- *       number of callers share that one watch (one thread, one long poll at a time).</li>
+ *       number of callers share that one watch.</li>
  *   <li>{@link #instances} reads the snapshot (no Consul round trip). Only the very first call
  *       for a service waits, up to {@link Builder#firstLoadTimeout}, then throws
  *       {@link NoInstanceAvailableException} naming the service.</li>
@@ -93,7 +95,7 @@ public final class ConsulDiscovery implements ServiceDiscovery {
         b.consistency, b.nearAgent, b.minQueryInterval, b.backoffMin, b.backoffMax, listeners,
         b.events, b.ticker, b.random, b.watchIdleTimeout);
     this.consul = ConsulHandle.open(connection, "discovery", "ConsulDiscovery.builder()");
-    this.watches = new Watches(consul, watchThreads);
+    this.watches = new Watches(consul, watchThreads, settings, b.sharedViewAbove);
     this.failover = new DatacenterFailover(b.failoverDatacenters, settings, consul, watchThreads, firstLoadTimeout);
     this.failoverOn = failover.enabled();
   }
@@ -231,6 +233,9 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     try {
       failover.close(deadline);
+      if (!watches.joinView(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())))) {
+        LOG.warn("the shared watch view's threads did not stop in time");
+      }
       for (Watch w : all) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (!w.join(Math.max(1, left))) {
@@ -274,6 +279,10 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     private RandomGenerator random = new java.util.Random();
     private Duration watchIdleTimeout = DEFAULT_WATCH_IDLE_TIMEOUT;
     private List<String> failoverDatacenters = List.of();
+    private int sharedViewAbove = DEFAULT_SHARED_VIEW_ABOVE;
+
+    /** Default {@link #sharedViewAbove}: 2. */
+    public static final int DEFAULT_SHARED_VIEW_ABOVE = 2;
 
     /** Default {@link #watchIdleTimeout}: 10 minutes. */
     public static final Duration DEFAULT_WATCH_IDLE_TIMEOUT = Duration.ofMinutes(10);
@@ -289,6 +298,24 @@ public final class ConsulDiscovery implements ServiceDiscovery {
      */
     public Builder watchIdleTimeout(Duration idleTimeout) {
       this.watchIdleTimeout = Checks.notNegative(idleTimeout, "watchIdleTimeout");
+      return this;
+    }
+
+    /**
+     * How many services get a long poll of their own (one thread, one agent connection each)
+     * before further services share one view of the datacenter; default
+     * {@link #DEFAULT_SHARED_VIEW_ABOVE}. The shared view holds two blocking queries on
+     * datacenter-wide endpoints, whatever the number of services, and fetches a service again
+     * only when its health checks or registrations changed, on a few threads: a change reaches
+     * it one short request later than a long poll of its own would bring it. A Consul agent
+     * serves at most {@code http_max_conns_per_client} (default 200) connections per client
+     * address, so a client with long polls of their own for that many services leaves the rest
+     * unserved. {@code 0} shares every watch; {@link Integer#MAX_VALUE} never shares (every
+     * service polls on its own, as before). A watch keeps its mode until it retires as idle. Failover
+     * datacenters' watches always poll on their own. See {@code docs/scaling.md}.
+     */
+    public Builder sharedViewAbove(int watchedServices) {
+      this.sharedViewAbove = Checks.inRange(watchedServices, 0, Integer.MAX_VALUE, "sharedViewAbove");
       return this;
     }
 

@@ -41,6 +41,14 @@ public final class ConsulExtension extends ServiceExtension<ConsulAgent> {
     return new ConsulExtension(ConsulAgent::startWithTls, true);
   }
 
+  /**
+   * An agent of this test class's own that serves at most {@code limit} HTTP connections per
+   * client address ({@link ConsulAgent#startWithHttpConnLimit(int)}).
+   */
+  public static ConsulExtension withHttpConnLimit(int limit) {
+    return new ConsulExtension(() -> ConsulAgent.startWithHttpConnLimit(limit), true);
+  }
+
   /** The agent, started if it was not yet. */
   public ConsulAgent agent() {
     return service();

@@ -41,4 +41,15 @@ public final class Backoff {
   private static double clamp(double r) {
     return r < 0 ? 0 : (r >= 1 ? Math.nextDown(1.0) : r);
   }
+
+  /**
+   * The {@code wait} parameter of one blocking query: {@code queryWait} less up to an eighth of
+   * it at random, in whole seconds (at least 1 s). Watches started together (a gateway warming
+   * up hundreds of services) thus drift apart instead of renewing in one burst every wait.
+   */
+  public static String jitteredWait(java.time.Duration queryWait, double random) {
+    long seconds = Math.max(1, (queryWait.toMillis() + 999) / 1000);
+    long less = (long) (seconds / 8.0 * Math.max(0, Math.min(random, 1)));
+    return Math.max(1, seconds - less) + "s";
+  }
 }

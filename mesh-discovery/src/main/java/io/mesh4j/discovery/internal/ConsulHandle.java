@@ -23,6 +23,7 @@ import org.kiwiproject.consul.config.ClientConfig;
  * margin for blocking queries.
  */
 public final class ConsulHandle implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConsulHandle.class);
   /** Extra read time granted on top of a blocking query's wait (plus Consul's wait/16 jitter). */
   static final Duration BLOCKING_READ_MARGIN = Duration.ofSeconds(5);
 
@@ -31,11 +32,46 @@ public final class ConsulHandle implements AutoCloseable {
   private final ExecutorService dispatcherExecutor;
   private final String token;
   private final String builder;
+  private final java.net.URI urlForLog;
+  private final java.util.concurrent.atomic.AtomicBoolean limitWarned = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Logs once per client, at WARN, when {@code f} looks like the agent refusing one connection
+   * too many: Consul answers 429 over its rate limits, and closes a new connection at once (read
+   * here as an end of stream or a reset) from a client that already holds
+   * {@code http_max_conns_per_client} connections. A stopping agent closes connections too,
+   * hence the "if".
+   */
+  public void warnIfAgentLimit(ConsulFailure f) {
+    if (!looksLikeAgentLimit(f) || !limitWarned.compareAndSet(false, true)) {
+      return;
+    }
+    LOG.warn("Consul agent at {} {}; if it was not restarting, this client hit one of the agent's limits: "
+        + "http_max_conns_per_client (default 200) connections per client address, each watch with a long poll "
+        + "of its own holding one, or http_max_conns / rate limits (429). Lower {}.sharedViewAbove(...) so that "
+        + "watches share a few connections (docs/scaling.md), or raise limits { http_max_conns_per_client } "
+        + "on the agent. Failing requests retry with backoff; this is logged once.",
+        Secrets.withoutUserInfo(urlForLog), f.status() == 429 ? "answered 429 Too Many "
+        + "Requests" : "closed a connection without answering (" + f.message() + ")", builder.startsWith(
+        "ConsulDiscovery") ? builder : "ConsulDiscovery.builder()");
+  }
+
+  /** 429, or a connection closed without an answer. */
+  static boolean looksLikeAgentLimit(ConsulFailure f) {
+    if (f.status() == 429) {
+      return true;
+    }
+    String m = f.message();
+    return f.status() == 0 && m != null && (m.startsWith("EOFException") || m.contains("unexpected end of stream")
+        || m.contains("Connection reset"));
+  }
+
   /** Whether Consul enforces ACLs on our token-less requests; null until a probe got an answer. */
   private volatile Boolean anonymousUnderAcl;
 
   private ConsulHandle(Consul consul, ConnectionPool pool, ExecutorService dispatcherExecutor, String token,
-      String builder) {
+      String builder, java.net.URI url) {
+    this.urlForLog = url;
     this.consul = consul;
     this.pool = pool;
     this.dispatcherExecutor = dispatcherExecutor;
@@ -82,7 +118,7 @@ public final class ConsulHandle implements AutoCloseable {
       b.withHostnameVerifier(config.hostnameVerifier());
     }
     try {
-      return new ConsulHandle(b.build(), pool, executor, config.token(), builder);
+      return new ConsulHandle(b.build(), pool, executor, config.token(), builder, config.url());
     } catch (RuntimeException e) {
       executor.shutdownNow();
       pool.evictAll();

@@ -66,8 +66,11 @@ public final class Watch {
   private final Object lock = new Object();
   private final CopyOnWriteArrayList<Sub> subs = new CopyOnWriteArrayList<>();
   private final CountDownLatch firstLoad = new CountDownLatch(1);
-  private final String waitParam;
-  private final Thread thread;
+  private final Thread thread; // null when a SharedView drives this watch
+  private final SharedView view; // null: a long poll of its own
+  private final Object fetchLock = new Object(); // shared mode: one fetch at a time, in order
+  private int fetchFailures; // shared mode, under fetchLock
+  private volatile long fetchStartedNanos = System.nanoTime() - Long.MAX_VALUE / 2; // shared mode
 
   private volatile List<ServiceInstance> snapshot; // null until the first good answer
   private volatile ConsulFailure lastFailure;
@@ -84,17 +87,36 @@ public final class Watch {
    */
   public Watch(String service, WatchSettings settings, ConsulHandle consul, NamedThreadFactory threads,
       Consumer<Watch> onRetired) {
+    this(service, settings, consul, threads, null, onRetired);
+  }
+
+  /**
+   * A watch of {@code service} driven by {@code view} (no thread of its own) when it is not
+   * null, else by a long poll on a thread of its own.
+   */
+  Watch(String service, WatchSettings settings, ConsulHandle consul, NamedThreadFactory threads, SharedView view,
+      Consumer<Watch> onRetired) {
     this.service = service;
     this.settings = settings;
     this.consul = consul;
     this.onRetired = onRetired;
-    this.waitParam = Math.max(1, (settings.queryWait().toMillis() + 999) / 1000) + "s";
-    this.thread = threads.newThread(this::run, service);
+    this.view = view;
+    this.thread = view == null ? threads.newThread(this::run, service) : null;
   }
 
-  /** Starts the query loop thread. */
+  /** Starts the query loop thread, or joins the shared view, which fetches the list at once. */
   public void start() {
-    thread.start();
+    if (view == null) {
+      thread.start();
+    } else {
+      idleSinceNanos = settings.ticker().read();
+      view.add(this);
+    }
+  }
+
+  /** Whether a {@link SharedView} drives this watch rather than a long poll of its own. */
+  public boolean shared() {
+    return view != null;
   }
 
   /** The watched service. */
@@ -170,13 +192,91 @@ public final class Watch {
       s.active = false;
     }
     firstLoad.countDown(); // wake readers waiting for a first load that will not come
-    thread.interrupt();
+    if (view != null) {
+      view.remove(this);
+    } else {
+      thread.interrupt();
+    }
   }
 
-  /** Waits up to {@code millis} for the loop thread to end. */
+  /** Waits up to {@code millis} for the loop thread to end (a shared watch has none). */
   public boolean join(long millis) throws InterruptedException {
+    if (thread == null) {
+      return true;
+    }
     thread.join(millis);
     return !thread.isAlive();
+  }
+
+  /**
+   * Shared mode: one plain read of the service on a fetch thread of the view, applied like a
+   * long poll's answer. Fetches of one watch run one at a time, so a newer answer is never
+   * overwritten by an older one.
+   *
+   * @return the backoff before the view should fetch again after a failure, or 0 when done
+   */
+  long fetchOnce() {
+    synchronized (fetchLock) {
+      if (stopped) {
+        return 0;
+      }
+      fetchStartedNanos = System.nanoTime();
+      try {
+        ConsulResponse<List<ServiceHealth>> r = query(null);
+        if (stopped) {
+          return 0;
+        }
+        ConsulFailure refused = refusal(r);
+        if (refused != null) {
+          return failedSafely(refused, ++fetchFailures);
+        }
+        if (fetchFailures > 0) {
+          LOG.info("watch of '{}' recovered after {} failed fetches: serving Consul's answer again", service,
+              fetchFailures);
+        }
+        fetchFailures = 0;
+        lastFailure = null;
+        lastFailureCause = null;
+        if (r.getResponse().isEmpty()) {
+          consul.anonymousUnderAcl();
+        }
+        BigInteger got = r.getIndex() == null ? BigInteger.ONE : r.getIndex();
+        applied(r.getResponse(), got.longValue(), r.isKnownLeader(), r.getLastContact());
+        return 0;
+      } catch (Throwable e) {
+        if (stopped) {
+          return 0;
+        }
+        lastFailureCause = Secrets.mentions(e, consul.token()) ? null : e;
+        return failedSafely(consul.failure(e), ++fetchFailures);
+      }
+    }
+  }
+
+  /** When the last {@link #fetchOnce()} sent its query ({@link System#nanoTime()}); never fetched: long ago. */
+  long fetchStartedNanos() {
+    return fetchStartedNanos;
+  }
+
+  /** Why an answer cannot be applied (no leader, no body), or null when it can. */
+  private ConsulFailure refusal(ConsulResponse<List<ServiceHealth>> r) {
+    boolean stale = settings.consistency() == ConsistencyMode.STALE;
+    if (!r.isKnownLeader() && (!stale || r.getResponse() == null || r.getResponse().isEmpty())) {
+      return ConsulFailure.noLeader();
+    }
+    return r.getResponse() == null ? ConsulFailure.badResponse("a null body") : null;
+  }
+
+  /** Shared mode: retires the watch when idle (see {@link #retiresIdle()}); true if it did. */
+  boolean retireIfIdle() {
+    if (stopped || !retiresIdle()) {
+      return false;
+    }
+    LOG.info("watch of '{}' stopped: nobody asked for the service for {} (watchIdleTimeout); the next call starts it again",
+        service, settings.idleTimeout());
+    view.remove(this);
+    onRetired.accept(this);
+    return true;
   }
 
   private void run() {
@@ -199,15 +299,12 @@ public final class Watch {
         if (stopped) {
           break;
         }
-        boolean stale = settings.consistency() == ConsistencyMode.STALE;
-        if (!r.isKnownLeader() && (!stale || r.getResponse() == null || r.getResponse().isEmpty())) {
-          // Without a leader, only the stale mode takes an answer, and never "none": a server that
-          // lost its state would otherwise empty every caller's list.
+        // Without a leader, only the stale mode takes an answer, and never "none": a server that
+        // lost its state would otherwise empty every caller's list. "null" is no answer either.
+        ConsulFailure refused = refusal(r);
+        if (refused != null) {
           failures++;
-          delayNanos = failed(ConsulFailure.noLeader(), failures);
-        } else if (r.getResponse() == null) { // "null" is no answer, not "no instances"
-          failures++;
-          delayNanos = failed(ConsulFailure.badResponse("a null body"), failures);
+          delayNanos = failed(refused, failures);
         } else {
           BigInteger got = r.getIndex() == null ? BigInteger.ZERO : r.getIndex();
           if (got.signum() <= 0) {
@@ -293,9 +390,13 @@ public final class Watch {
     return true;
   }
 
+  /** A blocking query on {@code index} with a jittered wait, or a plain read when {@code index} is null. */
   private ConsulResponse<List<ServiceHealth>> query(BigInteger index) {
-    ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder().wait(waitParam).index(index)
-        .consistencyMode(ConsulModes.of(settings.consistency()))
+    ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder();
+    if (index != null) {
+      q.wait(Backoff.jitteredWait(settings.queryWait(), settings.nextRandom())).index(index);
+    }
+    q.consistencyMode(ConsulModes.of(settings.consistency()))
         .tag(settings.tags());
     if (settings.datacenter() != null) {
       q.datacenter(settings.datacenter());
@@ -311,11 +412,11 @@ public final class Watch {
 
   /** Applies a good answer; true when its content differed from the snapshot. */
   private boolean applied(List<ServiceHealth> answer, long index, boolean knownLeader, long lastContactMillis) {
-    List<ServiceInstance> next = toInstances(answer);
+    List<ServiceInstance> next = HealthEntries.toInstances(service, answer);
     boolean changed;
     synchronized (lock) {
       List<ServiceInstance> previous = snapshot;
-      changed = previous == null || !sameContent(previous, next);
+      changed = previous == null || !HealthEntries.sameContent(previous, next);
       if (changed) {
         snapshot = next;
         ServiceChange change = ServiceChange.between(service, previous == null ? List.of() : previous, next);
@@ -337,6 +438,7 @@ public final class Watch {
 
   private long failed(ConsulFailure f, int failures) {
     lastFailure = f;
+    consul.warnIfAgentLimit(f);
     long delay = Backoff.errorDelayNanos(failures, settings.backoffMin().toNanos(),
         settings.backoffMax().toNanos(), settings.nextRandom());
     List<ServiceInstance> serving = snapshot;
@@ -382,64 +484,6 @@ public final class Watch {
       }
     }
     return !stopped;
-  }
-
-  private List<ServiceInstance> toInstances(List<ServiceHealth> answer) {
-    if (answer == null || answer.isEmpty()) {
-      return List.of();
-    }
-    List<ServiceInstance> out = new ArrayList<>(answer.size());
-    for (ServiceHealth h : answer) {
-      ServiceInstance i = toInstance(service, h);
-      if (i != null) {
-        out.add(i);
-      }
-    }
-    return List.copyOf(out);
-  }
-
-  /**
-   * Maps one health entry; null (skipped, logged at DEBUG) for an entry no client could call,
-   * such as a registration without a port. The service address wins over the node address;
-   * metadata {@code secure=true} marks a TLS instance.
-   */
-  static ServiceInstance toInstance(String service, ServiceHealth h) {
-    try {
-      Service s = h.getService();
-      String host = s.getAddress();
-      if (host == null || host.isBlank()) {
-        host = h.getNode().getAddress();
-      }
-      Map<String, String> meta = s.getMeta() == null ? Map.of() : s.getMeta();
-      return ServiceInstance.newBuilder()
-          .id(s.getId())
-          .serviceName(service)
-          .host(host)
-          .port(s.getPort())
-          .secure("true".equalsIgnoreCase(meta.get(ConsulModes.SECURE_META_KEY)))
-          .tags(s.getTags() == null ? List.of() : s.getTags())
-          .metadata(meta)
-          .build();
-    } catch (RuntimeException e) {
-      LOG.debug("skipping an instance of '{}' that cannot be called: {}", service, e.getMessage());
-      return null;
-    }
-  }
-
-  /** Equal lists including tags, metadata and the TLS flag (instance equality looks at id, host, port only). */
-  static boolean sameContent(List<ServiceInstance> a, List<ServiceInstance> b) {
-    if (a.size() != b.size()) {
-      return false;
-    }
-    for (int i = 0; i < a.size(); i++) {
-      ServiceInstance x = a.get(i);
-      ServiceInstance y = b.get(i);
-      if (!x.equals(y) || x.secure() != y.secure() || !x.tags().equals(y.tags())
-          || !x.metadata().equals(y.metadata())) {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override

@@ -15,12 +15,26 @@ public final class Watches {
   private final ConcurrentHashMap<String, Watch> map = new ConcurrentHashMap<>();
   private final ConsulHandle consul;
   private final NamedThreadFactory threads;
+  private final SharedView view; // null: every watch polls on its own
+  private final int sharedAbove;
   private volatile boolean stopped;
 
-  /** Watches querying through {@code consul}, on threads from {@code threads}. */
+  /** Watches querying through {@code consul}, each with a long poll on a thread from {@code threads}. */
   public Watches(ConsulHandle consul, NamedThreadFactory threads) {
+    this(consul, threads, null, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Watches querying through {@code consul}: while at most {@code sharedAbove} watches exist, a
+   * new one gets a long poll on a thread of its own; past that, new watches of
+   * {@code viewSettings}' datacenter share one {@link SharedView} (two long polls, a few fetch
+   * threads). A watch keeps its mode until it retires.
+   */
+  public Watches(ConsulHandle consul, NamedThreadFactory threads, WatchSettings viewSettings, int sharedAbove) {
     this.consul = consul;
     this.threads = threads;
+    this.view = viewSettings == null ? null : new SharedView(consul, viewSettings, threads);
+    this.sharedAbove = sharedAbove;
   }
 
   /** The watch under {@code key}, or null. The hot path: one map read. */
@@ -42,7 +56,8 @@ public final class Watches {
     boolean[] created = {false};
     Watch w = map.computeIfAbsent(key, k -> {
       created[0] = true;
-      return new Watch(service, settings, consul, threads, retired -> map.remove(k, retired));
+      boolean share = view != null && map.size() >= sharedAbove;
+      return new Watch(service, settings, consul, threads, share ? view : null, retired -> map.remove(k, retired));
     });
     if (created[0]) {
       w.start();
@@ -68,11 +83,24 @@ public final class Watches {
     return map.size();
   }
 
+  /** How many watches a shared view drives now (the others poll on their own). */
+  public int sharedCount() {
+    return view == null ? 0 : view.size();
+  }
+
   /** Stops every watch (no more queries, no more notifications) and returns them, to be joined. */
   public List<Watch> stopAll() {
     stopped = true;
     List<Watch> all = new ArrayList<>(map.values());
     all.forEach(Watch::stop);
+    if (view != null) {
+      view.stop();
+    }
     return all;
+  }
+
+  /** Waits up to {@code millis} for the shared view's threads to end; true when none is left. */
+  public boolean joinView(long millis) throws InterruptedException {
+    return view == null || view.join(millis);
   }
 }

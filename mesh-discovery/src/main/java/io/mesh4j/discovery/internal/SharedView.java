@@ -1,0 +1,412 @@
+package io.mesh4j.discovery.internal;
+
+import io.mesh4j.discovery.ConsistencyMode;
+import java.math.BigInteger;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.kiwiproject.consul.model.ConsulResponse;
+import org.kiwiproject.consul.model.State;
+import org.kiwiproject.consul.model.health.HealthCheck;
+import org.kiwiproject.consul.option.ImmutableQueryOptions;
+import org.kiwiproject.consul.option.QueryOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches any number of services of one datacenter with two blocking queries and a few fetch
+ * threads, instead of one long poll (one thread, one connection) per service (issue 15, part 4;
+ * {@code docs/scaling.md}, "Watching many services").
+ *
+ * <ul>
+ *   <li>{@code /v1/health/state/any?index=} answers when any health check of the datacenter is
+ *       added, removed or changes (Consul 1.8 moves its index on the checks table only). Per
+ *       service, the view keeps a digest of its checks (node, check id, service id, status;
+ *       not the output, which churns without changing who passes); a watched service whose
+ *       digest changed is fetched again. A node-level check that changed (serfHealth) may change
+ *       every service on the node, so every watched service is fetched.</li>
+ *   <li>{@code /v1/catalog/services?index=} answers when any registration changes (the services
+ *       table). A service whose tags changed, or that appeared or vanished, is fetched. A
+ *       registration change that neither view can name (an instance without checks added, an
+ *       address changed) fetches every watched service: correct, and rare in a mesh whose
+ *       instances carry checks, since a new instance's check names its service first.</li>
+ *   <li>Fetches are plain reads of {@code /v1/health/service/<name>} with the watch's filters,
+ *       on {@link #FETCH_THREADS} threads; a failed fetch is retried after the watch's backoff,
+ *       unless a view query is failing too (the agent is away: the view's recovery fetches all).
+ *       A watch being fetched is not queued twice.</li>
+ *   <li>A failed view query backs off like a watch and, once answered again, fetches every
+ *       watched service (changes may have been missed meanwhile); a watch keeps serving its last
+ *       list throughout.</li>
+ * </ul>
+ *
+ * <p>Threads start with the first watch and end at {@link #stop()}. Thread safe.
+ */
+final class SharedView {
+  private static final Logger LOG = LoggerFactory.getLogger(SharedView.class);
+  /** Threads that fetch changed services and check idleness. */
+  static final int FETCH_THREADS = 3;
+  private static final long IDLE_CHECK_MILLIS = 1_000;
+  private static final long CATALOG_SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  private final ConsulHandle consul;
+  private final WatchSettings settings;
+  private final NamedThreadFactory threads;
+  private final ConcurrentHashMap<String, Watch> watched = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Watch, AtomicBoolean> queued = new ConcurrentHashMap<>();
+  private final Object progress = new Object(); // guards the three fields below
+  private BigInteger healthIndex = BigInteger.ZERO;
+  private long healthNamedChanges; // diffs that named a service, ever
+  private ScheduledThreadPoolExecutor fetchers;
+  private Thread healthThread;
+  private Thread catalogThread;
+  private final java.util.concurrent.atomic.AtomicInteger failingLoops = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile boolean stopped;
+
+  SharedView(ConsulHandle consul, WatchSettings settings, NamedThreadFactory threads) {
+    this.consul = consul;
+    this.settings = settings;
+    this.threads = threads;
+  }
+
+  /** Adds {@code w} and fetches its list at once; starts the view with its first watch. */
+  void add(Watch w) {
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+      if (fetchers == null) {
+        fetchers = new ScheduledThreadPoolExecutor(FETCH_THREADS, r -> threads.newThread(r, "fetch"));
+        fetchers.setRemoveOnCancelPolicy(true);
+        fetchers.scheduleWithFixedDelay(this::retireIdle, IDLE_CHECK_MILLIS, IDLE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        healthThread = threads.newThread(this::healthLoop, "view-health");
+        catalogThread = threads.newThread(this::catalogLoop, "view-catalog");
+        healthThread.start();
+        catalogThread.start();
+      }
+    }
+    watched.put(w.service(), w);
+    queued.put(w, new AtomicBoolean());
+    fetch(w, 0);
+  }
+
+  /** Forgets {@code w}: no more fetches. */
+  void remove(Watch w) {
+    watched.remove(w.service(), w);
+    queued.remove(w);
+  }
+
+  /** How many watches the view drives. */
+  int size() {
+    return watched.size();
+  }
+
+  /** Queues a fetch of {@code w} after {@code delayNanos}, unless one is queued already. */
+  private void fetch(Watch w, long delayNanos) {
+    AtomicBoolean q = queued.get(w);
+    ScheduledThreadPoolExecutor f = fetchers;
+    if (q == null || f == null || stopped || !q.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      f.schedule(() -> {
+        q.set(false); // a change seen from now on queues another fetch
+        long retry = w.fetchOnce();
+        // While a view query fails too, the agent is likely away: the view's recovery fetches
+        // every watch then, so a thousand watches do not each retry against a down agent.
+        if (retry > 0 && failingLoops.get() == 0) {
+          fetch(w, retry);
+        }
+      }, delayNanos, TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      q.set(false); // stopping
+    }
+  }
+
+  private void fetch(String service) {
+    Watch w = watched.get(service);
+    if (w != null) {
+      fetch(w, 0);
+    }
+  }
+
+  private void fetchAll() {
+    watched.values().forEach(w -> fetch(w, 0));
+  }
+
+  /**
+   * After a loop's first answer (its baseline): fetches the watches whose last fetch started
+   * before that answer arrived, since a change between their read and the baseline would
+   * otherwise go unseen. Watches added later read after the baseline: no second fetch.
+   */
+  private void fetchReadBefore(long answeredNanos) {
+    for (Watch w : watched.values()) {
+      if (answeredNanos - w.fetchStartedNanos() >= 0) {
+        fetch(w, 0);
+      }
+    }
+  }
+
+  private void retireIdle() {
+    for (Watch w : watched.values()) {
+      try {
+        w.retireIfIdle();
+      } catch (RuntimeException e) {
+        LOG.debug("idle check of '{}' failed: {}", w.service(), e.toString());
+      }
+    }
+  }
+
+  private void healthLoop() {
+    new Loop("health state") {
+      private Map<String, Long> digests; // per service name, or "\n" + node for node checks
+
+      @Override
+      BigInteger round(BigInteger index, boolean fresh) {
+        ConsulResponse<List<HealthCheck>> r = consul.consul().healthClient().getChecksByState(State.ANY, options(index));
+        long answered = System.nanoTime();
+        if (!accepted(r)) {
+          return null;
+        }
+        Map<String, Long> next = new HashMap<>();
+        for (HealthCheck c : r.getResponse()) {
+          String key = c.getServiceName().filter(s -> !s.isEmpty()).orElse("\n" + c.getNode());
+          long h = Objects.hash(c.getNode(), c.getCheckId(), c.getServiceId().orElse(""), c.getStatus());
+          next.merge(key, h * 0x9E3779B97F4A7C15L + 1, Long::sum);
+        }
+        boolean named = false;
+        if (fresh) {
+          fetchAll();
+        } else if (digests == null) {
+          fetchReadBefore(answered);
+        } else {
+          boolean nodes = false;
+          for (String k : union(digests, next)) {
+            if (!Objects.equals(digests.get(k), next.get(k))) {
+              if (k.startsWith("\n")) {
+                nodes = true;
+              } else {
+                named = true;
+                fetch(k);
+              }
+            }
+          }
+          if (nodes) {
+            fetchAll();
+          }
+        }
+        digests = next;
+        synchronized (progress) {
+          healthIndex = index(r);
+          healthNamedChanges += named ? 1 : 0;
+          progress.notifyAll();
+        }
+        return index(r);
+      }
+    }.run();
+  }
+
+  private void catalogLoop() {
+    new Loop("catalog services") {
+      private Map<String, List<String>> last;
+
+      @Override
+      BigInteger round(BigInteger index, boolean fresh) throws InterruptedException {
+        long namedBefore;
+        synchronized (progress) {
+          namedBefore = healthNamedChanges;
+        }
+        ConsulResponse<Map<String, List<String>>> r = consul.consul().catalogClient().getServices(options(index));
+        long answered = System.nanoTime();
+        if (!accepted(r)) {
+          return null;
+        }
+        BigInteger got = index(r);
+        Map<String, List<String>> next = r.getResponse();
+        if (!fresh && last != null && got.compareTo(index) > 0) {
+          boolean named = false;
+          for (String s : union(last, next)) {
+            if (!Objects.equals(last.get(s), next.get(s))) {
+              named = true;
+              fetch(s);
+            }
+          }
+          if (!named && !explainedByHealth(got, namedBefore)) {
+            fetchAll();
+          }
+        } else if (fresh) {
+          fetchAll();
+        } else if (last == null) {
+          fetchReadBefore(answered);
+        }
+        last = next;
+        return got;
+      }
+    }.run();
+  }
+
+  /**
+   * Whether the health view, once it reached {@code index}, named a changed service since
+   * {@code namedBefore}: then a registration that moved the catalog was one with a check, and
+   * its service is being fetched already.
+   */
+  private boolean explainedByHealth(BigInteger index, long namedBefore) throws InterruptedException {
+    long deadline = System.nanoTime() + CATALOG_SETTLE_NANOS;
+    synchronized (progress) {
+      while (healthIndex.compareTo(index) < 0 && !stopped) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(progress, left);
+      }
+      return healthNamedChanges > namedBefore;
+    }
+  }
+
+  private QueryOptions options(BigInteger index) {
+    ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder()
+        .wait(Backoff.jitteredWait(settings.queryWait(), settings.nextRandom())).index(index)
+        .consistencyMode(ConsulModes.of(settings.consistency()));
+    if (settings.datacenter() != null) {
+      q.datacenter(settings.datacenter());
+    }
+    return q.build();
+  }
+
+  /** An answer from a known leader (or any non-empty one in stale mode) with a body. */
+  private boolean accepted(ConsulResponse<?> r) {
+    boolean stale = settings.consistency() == ConsistencyMode.STALE;
+    return r.getResponse() != null && (r.isKnownLeader() || stale);
+  }
+
+  private static BigInteger index(ConsulResponse<?> r) {
+    BigInteger got = r.getIndex();
+    return got == null || got.signum() <= 0 ? BigInteger.ONE : got;
+  }
+
+  private static <V> java.util.Set<String> union(Map<String, V> a, Map<String, V> b) {
+    java.util.Set<String> all = new java.util.HashSet<>(a.keySet());
+    all.addAll(b.keySet());
+    return all;
+  }
+
+  /** Stops both loops and the fetch threads; does not wait. */
+  synchronized void stop() {
+    stopped = true;
+    if (fetchers != null) {
+      fetchers.shutdownNow();
+      healthThread.interrupt();
+      catalogThread.interrupt();
+    }
+    synchronized (progress) {
+      progress.notifyAll();
+    }
+  }
+
+  /** Waits up to {@code millis} for every thread of the view to end. */
+  boolean join(long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    ScheduledThreadPoolExecutor f;
+    Thread h;
+    Thread c;
+    synchronized (this) {
+      f = fetchers;
+      h = healthThread;
+      c = catalogThread;
+    }
+    if (f == null) {
+      return true;
+    }
+    f.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    h.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+    c.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+    return f.isTerminated() && !h.isAlive() && !c.isAlive();
+  }
+
+  /**
+   * One blocking-query loop: index handling, pacing and backoff as in {@link Watch}, and after a
+   * failure a plain read ({@code fresh}) that fetches every watched service.
+   */
+  private abstract class Loop {
+    private final String what;
+
+    Loop(String what) {
+      this.what = what;
+    }
+
+    /** One query on {@code index}; the next index, or null when the answer was refused. */
+    abstract BigInteger round(BigInteger index, boolean fresh) throws InterruptedException;
+
+    void run() {
+      BigInteger index = BigInteger.ZERO;
+      int failures = 0;
+      boolean fresh = false;
+      while (!stopped) {
+        long started = settings.ticker().read();
+        long delay;
+        try {
+          BigInteger got = round(index, fresh);
+          if (stopped) {
+            break;
+          }
+          if (got == null) {
+            failures++;
+            fresh = true;
+            delay = failed(ConsulFailure.noLeader(), failures);
+          } else {
+            if (failures > 0) {
+              LOG.info("shared watch view ({}) recovered after {} failed rounds", what, failures);
+              failingLoops.decrementAndGet();
+            }
+            failures = 0;
+            fresh = false;
+            index = got.compareTo(index) < 0 ? BigInteger.ZERO : got;
+            delay = Backoff.minIntervalDelayNanos(settings.ticker().read() - started,
+                settings.minQueryInterval().toNanos(), settings.nextRandom());
+          }
+        } catch (InterruptedException e) {
+          continue; // stop() sets stopped first; anyone else's interrupt is ignored
+        } catch (Throwable e) {
+          if (stopped) {
+            break;
+          }
+          failures++;
+          index = BigInteger.ZERO;
+          fresh = true;
+          delay = failed(consul.failure(e), failures);
+        }
+        if (delay > 0 && !pause(delay)) {
+          break;
+        }
+      }
+    }
+
+    private long failed(ConsulFailure f, int failures) {
+      consul.warnIfAgentLimit(f);
+      if (failures == 1) {
+        failingLoops.incrementAndGet();
+        LOG.warn("shared watch view ({}) is failing ({}): the {} services it watches keep their last known "
+            + "instances until Consul answers again", what, f.message(), watched.size());
+      }
+      return Backoff.errorDelayNanos(failures, settings.backoffMin().toNanos(), settings.backoffMax().toNanos(),
+          settings.nextRandom());
+    }
+
+    private boolean pause(long nanos) {
+      long deadline = System.nanoTime() + nanos;
+      for (long left = nanos; left > 0 && !stopped; left = deadline - System.nanoTime()) {
+        try {
+          TimeUnit.NANOSECONDS.sleep(left);
+        } catch (InterruptedException e) {
+          // checked by the loop
+        }
+      }
+      return !stopped;
+    }
+  }
+}
