@@ -20,6 +20,22 @@ public interface ServiceDiscovery extends AutoCloseable {
   List<ServiceInstance> instances(String serviceName);
 
   /**
+   * Instances to call when every instance {@link #instances} gives has failed within a call or is
+   * ejected, though discovery still lists them as healthy: those of a failover datacenter, say,
+   * while the local instances are dead but their health checks have not turned critical yet. The
+   * default has none; {@code ConsulDiscovery} answers its first failover datacenter with passing
+   * instances. Answers from memory after the first use of a service.
+   *
+   * @throws NullPointerException if {@code serviceName} is null
+   */
+  default List<ServiceInstance> failoverInstances(String serviceName) {
+    if (serviceName == null) {
+      throw new NullPointerException("serviceName must not be null");
+    }
+    return List.of();
+  }
+
+  /**
    * Calls {@code listener} each time the instances of {@code serviceName} change, until the
    * returned subscription is closed. A listener is never told of an empty list because the
    * registry could not be reached.

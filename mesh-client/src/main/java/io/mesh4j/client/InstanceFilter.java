@@ -49,6 +49,18 @@ final class InstanceFilter {
     }
   }
 
+  /** Discovery's failover instances within the allowed addresses (not cached: a path taken in failures only). */
+  List<ServiceInstance> failoverInstances(String serviceName) {
+    List<ServiceInstance> in = discovery.failoverInstances(serviceName);
+    List<ServiceInstance> out = new ArrayList<>(in.size());
+    for (ServiceInstance i : in) {
+      if (allowed.contains(i.host())) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
   private Filtered filter(String serviceName, List<ServiceInstance> in, Set<String> reported) {
     List<ServiceInstance> out = new ArrayList<>(in.size());
     Set<String> dropped = new HashSet<>();

@@ -64,6 +64,8 @@ public final class ServiceMeshClient implements AutoCloseable {
   final ServiceDiscovery discovery;
   /** The instances calls may go to: discovery's, within allowedInstanceAddresses if set. */
   final Function<String, List<ServiceInstance>> instances;
+  /** Where attempts go when every instance failed or is ejected: discovery's failover instances, filtered alike. */
+  private final Function<String, List<ServiceInstance>> failoverInstances;
   final LoadBalancer loadBalancer;
   final ObjectMapper mapper;
   final Headers defaultHeaders;
@@ -103,8 +105,10 @@ public final class ServiceMeshClient implements AutoCloseable {
     this.observer = b.observer;
     this.http = http;
     this.ownsHttp = ownsHttp;
-    this.instances = b.allowedInstanceAddresses == null ? b.discovery::instances
-        : new InstanceFilter(b.discovery, b.allowedInstanceAddresses, b.listeners)::instances;
+    InstanceFilter filter = b.allowedInstanceAddresses == null ? null
+        : new InstanceFilter(b.discovery, b.allowedInstanceAddresses, b.listeners);
+    this.instances = filter == null ? b.discovery::instances : filter::instances;
+    this.failoverInstances = filter == null ? b.discovery::failoverInstances : filter::failoverInstances;
     this.defaultExecutor = executorFor(b, b.defaults);
     this.faults = new FaultRegistry(b.listeners);
     Map<String, ResilientExecutor> executors = new LinkedHashMap<>();
@@ -142,6 +146,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     ServiceSettings d = b.defaults;
     ResilientExecutor.Builder e = ResilientExecutor.builder()
         .instances(instances)
+        .fallbackInstances(failoverInstances)
         .loadBalancer(b.loadBalancer)
         .ticker(b.ticker)
         .retry(pick(s.retry, d.retry, RetryConfig.defaults()))

@@ -134,6 +134,20 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     return awaitFirstLoad(w);
   }
 
+  /**
+   * The first {@linkplain Builder#failoverDatacenters failover datacenter}'s passing instances of
+   * {@code serviceName}, or none without failover datacenters: the executor calls them when every
+   * local instance failed within a call or is ejected while their checks still pass (a datacenter
+   * that just went dark), before Consul's health makes {@link #instances} switch.
+   */
+  @Override
+  public List<ServiceInstance> failoverInstances(String serviceName) {
+    if (serviceName == null) {
+      throw new NullPointerException("serviceName must not be null");
+    }
+    return failoverOn && !closed ? failover.fallback(serviceName) : List.of();
+  }
+
   private List<ServiceInstance> awaitFirstLoad(Watch w) {
     List<ServiceInstance> s;
     try {

@@ -97,6 +97,7 @@ public interface ResilientExecutor {
   /** Builds a {@link ResilientExecutor}. Not thread safe. */
   final class Builder {
     private Function<String, List<ServiceInstance>> instances;
+    private Function<String, List<ServiceInstance>> fallbackInstances = service -> List.of();
     private LoadBalancer loadBalancer = LoadBalancer.roundRobin();
     private RetryConfig retry = RetryConfig.defaults();
     private RetryBudgetConfig retryBudget = RetryBudgetConfig.defaults();
@@ -114,10 +115,23 @@ public interface ResilientExecutor {
 
     private Builder() {}
 
-    /** Where the candidate instances come from (asked on every attempt; must answer from memory). */
+    /**
+     * Where the candidate instances come from (asked on every attempt; must answer from memory),
+     * and the {@linkplain ServiceDiscovery#failoverInstances failover instances}.
+     */
     public Builder discovery(ServiceDiscovery discovery) {
       Checks.notNull(discovery, "discovery");
       this.instances = discovery::instances;
+      this.fallbackInstances = discovery::failoverInstances;
+      return this;
+    }
+
+    /**
+     * Where an attempt goes when every instance of {@link #instances} has failed in this call or
+     * is ejected (default none; {@link #discovery} sets {@link ServiceDiscovery#failoverInstances}).
+     */
+    public Builder fallbackInstances(Function<String, List<ServiceInstance>> fallbackInstances) {
+      this.fallbackInstances = Checks.notNull(fallbackInstances, "fallbackInstances");
       return this;
     }
 
@@ -224,7 +238,7 @@ public interface ResilientExecutor {
      */
     public ResilientExecutor build() {
       Checks.state(instances != null, "discovery (or instances) must be set");
-      return new DefaultResilientExecutor(new ExecutorSettings(instances, loadBalancer, retry, retryBudget,
+      return new DefaultResilientExecutor(new ExecutorSettings(instances, fallbackInstances, loadBalancer, retry, retryBudget,
           outlierEjection, circuitBreaker, timeouts, bulkhead, rateLimiter, hedging, ticker,
           random != null ? random : Schedulers.threadLocalRandom(),
           scheduler != null ? scheduler : Schedulers.sharedTimer(),

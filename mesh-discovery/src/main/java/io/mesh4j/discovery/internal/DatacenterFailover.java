@@ -77,6 +77,22 @@ public final class DatacenterFailover {
     return localList;
   }
 
+  /**
+   * The first failover datacenter's instances of {@code service} that is not empty (its watch
+   * started, and its first answer awaited, the first time), or an empty list: for a caller whose
+   * local instances all failed while discovery still lists them (their checks not critical yet).
+   * Changes nothing {@link #resolve} serves and publishes no event.
+   */
+  public List<ServiceInstance> fallback(String service) {
+    for (String dc : datacenters.keySet()) {
+      List<ServiceInstance> remote = remote(service, dc);
+      if (remote != null && !remote.isEmpty()) {
+        return remote;
+      }
+    }
+    return List.of();
+  }
+
   /** The datacenters failed over to right now, by service (for tests and operators). */
   public Map<String, String> serving() {
     return Map.copyOf(serving);

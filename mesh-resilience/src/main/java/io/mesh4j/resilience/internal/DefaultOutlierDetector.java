@@ -153,6 +153,32 @@ public final class DefaultOutlierDetector implements OutlierDetector {
     return out;
   }
 
+  /**
+   * Whether {@code instance} is ejected, or has reached the consecutive-failure threshold though
+   * {@code maxEjectionPercent} kept it in (the executor's test for calling fallback instances).
+   */
+  public boolean isEjectedOrFailing(ServiceInstance instance) {
+    InstanceHealth h = config.enabled() ? existing(instance) : null;
+    return h != null && h.failing();
+  }
+
+  /**
+   * Whether every instance of {@code all} failed in this call ({@code tried}), is ejected or keeps
+   * failing: the executor then calls fallback instances. No lookup on a first attempt while none
+   * of the service is ejected.
+   */
+  public boolean allGone(String serviceName, List<ServiceInstance> all, Set<ServiceInstance> tried) {
+    if ((tried == null || tried.isEmpty()) && ejectedCount(serviceName) == 0) {
+      return false;
+    }
+    for (ServiceInstance i : all) {
+      if ((tried == null || !tried.contains(i)) && !isEjectedOrFailing(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** How many instances of {@code serviceName} count as ejected (returning ones included). */
   public int ejectedCount(String serviceName) {
     ServiceHealth s = services.get(serviceName);
@@ -300,6 +326,10 @@ public final class DefaultOutlierDetector implements OutlierDetector {
       if (state == RETURNING && trialsLeft < config.trialCalls()) {
         trialsLeft++;
       }
+    }
+
+    synchronized boolean failing() {
+      return state != ACTIVE || consecutiveFailures >= config.consecutiveFailures();
     }
 
     synchronized ResilienceEvent record(boolean success, long now) {

@@ -186,10 +186,20 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
   /** Chooses and admits the instance of the next attempt. */
   ServiceInstance choose(String serviceName, Set<ServiceInstance> tried) {
     List<ServiceInstance> all = settings.instances().apply(serviceName);
-    if (all == null || all.isEmpty()) {
-      throw new NoInstanceAvailableException(serviceName, 0, 0);
+    List<ServiceInstance> selectable = null;
+    if (all == null || all.isEmpty() || detector.allGone(serviceName, all, tried)) {
+      List<ServiceInstance> fallback = settings.fallbackInstances().apply(serviceName);
+      if (fallback != null && !fallback.isEmpty() && (tried == null || !tried.containsAll(fallback))) {
+        // Every listed instance failed in this call, is ejected or keeps failing: another
+        // datacenter's, kept out of the detector (whose member list is the listed instances).
+        selectable = all = fallback;
+      } else if (all == null || all.isEmpty()) {
+        throw new NoInstanceAvailableException(serviceName, 0, 0);
+      }
     }
-    List<ServiceInstance> selectable = detector.selectable(serviceName, all);
+    if (selectable == null) {
+      selectable = detector.selectable(serviceName, all);
+    }
     Set<ServiceInstance> excluded = tried == null ? Set.of() : tried;
     ServiceInstance chosen = loadBalancer.choose(serviceName, selectable, excluded);
     int full = admit(chosen);

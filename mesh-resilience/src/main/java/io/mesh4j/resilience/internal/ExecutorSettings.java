@@ -21,6 +21,7 @@ import java.util.random.RandomGenerator;
 /** Everything the executor builder collected, validated. */
 public record ExecutorSettings(
     Function<String, List<ServiceInstance>> instances,
+    Function<String, List<ServiceInstance>> fallbackInstances,
     LoadBalancer loadBalancer,
     RetryConfig retry,
     RetryBudgetConfig retryBudget,
