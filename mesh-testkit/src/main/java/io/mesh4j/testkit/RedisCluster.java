@@ -35,7 +35,9 @@ import java.util.OptionalLong;
  * <p>{@link #shared()} is one cluster per JVM, stopped at JVM exit; tests that break things take
  * {@link #startPrivate()} and close it. {@link #builder()} starts a private cluster that asks
  * clients to authenticate, through the servers' own configuration: a password for the default user
- * ({@code requirepass}) or an ACL user (with the default user switched off). Thread safe.
+ * ({@code requirepass}) or ACL users (with the default user switched off), and that serves TLS only
+ * ({@link Builder#tls()}, {@link #tls()}); the testkit's own commands use TLS and credentials too.
+ * Thread safe.
  */
 public final class RedisCluster implements AutoCloseable {
   private static final int NODES = 6;
