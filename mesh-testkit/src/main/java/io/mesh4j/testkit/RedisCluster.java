@@ -430,6 +430,7 @@ public final class RedisCluster implements AutoCloseable {
     private final List<RedisSecurity.AclUser> aclUsers = new ArrayList<>();
     private boolean tls;
     private boolean clientCertificates;
+    private List<String> nodeNames = RedisTls.NODE_NAMES;
 
     private Builder() {}
 
@@ -499,6 +500,13 @@ public final class RedisCluster implements AutoCloseable {
       return this;
     }
 
+    /** As {@link #tls()}, with node certificates naming only {@code names} (IPs or DNS names). */
+    public Builder tlsNodeCertificateNames(String... names) {
+      this.nodeNames = List.of(names);
+      this.tls = true;
+      return this;
+    }
+
     /** Starts the cluster; the caller closes it. */
     public RedisCluster startPrivate() {
       if (password == null && !tls) {
@@ -508,7 +516,7 @@ public final class RedisCluster implements AutoCloseable {
         throw new IllegalStateException("addAclUser(...) needs aclUser(...) first: the application's user");
       }
       return RedisCluster.startPrivate(new RedisCluster(new RedisSecurity(user, password,
-          user == null ? List.of() : aclUsers, tls, clientCertificates)));
+          user == null ? List.of() : aclUsers, tls, clientCertificates, nodeNames)));
     }
   }
 

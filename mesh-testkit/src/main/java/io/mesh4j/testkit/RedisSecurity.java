@@ -21,7 +21,7 @@ final class RedisSecurity {
   record AclUser(String name, String password, String rules) {}
 
   /** No authentication, no TLS. */
-  static final RedisSecurity NONE = new RedisSecurity(null, null, List.of(), false, false);
+  static final RedisSecurity NONE = new RedisSecurity(null, null, List.of(), false, false, RedisTls.NODE_NAMES);
 
   /** The application's user (null: the default user) and password (null: none). */
   private final String user;
@@ -32,9 +32,11 @@ final class RedisSecurity {
   private final String adminPassword;
   private final boolean tls;
   private final boolean clientCertificatesRequired;
+  private final List<String> nodeNames;
 
   RedisSecurity(String user, String password, List<AclUser> aclUsers, boolean tls,
-      boolean clientCertificatesRequired) {
+      boolean clientCertificatesRequired, List<String> nodeNames) {
+    this.nodeNames = List.copyOf(nodeNames);
     this.user = user;
     this.password = password;
     this.aclUsers = List.copyOf(aclUsers);
@@ -85,7 +87,7 @@ final class RedisSecurity {
 
   /** The TLS material for a cluster in {@code dir}, or null without TLS. */
   RedisTls makeTls(Path dir) {
-    return tls ? RedisTls.create(dir, clientCertificatesRequired) : null;
+    return tls ? RedisTls.create(dir, clientCertificatesRequired, nodeNames) : null;
   }
 
   /** The socket factory of the testkit's own connections, or null for plain ones. */

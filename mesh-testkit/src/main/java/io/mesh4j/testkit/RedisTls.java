@@ -47,7 +47,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * The TLS material of a cluster started with {@link RedisCluster.Builder#tls()}, made in Java at
  * start (ECDSA P-256, valid {@value #DAYS} days): a CA, a node certificate signed by it that names
- * {@code 127.0.0.1} and {@code localhost} (used by every node, for clients, the cluster bus and
+ * {@code 127.0.0.1} and {@code localhost} unless {@link RedisCluster.Builder#tlsNodeCertificateNames} says
+ * otherwise (used by every node, for clients, the cluster bus and
  * replication), and a client certificate signed by the same CA. The PEM files are what
  * {@code redis-server} reads; the PKCS12 stores are what a Java client reads. A second CA that signed
  * nothing ({@link #untrustedTrustStore()}) lets a test show a client refusing the nodes.
@@ -59,6 +60,8 @@ public final class RedisTls {
   public static final int DAYS = 7;
   /** The type of every store written here. */
   public static final String STORE_TYPE = "PKCS12";
+  /** The names in the node certificate unless told otherwise. */
+  static final List<String> NODE_NAMES = List.of("127.0.0.1", "localhost");
 
   private final Path caPem;
   private final Path nodeCertPem;
@@ -70,7 +73,7 @@ public final class RedisTls {
   private final boolean clientCertificatesRequired;
   private final SSLContext adminContext;
 
-  private RedisTls(Path dir, boolean clientCertificatesRequired) throws IOException, GeneralSecurityException,
+  private RedisTls(Path dir, boolean clientCertificatesRequired, List<String> nodeNames) throws IOException, GeneralSecurityException,
       OperatorCreationException {
     this.clientCertificatesRequired = clientCertificatesRequired;
     SecureRandom random = new SecureRandom();
@@ -82,10 +85,11 @@ public final class RedisTls {
     X500Name caName = new X500Name("CN=mesh4j test Redis CA");
     X509Certificate ca = caCertificate(caName, caKeys);
     KeyPair nodeKeys = ecKeys();
-    X509Certificate node = signed(caName, caKeys, ca, new X500Name("CN=mesh4j test Redis node"), nodeKeys, true);
+    X509Certificate node = signed(caName, caKeys, ca, new X500Name("CN=mesh4j test Redis node"), nodeKeys,
+        nodeNames);
     KeyPair clientKeys = ecKeys();
     X509Certificate client = signed(caName, caKeys, ca, new X500Name("CN=mesh4j test Redis client"), clientKeys,
-        false);
+        null);
     KeyPair otherKeys = ecKeys();
     X509Certificate otherCa = caCertificate(new X500Name("CN=mesh4j test unrelated CA"), otherKeys);
 
@@ -98,9 +102,9 @@ public final class RedisTls {
     this.adminContext = context(trustStore, clientKeyStore);
   }
 
-  static RedisTls create(Path dir, boolean clientCertificatesRequired) {
+  static RedisTls create(Path dir, boolean clientCertificatesRequired, List<String> nodeNames) {
     try {
-      return new RedisTls(dir, clientCertificatesRequired);
+      return new RedisTls(dir, clientCertificatesRequired, nodeNames);
     } catch (IOException e) {
       throw new UncheckedIOException("writing the test TLS material to " + dir + " failed", e);
     } catch (GeneralSecurityException | OperatorCreationException e) {
@@ -177,21 +181,25 @@ public final class RedisTls {
     return sign(b, keys.getPrivate());
   }
 
-  /** A leaf signed by the CA: a node's (names the loopback host, serves and connects) or a client's. */
+  /** A leaf signed by the CA: a node's (naming {@code names}, serves and connects) or a client's (null names). */
   private static X509Certificate signed(X500Name caName, KeyPair caKeys, X509Certificate ca, X500Name subject,
-      KeyPair keys, boolean node) throws GeneralSecurityException, OperatorCreationException, IOException {
+      KeyPair keys, List<String> names) throws GeneralSecurityException, OperatorCreationException, IOException {
     X509v3CertificateBuilder b = builder(caName, subject, keys);
     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
     b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca));
     b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
-    if (node) {
+    if (names != null) {
       // A node is a server to clients and a client to the other nodes (bus, replication).
       b.addExtension(Extension.extendedKeyUsage, false,
           new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-          new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+      GeneralName[] san = new GeneralName[names.size()];
+      for (int i = 0; i < san.length; i++) {
+        String n = names.get(i);
+        san[i] = new GeneralName(n.matches("[0-9.]+|.*:.*") ? GeneralName.iPAddress : GeneralName.dNSName, n);
+      }
+      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(san));
     } else {
       b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
     }
