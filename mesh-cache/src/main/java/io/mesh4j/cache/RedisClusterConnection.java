@@ -2,11 +2,15 @@ package io.mesh4j.cache;
 
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.cache.internal.JedisClusterConnection;
+import io.mesh4j.cache.internal.RedisTlsSettings;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
+import javax.net.ssl.SSLContext;
 
 /**
  * A connection to one Redis Cluster (a pool per node and the slot map), shareable by any number of
@@ -16,6 +20,12 @@ import java.util.List;
  * {@link io.mesh4j.cache.spi.JedisClusterAdapter}. The connection is opened lazily: building it never
  * fails because Redis is down; the first commands do, and are retried at most once per second.
  * Thread safe.
+ *
+ * <p>TLS: {@code rediss://} seeds or {@link Builder#tls()} use the JVM's trusted CAs;
+ * {@link Builder#tlsTrustStore} trusts your CA instead, {@link Builder#tlsKeyStore} presents a client
+ * certificate ({@code tls-auth-clients yes}), {@link Builder#tlsContext} takes a whole
+ * {@link SSLContext}. The nodes' certificates must name the host connected to (the addresses the
+ * cluster announces, usually IPs) unless {@link Builder#dangerouslyDisableTlsHostnameVerification()}.
  */
 public interface RedisClusterConnection extends AutoCloseable {
   /** A builder for a connection from seed nodes. */
@@ -49,20 +59,110 @@ public interface RedisClusterConnection extends AutoCloseable {
     private String user;
     private String password;
     private String clientName = "mesh4j-cache";
+    private boolean tls;
+    // The first seed given as redis:// and as rediss://, for the check that they agree; null if none.
+    private String plainUriSeed;
+    private String tlsUriSeed;
+    private Path trustStore;
+    private String trustStorePassword;
+    private String trustStoreType;
+    private Path keyStore;
+    private String keyStorePassword;
+    private String keyStoreType;
+    private SSLContext tlsContext;
+    private boolean hostnameVerification = true;
 
     private Builder() {}
 
     /**
-     * Seed nodes as {@code host:port} or {@code redis://host:port} strings; one reachable node is
-     * enough. {@code rediss://} (TLS) and credentials in the URI are refused with the fix.
+     * Seed nodes as {@code host:port}, {@code redis://host:port} or {@code rediss://host:port} (TLS,
+     * as {@link #tls()}) strings; one reachable node is enough. Credentials in the URI are refused
+     * with the fix.
      */
     public Builder seedNodes(String... hostPorts) {
       Checks.notNull(hostPorts, "seedNodes");
       List<InetSocketAddress> parsed = new ArrayList<>();
       for (int i = 0; i < hostPorts.length; i++) {
-        parsed.add(parse(hostPorts[i], "seedNodes[" + i + "]"));
+        parsed.add(parse(hostPorts[i], "seedNodes[" + i + "]", true));
+      }
+      for (String h : hostPorts) {
+        String lower = h.trim().toLowerCase(Locale.ROOT);
+        if (lower.startsWith("rediss://")) {
+          tls = true;
+          tlsUriSeed = tlsUriSeed == null ? "seedNodes '" + h.trim() + "'" : tlsUriSeed;
+        } else if (lower.startsWith("redis://")) {
+          plainUriSeed = plainUriSeed == null ? "seedNodes '" + h.trim() + "'" : plainUriSeed;
+        }
       }
       seeds.addAll(parsed);
+      return this;
+    }
+
+    /**
+     * Connects to every node over TLS, trusting the CAs this JVM trusts (a managed Redis with a public
+     * certificate); {@link #tlsTrustStore} trusts your own CA instead.
+     */
+    public Builder tls() {
+      this.tls = true;
+      return this;
+    }
+
+    /**
+     * TLS, trusting the CA certificates in a {@code PKCS12} trust store (the password is never logged).
+     *
+     * @see #tlsTrustStore(Path, String, String)
+     */
+    public Builder tlsTrustStore(Path path, String password) {
+      return tlsTrustStore(path, password, "PKCS12");
+    }
+
+    /**
+     * TLS, trusting the CA certificates in the trust store at {@code path} of type {@code type}
+     * ({@code PKCS12} or {@code JKS}); the file is read and checked by {@link #build()}.
+     */
+    public Builder tlsTrustStore(Path path, String password, String type) {
+      this.trustStore = Checks.notNull(path, "tlsTrustStore");
+      this.trustStorePassword = Checks.notNull(password, "tlsTrustStore password");
+      this.trustStoreType = Checks.notBlank(type, "tlsTrustStore type");
+      this.tls = true;
+      return this;
+    }
+
+    /** TLS with a client certificate: a {@code PKCS12} key store holding it and its key. */
+    public Builder tlsKeyStore(Path path, String password) {
+      return tlsKeyStore(path, password, "PKCS12");
+    }
+
+    /**
+     * TLS with a client certificate, for nodes that require one ({@code tls-auth-clients yes}): the
+     * key store at {@code path} holds the certificate and its key, both under {@code password}.
+     */
+    public Builder tlsKeyStore(Path path, String password, String type) {
+      this.keyStore = Checks.notNull(path, "tlsKeyStore");
+      this.keyStorePassword = Checks.notNull(password, "tlsKeyStore password");
+      this.keyStoreType = Checks.notBlank(type, "tlsKeyStore type");
+      this.tls = true;
+      return this;
+    }
+
+    /**
+     * TLS with a context of your own (trust, client certificate, protocols), instead of
+     * {@link #tlsTrustStore} and {@link #tlsKeyStore}. Hostname verification still applies.
+     */
+    public Builder tlsContext(SSLContext context) {
+      this.tlsContext = Checks.notNull(context, "tlsContext");
+      this.tls = true;
+      return this;
+    }
+
+    /**
+     * Accepts a node certificate that does not name the host connected to. Any holder of a
+     * certificate from a CA you trust can then pose as your Redis: only for a CA that signs nothing
+     * but these nodes, and only when their certificates cannot name the addresses the cluster
+     * announces.
+     */
+    public Builder dangerouslyDisableTlsHostnameVerification() {
+      this.hostnameVerification = false;
       return this;
     }
 
@@ -165,6 +265,7 @@ public interface RedisClusterConnection extends AutoCloseable {
      */
     public RedisClusterConnection build() {
       Checks.argument(!seeds.isEmpty(), "seedNodes must name at least one node");
+      RedisTlsSettings tlsSettings = tlsSettings();
       // A hung node costs two socket timeouts in one attempt: the read, then the pool replacing the
       // broken connection at once (commons-pool2 2.13 refills on invalidate: a new handshake). Half
       // the operation timeout each keeps the attempt within it; Jedis checks its retry deadline
@@ -175,7 +276,28 @@ public interface RedisClusterConnection extends AutoCloseable {
           socketTimeout != null ? withinOperationTimeout(socketTimeout, "socketTimeout") : half, maxAttempts,
           maxTotalRetriesDuration != null ? withinOperationTimeout(maxTotalRetriesDuration, "maxTotalRetriesDuration")
               : operationTimeout.multipliedBy(4).dividedBy(5), maxConnectionsPerNode,
-          user, password, clientName);
+          user, password, clientName, tlsSettings);
+    }
+
+    private RedisTlsSettings tlsSettings() {
+      Checks.argument(!(tls && plainUriSeed != null), "%s asks for plain text while TLS is on (%s): write rediss://"
+          + " or host:port", plainUriSeed, tlsUriSeed != null ? tlsUriSeed : "tls settings given");
+      if (!tls) {
+        Checks.argument(hostnameVerification, "dangerouslyDisableTlsHostnameVerification() needs TLS, which is off:"
+            + " enable it with tls(), tlsTrustStore(...) or rediss:// seeds, or drop the call");
+        return null;
+      }
+      if (tlsContext != null) {
+        Checks.argument(trustStore == null && keyStore == null, "tlsContext replaces tlsTrustStore and tlsKeyStore:"
+            + " give either the context or the stores, not both");
+        return RedisTlsSettings.fromContext(tlsContext, hostnameVerification);
+      }
+      return RedisTlsSettings.fromStores(trustStore, chars(trustStorePassword), trustStoreType, keyStore,
+          chars(keyStorePassword), keyStoreType, hostnameVerification);
+    }
+
+    private static char[] chars(String password) {
+      return password == null ? null : password.toCharArray();
     }
 
     private Duration withinOperationTimeout(Duration value, String name) {
@@ -189,6 +311,10 @@ public interface RedisClusterConnection extends AutoCloseable {
     }
 
     static InetSocketAddress parse(String given, String name) {
+      return parse(given, name, false);
+    }
+
+    private static InetSocketAddress parse(String given, String name, boolean tlsAllowed) {
       Checks.notBlank(given, name);
       String hostPort = given.trim();
       int scheme = hostPort.indexOf("://");
@@ -199,9 +325,11 @@ public interface RedisClusterConnection extends AutoCloseable {
         String authority = slash < 0 ? rest : rest.substring(0, slash);
         int at = authority.lastIndexOf('@');
         String shown = s + "://" + (at >= 0 ? authority.substring(at + 1) : authority);
-        Checks.argument(!s.equals("rediss"), "%s: TLS to Redis (rediss://) is not supported yet, was '%s': use "
-            + "redis://host:port or host:port on a private network", name, shown);
-        Checks.argument(s.equals("redis"), "%s must be host:port or redis://host:port, was '%s'", name, shown);
+        Checks.argument(tlsAllowed || !s.equals("rediss"), "%s: TLS to Redis (rediss://) needs a connection of its"
+            + " own, was '%s': build it with RedisClusterConnection.builder().seedNodes(\"%s\") (and a trust store)"
+            + " and pass it to connection(...)", name, shown, shown);
+        Checks.argument(s.equals("redis") || s.equals("rediss"), "%s must be host:port or redis://host:port, was '%s'",
+            name, shown);
         Checks.argument(at < 0, "%s must not carry credentials, was '%s': use credentials(user, password) or "
             + "password(...)", name, shown);
         Checks.argument(slash < 0 || rest.substring(slash).matches("/?\\d*"),

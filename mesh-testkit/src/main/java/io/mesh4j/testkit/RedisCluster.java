@@ -1,5 +1,9 @@
 package io.mesh4j.testkit;
 
+import static io.mesh4j.testkit.RedisReplies.awaitFor;
+import static io.mesh4j.testkit.RedisReplies.expectOk;
+import static io.mesh4j.testkit.RedisReplies.str;
+
 import io.mesh4j.testkit.internal.Binaries;
 import io.mesh4j.testkit.internal.FreePorts;
 import io.mesh4j.testkit.internal.Launcher;
@@ -31,7 +35,9 @@ import java.util.OptionalLong;
  * <p>{@link #shared()} is one cluster per JVM, stopped at JVM exit; tests that break things take
  * {@link #startPrivate()} and close it. {@link #builder()} starts a private cluster that asks
  * clients to authenticate, through the servers' own configuration: a password for the default user
- * ({@code requirepass}) or an ACL user (with the default user switched off). Thread safe.
+ * ({@code requirepass}) or ACL users (with the default user switched off), and that serves TLS only
+ * ({@link Builder#tls()}, {@link #tls()}); the testkit's own commands use TLS and credentials too.
+ * Thread safe.
  */
 public final class RedisCluster implements AutoCloseable {
   private static final int NODES = 6;
@@ -44,21 +50,20 @@ public final class RedisCluster implements AutoCloseable {
   private final Path dir;
   private final List<Integer> ports = new ArrayList<>();
   private final Map<Integer, ServerProcess> processes = new LinkedHashMap<>();
-  /** The ACL user, or null for the default user. */
-  private final String user;
-  /** The password clients (and replicas, and the testkit) authenticate with, or null for none. */
-  private final String password;
+  private final RedisSecurity security;
+  /** The certificates and stores of a TLS cluster, or null. */
+  private final RedisTls tls;
   private boolean closed;
 
   private RedisCluster() {
-    this(null, null);
+    this(RedisSecurity.NONE);
   }
 
-  private RedisCluster(String user, String password) {
-    this.user = user;
-    this.password = password;
+  private RedisCluster(RedisSecurity security) {
+    this.security = security;
     this.launcher = Binaries.launcherFor("redis-server");
     this.dir = ProcessRegistry.tempDir("redis");
+    this.tls = security.makeTls(dir.resolve("tls"));
     for (int i = 0; i < NODES; i++) {
       ports.add(FreePorts.next(10_000));
     }
@@ -117,7 +122,7 @@ public final class RedisCluster implements AutoCloseable {
       for (int i = 1; i < NODES; i++) {
         expectOk(cmd(ports.get(0), "CLUSTER", "MEET", "127.0.0.1", String.valueOf(ports.get(i))));
       }
-      await("all nodes know each other", () -> {
+      awaitFor("all nodes know each other", START_TIMEOUT, () -> {
         for (int port : ports) {
           String nodes = str(cmd(port, "CLUSTER", "NODES"));
           if (nodes.lines().count() < NODES || nodes.contains("handshake") || nodes.contains("noaddr")) {
@@ -129,7 +134,7 @@ public final class RedisCluster implements AutoCloseable {
       for (int r = MASTERS; r < NODES; r++) {
         String masterId = ids.get(r - MASTERS);
         int port = ports.get(r);
-        await("replica " + port + " attached", () -> "OK".equals(cmd(port, "CLUSTER", "REPLICATE", masterId)));
+        awaitFor("replica " + port + " attached", START_TIMEOUT, () -> "OK".equals(cmd(port, "CLUSTER", "REPLICATE", masterId)));
       }
       awaitHealthy(START_TIMEOUT);
     } catch (IOException e) {
@@ -139,8 +144,9 @@ public final class RedisCluster implements AutoCloseable {
 
   private void startNode(int port) {
     Path nodeDir = dir.resolve(String.valueOf(port));
-    List<String> cmd = new ArrayList<>(List.of("redis-server",
-        "--port", String.valueOf(port),
+    List<String> cmd = new ArrayList<>(List.of("redis-server"));
+    cmd.addAll(security.nodeArgs(port, tls));
+    cmd.addAll(List.of(
         "--bind", "127.0.0.1",
         "--protected-mode", "no",
         "--daemonize", "no",
@@ -153,19 +159,11 @@ public final class RedisCluster implements AutoCloseable {
         "--save", "",
         "--appendonly", "no",
         "--loglevel", "notice"));
-    if (user != null) {
-      // An ACL user allowed everything, and no anonymous access: the default user is switched off.
-      // Replicas authenticate to their master as that user too.
-      cmd.addAll(List.of("--user", user, "on", ">" + password, "~*", "&*", "+@all", "--user", "default", "off",
-          "--masteruser", user, "--masterauth", password));
-    } else if (password != null) {
-      cmd.addAll(List.of("--requirepass", password, "--masterauth", password));
-    }
     processes.put(port, launcher.start("redis-" + port, cmd, nodeDir, dir.resolve("redis-" + port + ".log")));
   }
 
   private void awaitAllPing() {
-    await("every node answers PING", () -> {
+    awaitFor("every node answers PING", START_TIMEOUT, () -> {
       for (int port : ports) {
         ServerProcess p = processes.get(port);
         if (!p.isAlive()) {
@@ -279,28 +277,13 @@ public final class RedisCluster implements AutoCloseable {
       if (!(reply instanceof List)) {
         continue;
       }
-      int owner = slotOwnerPorts(reply)[slot];
+      int owner = RedisReplies.slotOwnerPorts(reply)[slot];
       if (owner == 0) {
         throw new IllegalStateException("no master serves slot " + slot + " according to port " + port);
       }
       return new InetSocketAddress("127.0.0.1", owner);
     }
     throw new IllegalStateException("no live node answered CLUSTER SLOTS");
-  }
-
-  /** Per slot, the port of the master a {@code CLUSTER SLOTS} reply gives it; 0 for none. */
-  static int[] slotOwnerPorts(Object clusterSlotsReply) {
-    int[] owners = new int[SLOTS];
-    if (clusterSlotsReply instanceof List) {
-      for (Object range : (List<?>) clusterSlotsReply) {
-        List<?> r = (List<?>) range;
-        int port = ((Long) ((List<?>) r.get(2)).get(1)).intValue();
-        for (long slot = (Long) r.get(0); slot <= (Long) r.get(1); slot++) {
-          owners[(int) slot] = port;
-        }
-      }
-    }
-    return owners;
   }
 
   /**
@@ -423,8 +406,7 @@ public final class RedisCluster implements AutoCloseable {
 
   @Override
   public String toString() {
-    String auth = user != null ? ", ACL user " + user : password != null ? ", requirepass" : "";
-    return "RedisCluster{" + seedNodeStrings() + auth + ", " + launcher.describe() + "}";
+    return "RedisCluster{" + seedNodeStrings() + security.describe() + ", " + launcher.describe() + "}";
   }
 
   /**
@@ -436,8 +418,19 @@ public final class RedisCluster implements AutoCloseable {
    * }</pre>
    */
   public static final class Builder {
+    /**
+     * ACL rules that allow what mesh-cache needs and no more: data, scripts, pub/sub and the
+     * topology commands, on every key and channel; no admin or dangerous command (FLUSHALL, KEYS,
+     * CONFIG, DEBUG, CLIENT KILL...).
+     */
+    public static final String CACHE_ACL_RULES = "~* &* -@all +@read +@write +@keyspace +@pubsub +@scripting"
+        + " +@connection -@dangerous +cluster|slots +cluster|shards +cluster|nodes +cluster|info +cluster|myid";
     private String user;
     private String password;
+    private final List<RedisSecurity.AclUser> aclUsers = new ArrayList<>();
+    private boolean tls;
+    private boolean clientCertificates;
+    private List<String> nodeNames = RedisTls.NODE_NAMES;
 
     private Builder() {}
 
@@ -447,8 +440,9 @@ public final class RedisCluster implements AutoCloseable {
      * @throws IllegalArgumentException if {@code password} is blank or holds whitespace
      */
     public Builder requirePass(String password) {
-      this.password = checkSecret(password, "password");
+      this.password = RedisSecurity.checkSecret(password, "password");
       this.user = null;
+      aclUsers.clear();
       return this;
     }
 
@@ -460,25 +454,69 @@ public final class RedisCluster implements AutoCloseable {
      * @throws IllegalArgumentException if a value is blank or holds whitespace
      */
     public Builder aclUser(String user, String password) {
-      this.user = checkSecret(user, "user");
-      this.password = checkSecret(password, "password");
+      return aclUser(user, password, RedisSecurity.allRules());
+    }
+
+    /**
+     * The application's ACL user, limited to {@code rules} (as after {@code ACL SETUSER name}, e.g.
+     * {@link #CACHE_ACL_RULES}); the default user is switched off. Unless the rules are
+     * {@code ~* &* +@all}, the testkit and the replicas use a user of their own with a random password.
+     *
+     * @throws IllegalArgumentException if a value is blank or the user or password holds whitespace
+     */
+    public Builder aclUser(String user, String password, String rules) {
+      this.user = RedisSecurity.checkSecret(user, "user");
+      this.password = RedisSecurity.checkSecret(password, "password");
+      aclUsers.removeIf(u -> u.name().equals(user));
+      aclUsers.add(0, new RedisSecurity.AclUser(user, password, RedisSecurity.checkRules(rules)));
+      return this;
+    }
+
+    /**
+     * One more ACL user (after {@link #aclUser}), e.g. one lacking a permission the cache needs.
+     *
+     * @throws IllegalArgumentException if a value is blank or the user or password holds whitespace
+     */
+    public Builder addAclUser(String user, String password, String rules) {
+      aclUsers.add(new RedisSecurity.AclUser(RedisSecurity.checkSecret(user, "user"), RedisSecurity.checkSecret(password, "password"),
+          RedisSecurity.checkRules(rules)));
+      return this;
+    }
+
+    /**
+     * Serves TLS only ({@code port 0}, {@code tls-port}), on the cluster bus and replication too,
+     * with certificates made at start ({@link RedisCluster#tls()}); a client certificate is accepted
+     * but not required.
+     */
+    public Builder tls() {
+      this.tls = true;
+      return this;
+    }
+
+    /** As {@link #tls()}, and a client without a certificate signed by the CA is refused. */
+    public Builder tlsWithClientCertificates() {
+      this.tls = true;
+      this.clientCertificates = true;
+      return this;
+    }
+
+    /** As {@link #tls()}, with node certificates naming only {@code names} (IPs or DNS names). */
+    public Builder tlsNodeCertificateNames(String... names) {
+      this.nodeNames = List.of(names);
+      this.tls = true;
       return this;
     }
 
     /** Starts the cluster; the caller closes it. */
     public RedisCluster startPrivate() {
-      if (password == null) {
-        throw new IllegalStateException("set requirePass(...) or aclUser(...), or use RedisCluster.startPrivate()");
+      if (password == null && !tls) {
+        throw new IllegalStateException("set requirePass(...), aclUser(...) or tls(), or use RedisCluster.startPrivate()");
       }
-      return RedisCluster.startPrivate(new RedisCluster(user, password));
-    }
-
-    private static String checkSecret(String value, String name) {
-      if (value == null || value.isEmpty() || value.chars().anyMatch(Character::isWhitespace)) {
-        throw new IllegalArgumentException(name + " must be non-blank and hold no whitespace (it goes into a"
-            + " redis-server config line)");
+      if (user == null && !aclUsers.isEmpty()) {
+        throw new IllegalStateException("addAclUser(...) needs aclUser(...) first: the application's user");
       }
-      return value;
+      return RedisCluster.startPrivate(new RedisCluster(new RedisSecurity(user, password,
+          user == null ? List.of() : aclUsers, tls, clientCertificates, nodeNames)));
     }
   }
 
@@ -496,22 +534,47 @@ public final class RedisCluster implements AutoCloseable {
     return call(new InetSocketAddress("127.0.0.1", port), args);
   }
 
-  /** The cluster's password, or null: for {@link RedisResharding}'s MIGRATE. Never logged. */
-  String password() {
-    return password;
+  /**
+   * The TLS material (CA, trust store, client key store and their password) of a cluster started
+   * with {@link Builder#tls()}.
+   *
+   * @throws IllegalStateException if this cluster does not serve TLS
+   */
+  public RedisTls tls() {
+    if (tls == null) {
+      throw new IllegalStateException("this cluster serves no TLS: start it with RedisCluster.builder().tls()");
+    }
+    return tls;
   }
 
-  /** The cluster's ACL user, or null (the default user). */
-  String user() {
-    return user;
+  /** The application's ACL user, or null (the default user). */
+  public String user() {
+    return security.user();
+  }
+
+  /** The application's password (of its ACL user or the default user), or null for none. */
+  public String password() {
+    return security.password();
+  }
+
+  /** The testkit's own password, or null: for {@link RedisResharding}'s MIGRATE. Never logged. */
+  String adminPassword() {
+    return security.adminPassword();
+  }
+
+  /** The testkit's own ACL user, or null (the default user). */
+  String adminUser() {
+    return security.adminUser();
   }
 
   /** One command on its own connection, authenticated first when the cluster asks for it. */
   private Object call(InetSocketAddress node, String... args) throws IOException {
-    if (password == null) {
-      return Resp.call(node, args);
-    }
-    try (Resp r = new Resp(node, 5_000)) {
+    String password = security.adminPassword();
+    String user = security.adminUser();
+    try (Resp r = new Resp(node, 5_000, RedisSecurity.socketFactory(tls))) {
+      if (password == null) {
+        return r.command(args);
+      }
       Object auth = user == null ? r.command("AUTH", password) : r.command("AUTH", user, password);
       if (!"OK".equals(auth)) {
         // The reply names no secret: Redis answers WRONGPASS or an ACL error.
@@ -525,43 +588,5 @@ public final class RedisCluster implements AutoCloseable {
   private String role(int port) throws IOException {
     Object role = cmd(port, "ROLE");
     return role instanceof List && !((List<?>) role).isEmpty() ? String.valueOf(((List<?>) role).get(0)) : "";
-  }
-
-  private static String str(Object o) {
-    return o == null ? "" : o.toString();
-  }
-
-  private static void expectOk(Object reply) {
-    if (!"OK".equals(reply)) {
-      throw new IllegalStateException("redis answered " + reply);
-    }
-  }
-
-  private interface Condition {
-    boolean holds() throws IOException;
-  }
-
-  private static void await(String what, Condition c) {
-    awaitFor(what, START_TIMEOUT, c);
-  }
-
-  private static void awaitFor(String what, Duration timeout, Condition c) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        if (c.holds()) {
-          return;
-        }
-      } catch (IOException | RuntimeException e) {
-        if (e instanceof IllegalStateException) {
-          throw (IllegalStateException) e;
-        }
-        last = e;
-      }
-      ConsulAgent.sleep(50);
-    }
-    throw new IllegalStateException("timed out after " + timeout + " waiting for: " + what
-        + (last == null ? "" : " (last error: " + last + ")"));
   }
 }

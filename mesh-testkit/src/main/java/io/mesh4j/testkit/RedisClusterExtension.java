@@ -10,7 +10,7 @@ package io.mesh4j.testkit;
  *
  * <p>{@link #shared()} uses the JVM-wide cluster; {@link #privateInstance()} starts one before
  * the class's tests and closes it after them, for tests that kill a master or connections, and
- * {@link #privateInstance(RedisCluster.Builder)} one that asks for AUTH. Test
+ * {@link #privateInstance(RedisCluster.Builder)} one that asks for AUTH or serves TLS. Test
  * methods and constructors may also declare a {@link RedisCluster} parameter.
  */
 public final class RedisClusterExtension extends ServiceExtension<RedisCluster> {

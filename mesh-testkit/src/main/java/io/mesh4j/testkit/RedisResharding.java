@@ -78,9 +78,9 @@ public final class RedisResharding {
       }
       List<String> args = new ArrayList<>(List.of("MIGRATE", to.getHostString(), Integer.toString(to.getPort()), "",
           "0", Integer.toString(MIGRATE_TIMEOUT_MILLIS), "REPLACE"));
-      String password = cluster.password();
-      if (password != null && cluster.user() != null) {
-        args.addAll(List.of("AUTH2", cluster.user(), password));
+      String password = cluster.adminPassword();
+      if (password != null && cluster.adminUser() != null) {
+        args.addAll(List.of("AUTH2", cluster.adminUser(), password));
       } else if (password != null) {
         args.addAll(List.of("AUTH", password));
       }
@@ -106,7 +106,7 @@ public final class RedisResharding {
 
   /** The slots {@code master} serves, lowest first, as {@code CLUSTER SLOTS} on it reports them. */
   public List<Integer> slotsOf(InetSocketAddress master) {
-    int[] owners = RedisCluster.slotOwnerPorts(cluster.command(master, "CLUSTER", "SLOTS"));
+    int[] owners = RedisReplies.slotOwnerPorts(cluster.command(master, "CLUSTER", "SLOTS"));
     List<Integer> slots = new ArrayList<>();
     for (int slot = 0; slot < owners.length; slot++) {
       if (owners[slot] == master.getPort()) {

@@ -4,6 +4,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -26,6 +27,8 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  */
 final class FailureCause {
   private static final int MAX_DEPTH = 8;
+  /** Found when a node hung up; replaced by words that depend on whether the client spoke TLS. */
+  private static final String CLOSED = "connection closed";
 
   private FailureCause() {}
 
@@ -34,20 +37,29 @@ final class FailureCause {
    * error of the server is given as Redis wrote it (its first line).
    */
   static String describe(JedisException e, JedisClusterConnection connection) {
-    return cause(e) + " (" + connection.reachability() + ")";
+    return cause(e, connection.usesTls(), connection.neverAnswered()) + " (" + connection.reachability() + ")";
   }
 
-  /** The cause alone, e.g. "connection refused" or "authentication failed (WRONGPASS ...)". */
-  static String cause(Throwable e) {
+  /**
+   * The cause alone, e.g. "connection refused" or "authentication failed (WRONGPASS ...)";
+   * {@code tls} says whether the connection speaks TLS and {@code neverAnswered} whether no node
+   * ever answered it, for what to check when a node hangs up at once.
+   */
+  static String cause(Throwable e, boolean tls, boolean neverAnswered) {
     if (e instanceof RedisUnavailableException u && u.why() != null) {
       return u.why();
     }
     Set<String> found = new LinkedHashSet<>();
     String[] serverError = new String[1];
     collect(e, found, serverError, new IdentityHashMap<>(), 0);
+    if (found.contains(CLOSED)) {
+      found.remove(CLOSED);
+      found.add(!neverAnswered ? CLOSED + " by the node"
+          : tls ? TlsFailure.CLOSED_DURING_TLS : TlsFailure.CLOSED_PLAIN);
+    }
     // The most telling first: a refused password or handshake explains the timeouts that follow it.
-    for (String c : new String[] {"authentication failed", "TLS failed", "unknown host", "no route to host",
-        "connection refused", "timed out"}) {
+    for (String c : new String[] {"permission denied", "authentication failed", "TLS failed", "unknown host",
+        "no route to host", "connection refused", "connection closed", "timed out"}) {
       for (String f : found) {
         if (f.startsWith(c)) {
           return f;
@@ -73,11 +85,17 @@ final class FailureCause {
     }
     String message = t.getMessage() == null ? "" : t.getMessage();
     String upper = message.toUpperCase(Locale.ROOT);
-    if (t instanceof JedisAccessControlException || upper.startsWith("NOAUTH") || upper.startsWith("WRONGPASS")
-        || upper.startsWith("NOPERM")) {
+    if (upper.startsWith("NOPERM")) {
+      found.add("permission denied by the Redis ACL (" + firstLine(message) + "): grant the user that command,"
+          + " key or channel (ACL SETUSER)");
+    } else if (t instanceof JedisAccessControlException || upper.startsWith("NOAUTH")
+        || upper.startsWith("WRONGPASS")) {
       found.add("authentication failed (" + firstLine(message) + ")");
-    } else if (t instanceof SSLException) {
-      found.add("TLS failed");
+    } else if (t instanceof SSLException || t instanceof CertificateException) {
+      found.add(TlsFailure.describe(t));
+    } else if (upper.startsWith("UNEXPECTED END OF STREAM") || upper.contains("CONNECTION RESET")
+        || upper.contains("BROKEN PIPE")) {
+      found.add(CLOSED);
     } else if (t instanceof UnknownHostException) {
       found.add("unknown host");
     } else if (t instanceof NoRouteToHostException) {

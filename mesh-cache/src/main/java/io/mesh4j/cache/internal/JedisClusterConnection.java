@@ -67,16 +67,22 @@ public final class JedisClusterConnection implements RedisClusterConnection {
     }
   }
 
-  /** A connection that creates and owns its client. */
+  /** A connection that creates and owns its client; {@code tls} null for plain text. */
+  // Jedis 8 deprecates ssl(true)/sslSocketFactory/sslParameters for SslOptions, which reads the stores
+  // again for every new connection and takes no SSLContext: the factory made (and checked) once is kept.
+  @SuppressWarnings("deprecation")
   public static JedisClusterConnection create(List<InetSocketAddress> seeds, Duration operationTimeout,
       Duration connectTimeout, Duration socketTimeout, int maxAttempts, Duration maxTotalRetriesDuration,
-      int maxConnectionsPerNode, String user, String password, String clientName) {
+      int maxConnectionsPerNode, String user, String password, String clientName, RedisTlsSettings tls) {
     DefaultJedisClientConfig.Builder cfg = DefaultJedisClientConfig.builder()
         .connectionTimeoutMillis((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE, socketTimeout.toMillis()))
         .clientName(clientName);
     if (password != null) {
       cfg.user(user).password(password);
+    }
+    if (tls != null) {
+      cfg.ssl(true).sslSocketFactory(tls.socketFactory()).sslParameters(tls.parameters());
     }
     return new JedisClusterConnection(seeds, cfg.build(), maxAttempts, maxTotalRetriesDuration,
         maxConnectionsPerNode, operationTimeout, null);
@@ -150,7 +156,7 @@ public final class JedisClusterConnection implements RedisClusterConnection {
           p.close(); // its pools, if the client around it could not be built
         }
         nextAttemptNanos = now + RETRY_NANOS;
-        lastCreateFailure = FailureCause.cause(e);
+        lastCreateFailure = FailureCause.cause(e, usesTls(), neverAnswered());
         throw new RedisUnavailableException("no Redis cluster node answered (" + reachability() + "): "
             + lastCreateFailure, lastCreateFailure, e);
       }
@@ -182,6 +188,16 @@ public final class JedisClusterConnection implements RedisClusterConnection {
     }
     double seconds = (System.nanoTime() - last) / 1e9;
     return b.append(String.format(java.util.Locale.ROOT, "; last answered %.1f s ago", seconds)).toString();
+  }
+
+  /** True while no node has ever answered this connection. */
+  public boolean neverAnswered() {
+    return lastAnsweredNanos == 0;
+  }
+
+  /** Whether the connections to the nodes are TLS. */
+  public boolean usesTls() {
+    return config.isSsl();
   }
 
   /** The client configuration, for the dedicated subscription connections. */

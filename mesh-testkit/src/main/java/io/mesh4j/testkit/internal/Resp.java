@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A minimal Redis (RESP2) connection for the testkit's own admin commands: cluster setup,
@@ -22,10 +24,30 @@ public final class Resp implements AutoCloseable {
 
   /** Connects to {@code node} with the given timeout in milliseconds for connect and reads. */
   public Resp(InetSocketAddress node, int timeoutMillis) throws IOException {
-    socket = new Socket();
-    socket.connect(node, timeoutMillis);
-    socket.setSoTimeout(timeoutMillis);
-    socket.setTcpNoDelay(true);
+    this(node, timeoutMillis, null);
+  }
+
+  /**
+   * Connects to {@code node}, over TLS when {@code tls} is not null (the handshake is done here),
+   * with the given timeout in milliseconds for connect, handshake and reads.
+   */
+  public Resp(InetSocketAddress node, int timeoutMillis, SSLSocketFactory tls) throws IOException {
+    Socket plain = new Socket();
+    Socket s = plain;
+    try {
+      plain.connect(node, timeoutMillis);
+      plain.setSoTimeout(timeoutMillis);
+      plain.setTcpNoDelay(true);
+      if (tls != null) {
+        SSLSocket secure = (SSLSocket) tls.createSocket(plain, node.getHostString(), node.getPort(), true);
+        s = secure;
+        secure.startHandshake();
+      }
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    socket = s;
     in = new BufferedInputStream(socket.getInputStream());
     out = socket.getOutputStream();
   }
