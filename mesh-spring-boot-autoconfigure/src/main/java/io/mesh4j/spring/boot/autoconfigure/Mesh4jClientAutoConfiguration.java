@@ -8,6 +8,7 @@ import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.client.ServiceSettings;
 import io.mesh4j.resilience.BulkheadConfig;
 import io.mesh4j.resilience.CircuitBreakerConfig;
+import io.mesh4j.resilience.HedgingConfig;
 import io.mesh4j.resilience.OutlierEjectionConfig;
 import io.mesh4j.resilience.RateLimiterConfig;
 import io.mesh4j.resilience.RetryBudgetConfig;
@@ -92,6 +93,7 @@ public class Mesh4jClientAutoConfiguration {
       @Override public void bulkhead(BulkheadConfig c) { b.bulkhead(c); }
       @Override public void rateLimiter(RateLimiterConfig c) { b.rateLimiter(c); }
       @Override public void maxResponseBytes(long bytes) { b.maxResponseBytes(bytes); }
+      @Override public void hedging(HedgingConfig config) { b.hedging(config); }
     };
   }
 
@@ -105,6 +107,7 @@ public class Mesh4jClientAutoConfiguration {
       @Override public void bulkhead(BulkheadConfig c) { s.bulkhead(c); }
       @Override public void rateLimiter(RateLimiterConfig c) { s.rateLimiter(c); }
       @Override public void maxResponseBytes(long bytes) { s.maxResponseBytes(bytes); }
+      @Override public void hedging(HedgingConfig config) { s.hedging(config); }
     };
   }
 

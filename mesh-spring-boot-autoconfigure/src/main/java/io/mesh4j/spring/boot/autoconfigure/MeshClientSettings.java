@@ -22,6 +22,8 @@ public class MeshClientSettings {
   private final Bulkhead bulkhead = new Bulkhead();
   /** A client-side rate limit (smooth: one call every period / permits). */
   private final RateLimit rateLimit = new RateLimit();
+  /** Hedging of idempotent calls: a second attempt on another instance when the first is slow. */
+  private final Hedging hedging = new Hedging();
   /** A fixed per-attempt timeout; default the library's adaptive timeout (p99-based, 1-10 s). */
   private Duration attemptTimeout;
   /** The deadline of a whole call, retries and backoff included; default 30s. */
@@ -51,6 +53,10 @@ public class MeshClientSettings {
 
   public RateLimit getRateLimit() {
     return rateLimit;
+  }
+
+  public Hedging getHedging() {
+    return hedging;
   }
 
   public Duration getAttemptTimeout() {
@@ -288,6 +294,60 @@ public class MeshClientSettings {
 
     public void setPeriod(Duration period) {
       this.period = period;
+    }
+  }
+
+  /** {@code hedging.*}: off unless {@code enabled} is true or a delay or percentile is set. */
+  public static class Hedging {
+    /** Whether idempotent calls are hedged; default false (true when delay or percentile is set). */
+    private Boolean enabled;
+    /** A fixed delay before the hedge, e.g. 100ms; excludes percentile. */
+    private Duration delay;
+    /** Hedge after this percentile (above 0, below 100) of recent attempts; default 95. */
+    private Double percentile;
+    /** Hedges per call at most (at least 1); default 1. */
+    private Integer maxHedges;
+    /** The least percentile delay; default 1ms. */
+    private Duration minDelay;
+
+    public Boolean getEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(Boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Duration getDelay() {
+      return delay;
+    }
+
+    public void setDelay(Duration delay) {
+      this.delay = delay;
+    }
+
+    public Double getPercentile() {
+      return percentile;
+    }
+
+    public void setPercentile(Double percentile) {
+      this.percentile = percentile;
+    }
+
+    public Integer getMaxHedges() {
+      return maxHedges;
+    }
+
+    public void setMaxHedges(Integer maxHedges) {
+      this.maxHedges = maxHedges;
+    }
+
+    public Duration getMinDelay() {
+      return minDelay;
+    }
+
+    public void setMinDelay(Duration minDelay) {
+      this.minDelay = minDelay;
     }
   }
 }
