@@ -30,6 +30,13 @@ public class MeshClientSettings {
   private Duration callTimeout;
   /** The largest response body read into memory, in bytes; default 16 MiB. */
   private Long maxResponseBytes;
+  /**
+   * The name of a CredentialsProvider bean whose credentials are sent: per service to that service,
+   * client-wide to every service. A name, never the secret itself.
+   */
+  private String credentials;
+  /** Per service only: let its credentials travel over cleartext http (tests, loopback); default false. */
+  private Boolean allowCleartextCredentials;
 
   public Retry getRetry() {
     return retry;
@@ -73,6 +80,22 @@ public class MeshClientSettings {
 
   public void setCallTimeout(Duration callTimeout) {
     this.callTimeout = callTimeout;
+  }
+
+  public String getCredentials() {
+    return credentials;
+  }
+
+  public void setCredentials(String credentials) {
+    this.credentials = credentials;
+  }
+
+  public Boolean getAllowCleartextCredentials() {
+    return allowCleartextCredentials;
+  }
+
+  public void setAllowCleartextCredentials(Boolean allowCleartextCredentials) {
+    this.allowCleartextCredentials = allowCleartextCredentials;
   }
 
   public Long getMaxResponseBytes() {
