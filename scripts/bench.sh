@@ -2,7 +2,8 @@
 # Runs the benchmarks of mesh-benchmarks, on the commit checked out, and checks what they print.
 #
 # Usage:
-#   scripts/bench.sh list                      the benchmarks the jar holds (classes named *Bench)
+#   scripts/bench.sh list                      the benchmarks the jar holds (classes named *Bench),
+#                                              and spring-side-by-side (below)
 #   scripts/bench.sh NAME [args...] [--dirty]  one benchmark (--dirty may come anywhere)
 #   scripts/bench.sh all [--dirty]             every benchmark, then writes docs/benchmarks.md
 #
@@ -21,6 +22,10 @@
 # when one fails, marks the failed ones in the table and exits non-zero at the end.
 # Targets of RESULT names come from scripts/bench-targets.tsv (see scripts/bench-report.sh).
 #
+# spring-side-by-side is not in the jar: SpringSideBySideBench lives in mesh-benchmarks-spring's
+# tests, so that Spring Boot and Spring Cloud (test-scoped there) stay off mesh-benchmarks' class
+# path and enforcer rules; it runs on that module's test class path.
+#
 # BENCH_TIMEOUT_S (default 1200) bounds one benchmark's run time; a benchmark that hangs fails.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,17 +43,30 @@ done
 NAME="${ARGS[0]:-list}"
 REST=("${ARGS[@]:1}")
 JAR="mesh-benchmarks/target/benchmarks.jar"
+SPRING_NAME="spring-side-by-side"
+SPRING_CP="mesh-benchmarks-spring/target/bench-test-classpath.txt"
 TIMEOUT_S="${BENCH_TIMEOUT_S:-1200}"
 
 build() {
   bash scripts/install-services.sh >/dev/null
   echo "[bench] building mesh-benchmarks from the working tree" >&2
-  ./mvnw -B -q -ntp package -DskipTests -Denforcer.skip=false -pl mesh-benchmarks -am >&2
+  # build-classpath in the same reactor, so the mesh4j modules resolve to this tree's build; each
+  # module writes its own target/bench-test-classpath.txt (only mesh-benchmarks-spring's is read).
+  ./mvnw -B -q -ntp package dependency:build-classpath -DskipTests -Denforcer.skip=false \
+    -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-test-classpath.txt \
+    -pl mesh-benchmarks,mesh-benchmarks-spring -am >&2
+}
+
+# Every benchmark's name: the jar's, then spring-side-by-side.
+names() {
+  java -jar "$JAR" list
+  echo "$SPRING_NAME"
 }
 
 if [ "$NAME" = "list" ]; then
   build
-  exec java -jar "$JAR" list
+  names
+  exit 0
 fi
 
 if ! git rev-parse --verify -q HEAD >/dev/null; then
@@ -111,8 +129,15 @@ run_one() {
   echo "[bench] ===== $name ($(date -u +%H:%M:%S) UTC, commit $SHA, $TREE tree)" >&2
   start=$(date +%s)
   set +e
-  timeout -k 30 "$TIMEOUT_S" java -Dmesh4j.repo.root="$ROOT" \
-    -Dorg.slf4j.simpleLogger.log.redis.clients.jedis=warn -jar "$JAR" "$name" "$@" 2>&1 | tee "$out"
+  local cmd=(java -Dmesh4j.repo.root="$ROOT" -Dorg.slf4j.simpleLogger.log.redis.clients.jedis=warn)
+  if [ "$name" = "$SPRING_NAME" ]; then
+    cmd+=(-Dorg.slf4j.simpleLogger.defaultLogLevel=warn
+      -cp "mesh-benchmarks-spring/target/test-classes:$(cat "$SPRING_CP")"
+      io.mesh4j.benchmarks.spring.SpringSideBySideBench)
+  else
+    cmd+=(-jar "$JAR" "$name")
+  fi
+  timeout -k 30 "$TIMEOUT_S" "${cmd[@]}" "$@" 2>&1 | tee "$out"
   status=${PIPESTATUS[0]}
   set -e
   took=$(( $(date +%s) - start ))
@@ -156,7 +181,7 @@ if [ ${#REST[@]} -gt 0 ]; then
   echo "[bench] 'all' takes no arguments (each benchmark runs with its defaults)" >&2
   exit 2
 fi
-mapfile -t NAMES < <(java -jar "$JAR" list)
+mapfile -t NAMES < <(names)
 if [ ${#NAMES[@]} -eq 0 ]; then
   echo "[bench] the jar lists no benchmark" >&2
   exit 1

@@ -4,10 +4,12 @@ import io.mesh4j.api.LoadBalancer;
 import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.api.ServiceDiscovery;
 import io.mesh4j.client.CallObserver;
+import io.mesh4j.client.CredentialsProvider;
 import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.client.ServiceSettings;
 import io.mesh4j.resilience.BulkheadConfig;
 import io.mesh4j.resilience.CircuitBreakerConfig;
+import io.mesh4j.resilience.HedgingConfig;
 import io.mesh4j.resilience.OutlierEjectionConfig;
 import io.mesh4j.resilience.RateLimiterConfig;
 import io.mesh4j.resilience.RetryBudgetConfig;
@@ -18,7 +20,9 @@ import io.mesh4j.spring.boot.autoconfigure.internal.ClientSettingsApplier;
 import io.mesh4j.spring.boot.autoconfigure.internal.InFlightCalls;
 import java.time.Duration;
 import io.mesh4j.spring.boot.autoconfigure.internal.Listeners;
+import java.util.List;
 import java.util.Locale;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -44,16 +48,33 @@ public class Mesh4jClientAutoConfiguration {
   @ConditionalOnMissingBean
   @ConditionalOnBean(ServiceDiscovery.class)
   public ServiceMeshClient serviceMeshClient(Mesh4jProperties properties, ServiceDiscovery discovery,
-      ObjectProvider<MeshEventListener> listeners, ObjectProvider<CallObserver> observer, InFlightCalls inFlight) {
+      ObjectProvider<MeshEventListener> listeners, ObjectProvider<CallObserver> observer, InFlightCalls inFlight,
+      ListableBeanFactory beans) {
     Mesh4jProperties.Client client = properties.getClient();
     ServiceMeshClient.Builder builder = ServiceMeshClient.builder().discovery(discovery);
     builder.loadBalancer(loadBalancer(client.getLoadBalancer()));
     ClientSettingsApplier.applyDefaults(client, clientTarget(builder));
+    if (client.getCredentials() != null) {
+      builder.credentialsForAllServices(credentials(beans, "mesh4j.client.credentials", client.getCredentials()));
+    }
+    if (client.getAllowCleartextCredentials() != null) {
+      throw new InvalidMeshPropertyException("mesh4j.client.allow-cleartext-credentials",
+          String.valueOf(client.getAllowCleartextCredentials()),
+          "set it per service: mesh4j.client.services.<name>.allow-cleartext-credentials", null);
+    }
     client.getServices().forEach((name, settings) -> {
       if (name == null || name.isBlank()) {
         throw new InvalidMeshPropertyException("mesh4j.client.services", String.valueOf(name), "a service name", null);
       }
-      builder.service(name, s -> ClientSettingsApplier.applyService(name, settings, client, serviceTarget(s)));
+      builder.service(name, s -> {
+        ClientSettingsApplier.applyService(name, settings, client, serviceTarget(s));
+        if (settings.getCredentials() != null) {
+          s.credentials(credentials(beans, "mesh4j.client.services." + name + ".credentials", settings.getCredentials()));
+        }
+        if (settings.getAllowCleartextCredentials() != null) {
+          s.allowCleartextCredentials(settings.getAllowCleartextCredentials());
+        }
+      });
     });
     MeshEventListener listener = Listeners.combine(listeners);
     if (listener != null) {
@@ -61,6 +82,17 @@ public class Mesh4jClientAutoConfiguration {
     }
     builder.observer(inFlight.wrap(observer.getIfAvailable(CallObserver::none)));
     return builder.build();
+  }
+
+  /** The CredentialsProvider bean named by {@code property}, or a failure naming the beans there are. */
+  private static CredentialsProvider credentials(ListableBeanFactory beans, String property, String beanName) {
+    List<String> known = List.of(beans.getBeanNamesForType(CredentialsProvider.class));
+    if (!known.contains(beanName)) {
+      throw new InvalidMeshPropertyException(property, beanName, known.isEmpty()
+          ? "the name of a CredentialsProvider bean (the application defines none)"
+          : "the name of a CredentialsProvider bean: " + String.join(", ", known), null);
+    }
+    return beans.getBean(beanName, CredentialsProvider.class);
   }
 
   /** Counts the client's calls in flight, for the shutdown. */
@@ -92,6 +124,7 @@ public class Mesh4jClientAutoConfiguration {
       @Override public void bulkhead(BulkheadConfig c) { b.bulkhead(c); }
       @Override public void rateLimiter(RateLimiterConfig c) { b.rateLimiter(c); }
       @Override public void maxResponseBytes(long bytes) { b.maxResponseBytes(bytes); }
+      @Override public void hedging(HedgingConfig config) { b.hedging(config); }
     };
   }
 
@@ -105,6 +138,7 @@ public class Mesh4jClientAutoConfiguration {
       @Override public void bulkhead(BulkheadConfig c) { s.bulkhead(c); }
       @Override public void rateLimiter(RateLimiterConfig c) { s.rateLimiter(c); }
       @Override public void maxResponseBytes(long bytes) { s.maxResponseBytes(bytes); }
+      @Override public void hedging(HedgingConfig config) { s.hedging(config); }
     };
   }
 

@@ -22,12 +22,21 @@ public class MeshClientSettings {
   private final Bulkhead bulkhead = new Bulkhead();
   /** A client-side rate limit (smooth: one call every period / permits). */
   private final RateLimit rateLimit = new RateLimit();
+  /** Hedging of idempotent calls: a second attempt on another instance when the first is slow. */
+  private final Hedging hedging = new Hedging();
   /** A fixed per-attempt timeout; default the library's adaptive timeout (p99-based, 1-10 s). */
   private Duration attemptTimeout;
   /** The deadline of a whole call, retries and backoff included; default 30s. */
   private Duration callTimeout;
   /** The largest response body read into memory, in bytes; default 16 MiB. */
   private Long maxResponseBytes;
+  /**
+   * The name of a CredentialsProvider bean whose credentials are sent: per service to that service,
+   * client-wide to every service. A name, never the secret itself.
+   */
+  private String credentials;
+  /** Per service only: let its credentials travel over cleartext http (tests, loopback); default false. */
+  private Boolean allowCleartextCredentials;
 
   public Retry getRetry() {
     return retry;
@@ -53,6 +62,10 @@ public class MeshClientSettings {
     return rateLimit;
   }
 
+  public Hedging getHedging() {
+    return hedging;
+  }
+
   public Duration getAttemptTimeout() {
     return attemptTimeout;
   }
@@ -67,6 +80,22 @@ public class MeshClientSettings {
 
   public void setCallTimeout(Duration callTimeout) {
     this.callTimeout = callTimeout;
+  }
+
+  public String getCredentials() {
+    return credentials;
+  }
+
+  public void setCredentials(String credentials) {
+    this.credentials = credentials;
+  }
+
+  public Boolean getAllowCleartextCredentials() {
+    return allowCleartextCredentials;
+  }
+
+  public void setAllowCleartextCredentials(Boolean allowCleartextCredentials) {
+    this.allowCleartextCredentials = allowCleartextCredentials;
   }
 
   public Long getMaxResponseBytes() {
@@ -288,6 +317,60 @@ public class MeshClientSettings {
 
     public void setPeriod(Duration period) {
       this.period = period;
+    }
+  }
+
+  /** {@code hedging.*}: off unless {@code enabled} is true or a delay or percentile is set. */
+  public static class Hedging {
+    /** Whether idempotent calls are hedged; default false (true when delay or percentile is set). */
+    private Boolean enabled;
+    /** A fixed delay before the hedge, e.g. 100ms; excludes percentile. */
+    private Duration delay;
+    /** Hedge after this percentile (above 0, below 100) of recent attempts; default 95. */
+    private Double percentile;
+    /** Hedges per call at most (at least 1); default 1. */
+    private Integer maxHedges;
+    /** The least percentile delay; default 1ms. */
+    private Duration minDelay;
+
+    public Boolean getEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(Boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Duration getDelay() {
+      return delay;
+    }
+
+    public void setDelay(Duration delay) {
+      this.delay = delay;
+    }
+
+    public Double getPercentile() {
+      return percentile;
+    }
+
+    public void setPercentile(Double percentile) {
+      this.percentile = percentile;
+    }
+
+    public Integer getMaxHedges() {
+      return maxHedges;
+    }
+
+    public void setMaxHedges(Integer maxHedges) {
+      this.maxHedges = maxHedges;
+    }
+
+    public Duration getMinDelay() {
+      return minDelay;
+    }
+
+    public void setMinDelay(Duration minDelay) {
+      this.minDelay = minDelay;
     }
   }
 }

@@ -2,6 +2,7 @@ package io.mesh4j.spring.boot.autoconfigure.internal;
 
 import io.mesh4j.resilience.BulkheadConfig;
 import io.mesh4j.resilience.CircuitBreakerConfig;
+import io.mesh4j.resilience.HedgingConfig;
 import io.mesh4j.resilience.OutlierEjectionConfig;
 import io.mesh4j.resilience.RateLimiterConfig;
 import io.mesh4j.resilience.RetryBudgetConfig;
@@ -34,6 +35,8 @@ public final class ClientSettingsApplier {
     void rateLimiter(RateLimiterConfig config);
 
     void maxResponseBytes(long bytes);
+
+    void hedging(HedgingConfig config);
   }
 
   private record Value<T>(T value, String property) {
@@ -126,6 +129,7 @@ public final class ClientSettingsApplier {
     timeouts(target);
     bulkhead(target);
     rateLimit(target);
+    hedging(target);
     Value<Long> bytes = value("max-response-bytes", MeshClientSettings::getMaxResponseBytes);
     if (touches(bytes)) {
       PropertyChecks.apply(bytes.property(), bytes.value(), "a number of bytes >= 1",
@@ -287,5 +291,41 @@ public final class ClientSettingsApplier {
     }
     target.rateLimiter(PropertyChecks.get(permits.property(), permits.value(),
         "permits >= 1 per a positive period", () -> RateLimiterConfig.smooth(permits.value(), period.value())));
+  }
+
+  private void hedging(Target target) {
+    Value<Boolean> enabled = value("hedging.enabled", s -> s.getHedging().getEnabled());
+    Value<Duration> delay = value("hedging.delay", s -> s.getHedging().getDelay());
+    Value<Double> percentile = value("hedging.percentile", s -> s.getHedging().getPercentile());
+    Value<Integer> maxHedges = value("hedging.max-hedges", s -> s.getHedging().getMaxHedges());
+    Value<Duration> minDelay = value("hedging.min-delay", s -> s.getHedging().getMinDelay());
+    if (!touches(enabled, delay, percentile, maxHedges, minDelay)) {
+      return;
+    }
+    if (Boolean.FALSE.equals(enabled.value()) || (!enabled.set() && !delay.set() && !percentile.set())) {
+      target.hedging(HedgingConfig.disabled());
+      return;
+    }
+    if (delay.set() && percentile.set()) {
+      throw new io.mesh4j.spring.boot.autoconfigure.InvalidMeshPropertyException(percentile.property(),
+          String.valueOf(percentile.value()),
+          "either " + delay.property() + " (a fixed delay) or a percentile, not both", null);
+    }
+    HedgingConfig config = delay.set()
+        ? PropertyChecks.get(delay.property(), delay.value(), "a positive duration, e.g. 100ms",
+            () -> HedgingConfig.fixedDelay(delay.value()))
+        : PropertyChecks.get(percentile.property(), percentile.value(), "a number above 0 and below 100 (default 95)",
+            () -> HedgingConfig.percentileDelay(percentile.or(HedgingConfig.DEFAULT_PERCENTILE)));
+    if (maxHedges.set()) {
+      HedgingConfig before = config;
+      config = PropertyChecks.get(maxHedges.property(), maxHedges.value(), "an integer >= 1",
+          () -> before.withMaxHedges(maxHedges.value()));
+    }
+    if (minDelay.set()) {
+      HedgingConfig before = config;
+      config = PropertyChecks.get(minDelay.property(), minDelay.value(), "a duration >= 0 (default 1ms)",
+          () -> before.withMinDelay(minDelay.value()));
+    }
+    target.hedging(config);
   }
 }
