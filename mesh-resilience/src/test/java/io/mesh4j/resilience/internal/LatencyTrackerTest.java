@@ -108,6 +108,29 @@ class LatencyTrackerTest {
   }
 
   @Test
+  void aRankReachedExactlyAtTheEndOfABucketIsThatBucket() {
+    LatencyTracker t = new LatencyTracker(ticker, 10_000 * MS, 8, 0.5);
+    for (int i = 0; i < 4; i++) {
+      t.record(MS);
+    }
+    for (int i = 0; i < 3; i++) {
+      t.record(200 * MS);
+    }
+    tick(100 * MS);
+    t.record(200 * MS);
+    assertEquals(LatencyTracker.upperBound(LatencyTracker.bucket(MS)), t.quantile(0), "rank 4 of 8 is the 4th 1 ms");
+  }
+
+  @Test
+  void withNoMinimumAnEmptyWindowAnswersTheLargestBound() {
+    LatencyTracker t = new LatencyTracker(ticker, 10_000 * MS, 0, 0.5);
+    t.record(MS);
+    tick(10_000 * MS); // a half late: the sample just recorded is cleared with both halves
+    t.record(MS);
+    assertEquals(1L << 37, t.quantile(0));
+  }
+
+  @Test
   void samplesLeaveAfterOneToTwoHalvesOfTheWindow() {
     LatencyTracker t = new LatencyTracker(ticker, 10_000 * MS, 1, 1.0);
     t.record(300 * MS);
