@@ -71,6 +71,28 @@ class ServiceSettingsTest {
   }
 
   @Test
+  void everySetterChains() throws Exception {
+    ServiceSettings s = new ServiceSettings();
+    assertSame(s, s.retry(io.mesh4j.resilience.RetryConfig.disabled()));
+    assertSame(s, s.retry(r -> r.maxAttempts(2)));
+    assertSame(s, s.retryBudget(RetryBudgetConfig.disabled()));
+    assertSame(s, s.outlierEjection(OutlierEjectionConfig.disabled()));
+    assertSame(s, s.circuitBreaker(CircuitBreakerConfig.disabled()));
+    assertSame(s, s.circuitBreaker(b -> b.halfOpenTrials(2)));
+    assertSame(s, s.timeouts(TimeoutConfig.defaults()));
+    assertSame(s, s.bulkhead(BulkheadConfig.disabled()));
+    assertSame(s, s.rateLimiter(RateLimiterConfig.disabled()));
+    assertSame(s, s.hedging(HedgingConfig.disabled()));
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init((java.security.KeyStore) null);
+    assertSame(s, s.tls(ServiceTls.trusting((javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0])));
+    assertSame(s, s.requireTls(true));
+    assertSame(s, s.credentials(() -> Credential.bearer("t")));
+    assertSame(s, s.allowCleartextCredentials(true));
+  }
+
+  @Test
   void badValuesAreRefusedNamingTheSetting() {
     ServiceSettings s = new ServiceSettings();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.maxResponseBytes(0));
