@@ -31,6 +31,8 @@ class BackoffTest {
     // a huge retry number neither overflows nor goes negative
     assertEquals(1L << 62, Backoff.fullJitterNanos(64, 3, Long.MAX_VALUE, 0.5));
     assertEquals(1L << 61, Backoff.fullJitterNanos(63, 1, 1L << 62, 0.5));
+    assertEquals(500 * MS, Backoff.fullJitterNanos(41, 50 * MS, 1000 * MS, 0.5), "base << 40 would overflow");
+    assertEquals(Long.MAX_VALUE, Backoff.fullJitterNanos(63, 1, Long.MAX_VALUE, 1.0), "from a shift of 62: max");
   }
 
   @Test
