@@ -85,5 +85,8 @@ class BoundedBodiesTest {
     BoundedBodies.Prefix exact = BoundedBodies.readPrefix(undeclared(bytes(16_384)), 16_384);
     assertEquals(16_384, exact.bytes.length);
     assertFalse(exact.truncated, "two full read steps, nothing left");
+    BoundedBodies.Prefix oneMore = BoundedBodies.readPrefix(undeclared(bytes(16_385)), 16_384);
+    assertEquals(16_384, oneMore.bytes.length);
+    assertTrue(oneMore.truncated, "reads reached the bound exactly, one byte was still to come");
   }
 }
