@@ -33,6 +33,9 @@ class BackoffTest {
     assertEquals(1L << 61, Backoff.fullJitterNanos(63, 1, 1L << 62, 0.5));
     assertEquals(500 * MS, Backoff.fullJitterNanos(41, 50 * MS, 1000 * MS, 0.5), "base << 40 would overflow");
     assertEquals(Long.MAX_VALUE, Backoff.fullJitterNanos(63, 1, Long.MAX_VALUE, 1.0), "from a shift of 62: max");
+    // base about 18 min, max 1 ms more: base << 24 wraps to 0 where comparing against max << 24 would not see it
+    long base = 1L << 40;
+    assertEquals(base + (1L << 20), Backoff.fullJitterNanos(25, base, base + (1L << 20), 1.0));
   }
 
   @Test
