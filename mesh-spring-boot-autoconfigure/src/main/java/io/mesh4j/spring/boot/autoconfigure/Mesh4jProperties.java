@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * The {@code mesh4j.*} properties. Values are checked when the beans are built, by the same
@@ -143,6 +144,17 @@ public class Mesh4jProperties {
     private String user;
     /** The password (of the user, or the default user's); never logged. */
     private String password;
+    /** TLS to the nodes. */
+    @NestedConfigurationProperty
+    private RedisTlsProperties tls = new RedisTlsProperties();
+
+    public RedisTlsProperties getTls() {
+      return tls;
+    }
+
+    public void setTls(RedisTlsProperties tls) {
+      this.tls = tls;
+    }
 
     public List<String> getNodes() {
       return nodes;

@@ -3,6 +3,7 @@ package io.mesh4j.spring.boot.autoconfigure;
 import io.mesh4j.cache.RedisClusterConnection;
 import io.mesh4j.spring.boot.autoconfigure.internal.PropertyChecks;
 import io.mesh4j.spring.boot.autoconfigure.internal.RedisNodesCondition;
+import java.nio.file.Path;
 import java.util.List;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -37,6 +38,23 @@ public class Mesh4jRedisAutoConfiguration {
       PropertyChecks.applySecret("mesh4j.redis.password", "a non-empty password",
           () -> builder.password(redis.getPassword()));
     }
-    return PropertyChecks.get("mesh4j.redis.nodes", nodes, "a list of host:port seed nodes", builder::build);
+    RedisTlsProperties tls = redis.getTls();
+    if (tls.isEnabled()) {
+      builder.tls();
+    }
+    if (tls.getTrustStore() != null) {
+      PropertyChecks.apply("mesh4j.redis.tls.trust-store", tls.getTrustStore(),
+          "a readable trust store file with mesh4j.redis.tls.trust-store-password set",
+          () -> builder.tlsTrustStore(Path.of(tls.getTrustStore()), tls.getTrustStorePassword(), tls.getTrustStoreType()));
+    }
+    if (tls.getKeyStore() != null) {
+      PropertyChecks.apply("mesh4j.redis.tls.key-store", tls.getKeyStore(),
+          "a readable key store file with mesh4j.redis.tls.key-store-password set",
+          () -> builder.tlsKeyStore(Path.of(tls.getKeyStore()), tls.getKeyStorePassword(), tls.getKeyStoreType()));
+    }
+    String what = tls.getTrustStore() != null ? "mesh4j.redis.tls.trust-store" : "mesh4j.redis.nodes";
+    Object value = tls.getTrustStore() != null ? tls.getTrustStore() : nodes;
+    return PropertyChecks.get(what, value, tls.getTrustStore() != null
+        ? "a readable trust store file, its password and type" : "a list of host:port seed nodes", builder::build);
   }
 }
