@@ -4,8 +4,10 @@ import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.api.ServiceDiscovery;
 import io.mesh4j.discovery.ConsulDiscovery;
 import io.mesh4j.spring.boot.autoconfigure.internal.Listeners;
+import io.mesh4j.spring.boot.autoconfigure.internal.ConsulTlsBundle;
 import io.mesh4j.spring.boot.autoconfigure.internal.PropertyChecks;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -26,11 +28,13 @@ public class Mesh4jDiscoveryAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean(ServiceDiscovery.class)
   @ConditionalOnProperty(prefix = "mesh4j.consul", name = "enabled", havingValue = "true", matchIfMissing = true)
-  public ConsulDiscovery consulDiscovery(Mesh4jProperties properties, ObjectProvider<MeshEventListener> listeners) {
+  public ConsulDiscovery consulDiscovery(Mesh4jProperties properties, ObjectProvider<MeshEventListener> listeners,
+      ObjectProvider<SslBundles> sslBundles) {
     Mesh4jProperties.Consul consul = properties.getConsul();
     ConsulDiscovery.Builder builder = ConsulDiscovery.builder();
     PropertyChecks.apply("mesh4j.consul.url", consul.getUrl(), "http://host:port or https://host:port",
         () -> builder.url(consul.getUrl()));
+    ConsulTlsBundle.apply(consul.getSslBundle(), sslBundles, builder);
     if (consul.getToken() != null) {
       PropertyChecks.applySecret("mesh4j.consul.token", "a non-blank Consul ACL token",
           () -> builder.token(consul.getToken()));

@@ -62,6 +62,19 @@ public class Mesh4jProperties {
     private String token;
     /** The datacenter to discover services in; default the agent's own. */
     private String datacenter;
+    /**
+     * The Spring Boot SSL bundle ({@code spring.ssl.bundle.*}) that trusts the agent's HTTPS
+     * certificate, for an https:// url with a private CA; default the JVM's CAs.
+     */
+    private String sslBundle;
+
+    public String getSslBundle() {
+      return sslBundle;
+    }
+
+    public void setSslBundle(String sslBundle) {
+      this.sslBundle = sslBundle;
+    }
 
     public boolean isEnabled() {
       return enabled;

@@ -4,9 +4,11 @@ import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.api.ServiceRegistry;
 import io.mesh4j.discovery.ConsulRegistry;
 import io.mesh4j.spring.boot.autoconfigure.internal.Listeners;
+import io.mesh4j.spring.boot.autoconfigure.internal.ConsulTlsBundle;
 import io.mesh4j.spring.boot.autoconfigure.internal.PropertyChecks;
 import io.mesh4j.spring.boot.autoconfigure.internal.SelfRegistration;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -29,11 +31,13 @@ public class Mesh4jRegistrationAutoConfiguration {
   /** The registry, on the Consul agent of {@code mesh4j.consul.*}. */
   @Bean
   @ConditionalOnMissingBean(ServiceRegistry.class)
-  public ConsulRegistry consulRegistry(Mesh4jProperties properties, ObjectProvider<MeshEventListener> listeners) {
+  public ConsulRegistry consulRegistry(Mesh4jProperties properties, ObjectProvider<MeshEventListener> listeners,
+      ObjectProvider<SslBundles> sslBundles) {
     Mesh4jProperties.Consul consul = properties.getConsul();
     ConsulRegistry.Builder builder = ConsulRegistry.builder();
     PropertyChecks.apply("mesh4j.consul.url", consul.getUrl(), "http://host:port or https://host:port",
         () -> builder.url(consul.getUrl()));
+    ConsulTlsBundle.apply(consul.getSslBundle(), sslBundles, builder);
     if (consul.getToken() != null) {
       PropertyChecks.applySecret("mesh4j.consul.token", "a non-blank Consul ACL token",
           () -> builder.token(consul.getToken()));
