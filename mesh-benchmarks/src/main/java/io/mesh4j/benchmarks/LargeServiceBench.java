@@ -1,0 +1,122 @@
+package io.mesh4j.benchmarks;
+
+import io.mesh4j.benchmarks.ClientBenchSupport.Latencies;
+import io.mesh4j.discovery.ConsulDiscovery;
+import io.mesh4j.testkit.ConsulAgent;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One large service (issue 15): {@value #INSTANCES} instances of {@code big} in a private Consul
+ * agent's catalog (on 50 nodes, each with a passing check), watched by a ConsulDiscovery. Every
+ * {@value #PERIOD_MS} ms one instance's check flips (critical, then passing again), {@value #FLIPS}
+ * times; each flip's propagation is the time from just before the catalog write until a listener
+ * of the discovery sees the list with one instance fewer or more. Printed: p50, p99 and max, the
+ * client CPU per update (process CPU over the flips / updates seen), and the bytes of one health
+ * answer (what each change re-reads). RESULT, last: {@code large_service_propagation_p99_ms}
+ * (target at most 50).
+ *
+ * <p>{@code scripts/bench.sh large-service}
+ */
+public final class LargeServiceBench {
+  private static final String SERVICE = "big";
+  private static final int INSTANCES = 2_000;
+  private static final int FLIPS = 200;
+  private static final long PERIOD_MS = 200;
+  private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  private LargeServiceBench() {}
+
+  /** Runs the benchmark; the last line is {@code RESULT large_service_propagation_p99_ms=<ms> ms}. */
+  public static void main(String[] args) throws Exception {
+    Latencies latencies = new Latencies();
+    long updates;
+    double cpuMicrosPerUpdate;
+    int answerBytes;
+    int missed = 0;
+    try (ConsulAgent agent = ConsulAgent.startPrivate()) {
+      for (int i = 0; i < INSTANCES; i++) {
+        agent.catalogRegister("big-node-" + (i % 50), SERVICE, 20_000 + i, "passing");
+      }
+      HttpClient http = HttpClient.newHttpClient();
+      answerBytes = http.send(HttpRequest.newBuilder(URI.create(agent.baseUrl() + "/v1/health/service/" + SERVICE
+          + "?passing")).build(), HttpResponse.BodyHandlers.ofByteArray()).body().length;
+      AtomicInteger count = new AtomicInteger();
+      AtomicLong seenAt = new AtomicLong();
+      AtomicLong changes = new AtomicLong();
+      try (ConsulDiscovery discovery = ConsulDiscovery.builder().url(agent.baseUrl()).build()) {
+        discovery.subscribe(SERVICE, change -> {
+          long now = System.nanoTime();
+          count.set(change.instances().size());
+          seenAt.set(now);
+          changes.incrementAndGet();
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (count.get() != INSTANCES) {
+          if (System.nanoTime() - deadline > 0) {
+            throw new IllegalStateException("the watch never listed " + INSTANCES + " instances: " + count.get());
+          }
+          Thread.sleep(20);
+        }
+        System.out.printf("large-service: %d instances of '%s' (health answer %d bytes), one check flipped every %d ms, "
+            + "%d flips%n", INSTANCES, SERVICE, answerBytes, PERIOD_MS, FLIPS);
+        long changesBefore = changes.get();
+        long cpuBefore = processCpuNanos();
+        long next = System.nanoTime();
+        for (int f = 0; f < FLIPS; f++) {
+          int victim = (f / 2) * 7 % INSTANCES;
+          boolean down = f % 2 == 0;
+          int expected = down ? INSTANCES - 1 : INSTANCES;
+          long t0 = System.nanoTime();
+          agent.catalogRegister("big-node-" + (victim % 50), SERVICE, 20_000 + victim, down ? "critical" : "passing");
+          long until = t0 + WAIT_NANOS;
+          while (!(count.get() == expected && seenAt.get() - t0 > 0)) {
+            if (System.nanoTime() - until > 0) {
+              break;
+            }
+            LockSupport.parkNanos(100_000);
+          }
+          if (count.get() == expected && seenAt.get() - t0 > 0) {
+            latencies.add(seenAt.get() - t0);
+          } else {
+            missed++;
+            latencies.add(WAIT_NANOS);
+          }
+          next += TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
+          long wait = next - System.nanoTime();
+          if (wait > 0) {
+            LockSupport.parkNanos(wait);
+          }
+        }
+        updates = changes.get() - changesBefore;
+        cpuMicrosPerUpdate = (processCpuNanos() - cpuBefore) / 1e3 / Math.max(1, updates);
+      }
+    }
+    long[] sorted = latencies.sorted();
+    double p99 = Latencies.quantile(sorted, 0.99) / 1e6;
+    System.out.printf("  propagation over %d flips: p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d not seen within 5 s%n",
+        sorted.length, Latencies.quantile(sorted, 0.5) / 1e6, p99, sorted[sorted.length - 1] / 1e6, missed);
+    System.out.printf("  client CPU per update %.0f us (process CPU during the flips / %d updates); each change "
+        + "re-reads the service's health answer, %d bytes%n", cpuMicrosPerUpdate, updates, answerBytes);
+    if (missed > FLIPS / 10) {
+      throw new IllegalStateException(missed + " of " + FLIPS + " flips never reached the client");
+    }
+    System.out.printf("RESULT large_service_propagation_p99_ms=%.1f ms (%d instances, one flip every %d ms; target <= 50)%n",
+        p99, INSTANCES, PERIOD_MS);
+  }
+
+  private static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean) {
+      return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+    }
+    return 0;
+  }
+}
