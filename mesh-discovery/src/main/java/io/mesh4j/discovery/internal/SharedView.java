@@ -6,10 +6,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.kiwiproject.consul.ConsulException;
 import org.kiwiproject.consul.model.ConsulResponse;
 import org.kiwiproject.consul.model.State;
 import org.kiwiproject.consul.model.health.HealthCheck;
@@ -27,9 +30,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code /v1/health/state/any?index=} answers when any health check of the datacenter is
  *       added, removed or changes (Consul 1.8 moves its index on the checks table only). Its
  *       answer is filtered on the server ({@code ?filter=}, Consul 1.4+) to the watched services'
- *       checks and the node-level ones ({@link #filterOf}), so its size follows the watched
- *       services, not the datacenter; above {@link #FILTER_MAX_CHARS} characters of filter, or
- *       after an agent refused a filter (400), the view reads every check. Per
+ *       checks and the node-level ones ({@link HealthFilter}), so its size follows the watched
+ *       services, not the datacenter; above {@link HealthFilter#MAX_CHARS} characters of filter,
+ *       or after an agent refused a filter, the view reads every check. Per
  *       service, the view keeps a digest of its checks (node, check id, service id, status;
  *       not the output, which churns without changing who passes); a watched service whose
  *       digest changed is fetched again. A node-level check that changed (serfHealth) may change
@@ -56,12 +59,6 @@ final class SharedView {
   static final int FETCH_THREADS = 3;
   private static final long IDLE_CHECK_MILLIS = 1_000;
   private static final long CATALOG_SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-  /**
-   * Longest filter the health view sends (some 2,000 names of 30 characters): Consul's HTTP server takes
-   * a request line up to 1 MiB, but parses the expression on every query, in time linear in its
-   * length. Above it the view reads every check, which is then about what it watches anyway.
-   */
-  static final int FILTER_MAX_CHARS = 100_000;
 
   private final ConsulHandle consul;
   private final WatchSettings settings;
@@ -75,9 +72,9 @@ final class SharedView {
   private Thread healthThread;
   private Thread catalogThread;
   private final java.util.concurrent.atomic.AtomicInteger failingLoops = new java.util.concurrent.atomic.AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicLong namesAdded = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong checksRead = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong healthRounds = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong namesAdded = new AtomicLong();
+  private final AtomicLong checksRead = new AtomicLong();
+  private final AtomicLong healthRounds = new AtomicLong();
   private volatile boolean filterRefused;
   private volatile boolean stopped;
 
@@ -129,40 +126,6 @@ final class SharedView {
   /** Answers the health view has read, ever. */
   long healthRounds() {
     return healthRounds.get();
-  }
-
-  /**
-   * The health view's filter: the checks of {@code services} and the node-level checks (empty
-   * service name, such as serfHealth). Names are quoted for go-bexpr, whose double-quoted strings
-   * Consul reads with Go's unquoting but which end at the first {@code "} even after a backslash:
-   * a quote is written {@code \x22}, a backslash {@code \\}, a control character as a
-   * Go {@code u} escape of four hex digits.
-   */
-  static String filterOf(java.util.Collection<String> services) {
-    StringBuilder b = new StringBuilder();
-    for (String s : new java.util.TreeSet<>(services)) {
-      b.append("ServiceName == ");
-      quote(s, b);
-      b.append(" or ");
-    }
-    return b.append("ServiceName == \"\"").toString();
-  }
-
-  private static void quote(String s, StringBuilder b) {
-    b.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '"') {
-        b.append("\\x22");
-      } else if (c == '\\') {
-        b.append("\\\\");
-      } else if (c < 0x20 || c == 0x7f) {
-        b.append(String.format("\\u%04x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    b.append('"');
   }
 
   /** Queues a fetch of {@code w} after {@code delayNanos}, unless one is queued already. */
@@ -228,15 +191,12 @@ final class SharedView {
       @Override
       BigInteger round(BigInteger index, boolean fresh) {
         long added = namesAdded.get();
-        String filter = filterRefused ? null : filterOf(watched.keySet());
-        if (filter != null && filter.length() > FILTER_MAX_CHARS) {
-          filter = null;
-        }
+        String filter = filterRefused ? null : HealthFilter.of(watched.keySet());
         ConsulResponse<List<HealthCheck>> r;
         try {
           r = consul.consul().healthClient().getChecksByState(State.ANY, options(index, filter));
-        } catch (org.kiwiproject.consul.ConsulException e) {
-          if (filter == null || !refusedFilter(e)) {
+        } catch (ConsulException e) {
+          if (filter == null || !HealthFilter.refused(e)) {
             throw e;
           }
           filterRefused = true;
@@ -350,23 +310,13 @@ final class SharedView {
   }
 
   private QueryOptions options(BigInteger index, String filter) {
-    ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder().filter(java.util.Optional.ofNullable(filter))
+    ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder().filter(Optional.ofNullable(filter))
         .wait(Backoff.jitteredWait(settings.queryWait(), settings.nextRandom())).index(index)
         .consistencyMode(ConsulModes.of(settings.consistency()));
     if (settings.datacenter() != null) {
       q.datacenter(settings.datacenter());
     }
     return q.build();
-  }
-
-  /**
-   * Whether Consul could not use a filter: 400, or 500 "Failed to create boolean expression
-   * evaluator" (Consul 1.8's answer to an expression it cannot parse). Agents before 1.4 ignore
-   * the parameter and answer every check, which the view handles as well.
-   */
-  private static boolean refusedFilter(org.kiwiproject.consul.ConsulException e) {
-    return e.hasCode() && (e.getCode() == 400
-        || e.getCode() == 500 && String.valueOf(e.getMessage()).contains("boolean expression"));
   }
 
   /** An answer from a known leader (or any non-empty one in stale mode) with a body. */
