@@ -227,6 +227,16 @@ public final class ConsulDiscovery implements ServiceDiscovery {
     return watches.keys();
   }
 
+  /** Health check entries the shared view has read, ever (tests): follows the watched services' checks. */
+  long viewChecksRead() {
+    return watches.viewChecksRead();
+  }
+
+  /** Answers the shared view's health query has read, ever (tests). */
+  long viewHealthRounds() {
+    return watches.viewHealthRounds();
+  }
+
   /** Connections pooled right now; for tests that check close() released them. */
   int connectionCount() {
     return consul.connectionCount();

@@ -6,10 +6,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.kiwiproject.consul.ConsulException;
 import org.kiwiproject.consul.model.ConsulResponse;
 import org.kiwiproject.consul.model.State;
 import org.kiwiproject.consul.model.health.HealthCheck;
@@ -25,7 +28,11 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code /v1/health/state/any?index=} answers when any health check of the datacenter is
- *       added, removed or changes (Consul 1.8 moves its index on the checks table only). Per
+ *       added, removed or changes (Consul 1.8 moves its index on the checks table only). Its
+ *       answer is filtered on the server ({@code ?filter=}, Consul 1.4+) to the watched services'
+ *       checks and the node-level ones ({@link HealthFilter}), so its size follows the watched
+ *       services, not the datacenter; above {@link HealthFilter#MAX_CHARS} characters of filter,
+ *       or after an agent refused a filter, the view reads every check. Per
  *       service, the view keeps a digest of its checks (node, check id, service id, status;
  *       not the output, which churns without changing who passes); a watched service whose
  *       digest changed is fetched again. A node-level check that changed (serfHealth) may change
@@ -65,6 +72,10 @@ final class SharedView {
   private Thread healthThread;
   private Thread catalogThread;
   private final java.util.concurrent.atomic.AtomicInteger failingLoops = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicLong namesAdded = new AtomicLong();
+  private final AtomicLong checksRead = new AtomicLong();
+  private final AtomicLong healthRounds = new AtomicLong();
+  private volatile boolean filterRefused;
   private volatile boolean stopped;
 
   SharedView(ConsulHandle consul, WatchSettings settings, NamedThreadFactory threads) {
@@ -89,7 +100,9 @@ final class SharedView {
         catalogThread.start();
       }
     }
-    watched.put(w.service(), w);
+    if (watched.put(w.service(), w) == null) {
+      namesAdded.incrementAndGet(); // the health view's next query filters on the new name too
+    }
     queued.put(w, new AtomicBoolean());
     fetch(w, 0);
   }
@@ -103,6 +116,16 @@ final class SharedView {
   /** How many watches the view drives. */
   int size() {
     return watched.size();
+  }
+
+  /** Health check entries the health view has read, ever (for tests and benchmarks). */
+  long checksRead() {
+    return checksRead.get();
+  }
+
+  /** Answers the health view has read, ever. */
+  long healthRounds() {
+    return healthRounds.get();
   }
 
   /** Queues a fetch of {@code w} after {@code delayNanos}, unless one is queued already. */
@@ -167,11 +190,26 @@ final class SharedView {
 
       @Override
       BigInteger round(BigInteger index, boolean fresh) {
-        ConsulResponse<List<HealthCheck>> r = consul.consul().healthClient().getChecksByState(State.ANY, options(index));
+        long added = namesAdded.get();
+        String filter = filterRefused ? null : HealthFilter.of(watched.keySet());
+        ConsulResponse<List<HealthCheck>> r;
+        try {
+          r = consul.consul().healthClient().getChecksByState(State.ANY, options(index, filter));
+        } catch (ConsulException e) {
+          if (filter == null || !HealthFilter.refused(e)) {
+            throw e;
+          }
+          filterRefused = true;
+          LOG.warn("Consul refused the shared watch view's health check filter (HTTP {}); the view reads every "
+              + "check of the datacenter from now on", e.getCode());
+          return BigInteger.ZERO; // at once, unfiltered
+        }
         long answered = System.nanoTime();
         if (!accepted(r)) {
           return null;
         }
+        checksRead.addAndGet(r.getResponse().size());
+        healthRounds.incrementAndGet();
         Map<String, Long> next = new HashMap<>();
         for (HealthCheck c : r.getResponse()) {
           String key = c.getServiceName().filter(s -> !s.isEmpty()).orElse("\n" + c.getNode());
@@ -205,7 +243,10 @@ final class SharedView {
           healthNamedChanges += named ? 1 : 0;
           progress.notifyAll();
         }
-        return index(r);
+        // A watch added while this query waited was not in its filter: a change of its checks
+        // woke the query (the index moves on any check) but is not in this answer. Read again at
+        // once (index 0: no wait) with the new filter, so its checks enter the digests now.
+        return namesAdded.get() != added ? BigInteger.ZERO : index(r);
       }
     }.run();
   }
@@ -220,7 +261,7 @@ final class SharedView {
         synchronized (progress) {
           namedBefore = healthNamedChanges;
         }
-        ConsulResponse<Map<String, List<String>>> r = consul.consul().catalogClient().getServices(options(index));
+        ConsulResponse<Map<String, List<String>>> r = consul.consul().catalogClient().getServices(options(index, null));
         long answered = System.nanoTime();
         if (!accepted(r)) {
           return null;
@@ -268,8 +309,8 @@ final class SharedView {
     }
   }
 
-  private QueryOptions options(BigInteger index) {
-    ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder()
+  private QueryOptions options(BigInteger index, String filter) {
+    ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder().filter(Optional.ofNullable(filter))
         .wait(Backoff.jitteredWait(settings.queryWait(), settings.nextRandom())).index(index)
         .consistencyMode(ConsulModes.of(settings.consistency()));
     if (settings.datacenter() != null) {

@@ -83,6 +83,16 @@ public final class Watches {
     return map.size();
   }
 
+  /** Health check entries the shared view's answers held, ever (0 without a view): for tests and benchmarks. */
+  public long viewChecksRead() {
+    return view == null ? 0 : view.checksRead();
+  }
+
+  /** Answers the shared view's health query has read, ever. */
+  public long viewHealthRounds() {
+    return view == null ? 0 : view.healthRounds();
+  }
+
   /** How many watches a shared view drives now (the others poll on their own). */
   public int sharedCount() {
     return view == null ? 0 : view.size();
