@@ -124,7 +124,7 @@ public final class CacheExample {
       try (DistributedCache<User> l2a = DistributedCache.builder(User.class).seedNodes(seeds).namespace(ns + "-2l").build();
           DistributedCache<User> l2b = DistributedCache.builder(User.class).seedNodes(seeds).namespace(ns + "-2l").build();
           TwoLevelCache<User> a = TwoLevelCache.builder(l2a).l1MaximumSize(10_000).build();
-          TwoLevelCache<User> b = TwoLevelCache.builder(l2b).l1MaximumSize(10_000).build()) {
+          TwoLevelCache<User> b = TwoLevelCache.builder(l2b).l1MaximumSize(10_000).recordStats().build()) {
         a.set("user:7", new User("7", "Linus"));
         System.out.printf("   A set user:7; B reads %s (now in B's L1)%n", b.get("user:7"));
         CountDownLatch seen = new CountDownLatch(1);
