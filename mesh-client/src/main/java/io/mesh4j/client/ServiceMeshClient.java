@@ -147,7 +147,7 @@ public final class ServiceMeshClient implements AutoCloseable {
     ResilientExecutor.Builder e = ResilientExecutor.builder()
         .instances(instances)
         .fallbackInstances(failoverInstances)
-        .loadBalancer(b.loadBalancer)
+        .loadBalancer(s.loadBalancer != null ? s.loadBalancer : b.loadBalancer)
         .ticker(b.ticker)
         .retry(pick(s.retry, d.retry, RetryConfig.defaults()))
         .retryBudget(pick(s.retryBudget, d.retryBudget, RetryBudgetConfig.defaults()))

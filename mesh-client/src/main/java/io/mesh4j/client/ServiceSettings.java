@@ -1,5 +1,6 @@
 package io.mesh4j.client;
 
+import io.mesh4j.api.LoadBalancer;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.resilience.BulkheadConfig;
 import io.mesh4j.resilience.CircuitBreakerConfig;
@@ -17,6 +18,7 @@ import java.util.function.UnaryOperator;
  * {@link ServiceMeshClient.Builder#service(String, java.util.function.Consumer)}. Not thread safe.
  */
 public final class ServiceSettings {
+  LoadBalancer loadBalancer;
   RetryConfig retry;
   RetryBudgetConfig retryBudget;
   OutlierEjectionConfig outlierEjection;
@@ -94,6 +96,12 @@ public final class ServiceSettings {
     return this;
   }
 
+  /** This service's load balancer, instead of the client-wide one. */
+  public ServiceSettings loadBalancer(LoadBalancer loadBalancer) {
+    this.loadBalancer = Checks.notNull(loadBalancer, "loadBalancer");
+    return this;
+  }
+
   /** TLS material for this service's instances (https). */
   public ServiceSettings tls(ServiceTls tls) {
     this.tls = Checks.notNull(tls, "tls");
@@ -142,7 +150,7 @@ public final class ServiceSettings {
   }
 
   boolean overridesResilience() {
-    return retry != null || retryBudget != null || outlierEjection != null || circuitBreaker != null
-        || timeouts != null || bulkhead != null || rateLimiter != null || hedging != null;
+    return loadBalancer != null || retry != null || retryBudget != null || outlierEjection != null
+        || circuitBreaker != null || timeouts != null || bulkhead != null || rateLimiter != null || hedging != null;
   }
 }

@@ -52,7 +52,8 @@ public class Mesh4jClientAutoConfiguration {
       ListableBeanFactory beans) {
     Mesh4jProperties.Client client = properties.getClient();
     ServiceMeshClient.Builder builder = ServiceMeshClient.builder().discovery(discovery);
-    builder.loadBalancer(loadBalancer(client.getLoadBalancer()));
+    builder.loadBalancer(loadBalancer("mesh4j.client.load-balancer",
+        client.getLoadBalancer() == null ? "round-robin" : client.getLoadBalancer()));
     ClientSettingsApplier.applyDefaults(client, clientTarget(builder));
     if (client.getCredentials() != null) {
       builder.credentialsForAllServices(credentials(beans, "mesh4j.client.credentials", client.getCredentials()));
@@ -68,6 +69,9 @@ public class Mesh4jClientAutoConfiguration {
       }
       builder.service(name, s -> {
         ClientSettingsApplier.applyService(name, settings, client, serviceTarget(s));
+        if (settings.getLoadBalancer() != null) {
+          s.loadBalancer(loadBalancer("mesh4j.client.services." + name + ".load-balancer", settings.getLoadBalancer()));
+        }
         if (settings.getCredentials() != null) {
           s.credentials(credentials(beans, "mesh4j.client.services." + name + ".credentials", settings.getCredentials()));
         }
@@ -142,7 +146,7 @@ public class Mesh4jClientAutoConfiguration {
     };
   }
 
-  static LoadBalancer loadBalancer(String name) {
+  static LoadBalancer loadBalancer(String property, String name) {
     String normalized = name == null ? "" : name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
     switch (normalized) {
       case "round-robin":
@@ -152,7 +156,7 @@ public class Mesh4jClientAutoConfiguration {
       case "peak-ewma":
         return LoadBalancer.peakEwma();
       default:
-        throw new InvalidMeshPropertyException("mesh4j.client.load-balancer", String.valueOf(name),
+        throw new InvalidMeshPropertyException(property, String.valueOf(name),
             LOAD_BALANCERS, null);
     }
   }

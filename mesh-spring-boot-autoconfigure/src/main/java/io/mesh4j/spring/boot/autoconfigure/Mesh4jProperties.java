@@ -114,8 +114,6 @@ public class Mesh4jProperties {
    * overrides under {@code mesh4j.client.services.<name>.*}.
    */
   public static class Client extends MeshClientSettings {
-    /** How an instance is picked: round-robin, least-outstanding or peak-ewma (client-wide only). */
-    private String loadBalancer = "round-robin";
     /** Per-service overrides of the settings above; the keys are service names. */
     private Map<String, MeshClientSettings> services = new LinkedHashMap<>();
     /**
@@ -130,14 +128,6 @@ public class Mesh4jProperties {
 
     public void setDrainTimeout(Duration drainTimeout) {
       this.drainTimeout = drainTimeout;
-    }
-
-    public String getLoadBalancer() {
-      return loadBalancer;
-    }
-
-    public void setLoadBalancer(String loadBalancer) {
-      this.loadBalancer = loadBalancer;
     }
 
     public Map<String, MeshClientSettings> getServices() {

@@ -10,6 +10,11 @@ import java.time.Duration;
  * defaults.
  */
 public class MeshClientSettings {
+  /**
+   * How an instance is picked: round-robin, least-outstanding or peak-ewma; client-wide default
+   * round-robin, a service without its own uses the client-wide one.
+   */
+  private String loadBalancer;
   /** Retries. */
   private final Retry retry = new Retry();
   /** The retry budget: retries as a share of calls. */
@@ -37,6 +42,14 @@ public class MeshClientSettings {
   private String credentials;
   /** Per service only: let its credentials travel over cleartext http (tests, loopback); default false. */
   private Boolean allowCleartextCredentials;
+
+  public String getLoadBalancer() {
+    return loadBalancer;
+  }
+
+  public void setLoadBalancer(String loadBalancer) {
+    this.loadBalancer = loadBalancer;
+  }
 
   public Retry getRetry() {
     return retry;

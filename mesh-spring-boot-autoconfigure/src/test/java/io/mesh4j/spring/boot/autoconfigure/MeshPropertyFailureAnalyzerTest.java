@@ -42,6 +42,13 @@ class MeshPropertyFailureAnalyzerTest {
   }
 
   @Test
+  void anUnknownPerServiceLoadBalancerNamesTheServicesProperty() {
+    FailureAnalysis analysis = analysisOf("mesh4j.client.services.orders.load-balancer=fastest");
+    assertThat(analysis.getDescription()).contains("'mesh4j.client.services.orders.load-balancer'").contains("fastest");
+    assertThat(analysis.getAction()).contains("peak-ewma");
+  }
+
+  @Test
   void unknownLoadBalancerNamesThePropertyAndTheAcceptedValues() {
     FailureAnalysis analysis = analysisOf("mesh4j.client.load-balancer=fastest");
     assertThat(analysis.getDescription()).contains("'mesh4j.client.load-balancer'").contains("fastest");
