@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Fetches are plain reads of {@code /v1/health/service/<name>} with the watch's filters,
  *       on {@link #FETCH_THREADS} threads; a failed fetch is retried after the watch's backoff,
  *       unless a view query is failing too (the agent is away: the view's recovery fetches all).
- *       A watch being fetched is not queued twice.</li>
+ *       A watch being fetched is not queued twice. A fetch that read a change the health view had
+ *       not yet processed is confirmed by one more once it has ({@link #confirmIfNewer}): a check
+ *       that failed and recovered between two health answers leaves no trace in their diff.</li>
  *   <li>A failed view query backs off like a watch and, once answered again, fetches every
  *       watched service (changes may have been missed meanwhile); a watch keeps serving its last
  *       list throughout.</li>
@@ -65,9 +67,10 @@ final class SharedView {
   private final NamedThreadFactory threads;
   private final ConcurrentHashMap<String, Watch> watched = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Watch, AtomicBoolean> queued = new ConcurrentHashMap<>();
-  private final Object progress = new Object(); // guards the three fields below
+  private final Object progress = new Object(); // guards the four fields below
   private BigInteger healthIndex = BigInteger.ZERO;
   private long healthNamedChanges; // diffs that named a service, ever
+  private final Map<Watch, Long> confirms = new HashMap<>(); // fetched index, per watch to confirm
   private ScheduledThreadPoolExecutor fetchers;
   private Thread healthThread;
   private Thread catalogThread;
@@ -111,6 +114,9 @@ final class SharedView {
   void remove(Watch w) {
     watched.remove(w.service(), w);
     queued.remove(w);
+    synchronized (progress) {
+      confirms.remove(w);
+    }
   }
 
   /** How many watches the view drives. */
@@ -138,15 +144,50 @@ final class SharedView {
     try {
       f.schedule(() -> {
         q.set(false); // a change seen from now on queues another fetch
+        long seen = processedHealthIndex();
         long retry = w.fetchOnce();
-        // While a view query fails too, the agent is likely away: the view's recovery fetches
-        // every watch then, so a thousand watches do not each retry against a down agent.
-        if (retry > 0 && failingLoops.get() == 0) {
+        if (retry == 0) {
+          confirmIfNewer(w, seen);
+        } else if (failingLoops.get() == 0) {
+          // While a view query fails too, the agent is likely away: the view's recovery fetches
+          // every watch then, so a thousand watches do not each retry against a down agent.
           fetch(w, retry);
         }
       }, delayNanos, TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       q.set(false); // stopping
+    }
+  }
+
+  private long processedHealthIndex() {
+    synchronized (progress) {
+      return healthIndex.longValue();
+    }
+  }
+
+  /**
+   * A fetch that read a change the health view had not processed when the fetch began may hold a
+   * passing moment: a check that went critical and back between two health answers leaves both
+   * answers alike, so their diff names nothing, yet the fetch in between read "critical". Such a
+   * fetch is confirmed by one more once the health view has processed an answer at least as new
+   * as the fetched index (at once if it already has). A fetch whose index the view had processed
+   * before it began read the state of that answer, which the diffs carry on from: no confirmation.
+   * One confirmation per change of the service, so a watch cannot loop on it.
+   */
+  private void confirmIfNewer(Watch w, long seenBefore) {
+    long got = w.fetchedIndex();
+    if (got <= seenBefore) {
+      return;
+    }
+    boolean now;
+    synchronized (progress) {
+      now = healthIndex.longValue() >= got;
+      if (!now) {
+        confirms.put(w, got);
+      }
+    }
+    if (now) {
+      fetch(w, 0);
     }
   }
 
@@ -204,7 +245,6 @@ final class SharedView {
               + "check of the datacenter from now on", e.getCode());
           return BigInteger.ZERO; // at once, unfiltered
         }
-        long answered = System.nanoTime();
         if (!accepted(r)) {
           return null;
         }
@@ -219,9 +259,7 @@ final class SharedView {
         boolean named = false;
         if (fresh) {
           fetchAll();
-        } else if (digests == null) {
-          fetchReadBefore(answered);
-        } else {
+        } else if (digests != null) { // the first answer is the baseline: fetches before it are confirmed
           boolean nodes = false;
           for (String k : union(digests, next)) {
             if (!Objects.equals(digests.get(k), next.get(k))) {
@@ -238,11 +276,18 @@ final class SharedView {
           }
         }
         digests = next;
+        List<Watch> due = new java.util.ArrayList<>();
         synchronized (progress) {
           healthIndex = index(r);
           healthNamedChanges += named ? 1 : 0;
+          long processed = healthIndex.longValue();
+          if (fresh) {
+            confirms.clear(); // every watch is being fetched again
+          }
+          confirms.entrySet().removeIf(e -> e.getValue() <= processed && due.add(e.getKey()));
           progress.notifyAll();
         }
+        due.forEach(w -> fetch(w, 0));
         // A watch added while this query waited was not in its filter: a change of its checks
         // woke the query (the index moves on any check) but is not in this answer. Read again at
         // once (index 0: no wait) with the new filter, so its checks enter the digests now.

@@ -71,6 +71,7 @@ public final class Watch {
   private final Object fetchLock = new Object(); // shared mode: one fetch at a time, in order
   private int fetchFailures; // shared mode, under fetchLock
   private volatile long fetchStartedNanos = System.nanoTime() - Long.MAX_VALUE / 2; // shared mode
+  private volatile long fetchedIndex; // shared mode: X-Consul-Index of the last applied fetch
 
   private volatile List<ServiceInstance> snapshot; // null until the first good answer
   private volatile ConsulFailure lastFailure;
@@ -242,6 +243,7 @@ public final class Watch {
         }
         BigInteger got = r.getIndex() == null ? BigInteger.ONE : r.getIndex();
         applied(r.getResponse(), got.longValue(), r.isKnownLeader(), r.getLastContact());
+        fetchedIndex = got.longValue();
         return 0;
       } catch (Throwable e) {
         if (stopped) {
@@ -251,6 +253,15 @@ public final class Watch {
         return failedSafely(consul.failure(e), ++fetchFailures);
       }
     }
+  }
+
+  /**
+   * The {@code X-Consul-Index} of the last answer {@link #fetchOnce()} applied: for
+   * {@code /v1/health/service/<name>}, the index of the service's last change (its instances or
+   * their checks) that the answer includes. 0 before the first.
+   */
+  long fetchedIndex() {
+    return fetchedIndex;
   }
 
   /** When the last {@link #fetchOnce()} sent its query ({@link System#nanoTime()}); never fetched: long ago. */
