@@ -12,6 +12,9 @@ package io.mesh4j.cache;
  * @param earlyRefreshes XFetch recomputations done before expiry
  * @param decodeFailures stored payloads that could not be decoded (deleted, counted as misses)
  * @param redisErrors Redis commands that failed
+ * @param singleFlightFollowers {@code getOrLoad} misses that found another caller in this JVM
+ *     loading the same key and waited for its result instead of loading (single flight); not
+ *     counted on the hit path
  */
 public record CacheStats(
     long hits,
@@ -22,7 +25,8 @@ public record CacheStats(
     long lockWaits,
     long earlyRefreshes,
     long decodeFailures,
-    long redisErrors) {
+    long redisErrors,
+    long singleFlightFollowers) {
 
   /** {@code hits / (hits + misses)}, or 1 when there was no read. */
   public double hitRate() {

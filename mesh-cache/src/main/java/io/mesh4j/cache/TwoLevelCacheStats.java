@@ -17,6 +17,11 @@ package io.mesh4j.cache;
  * @param invalidationsReceived invalidation messages this cache received (its own included)
  * @param gapsDetected lost invalidation messages detected by sequence number
  * @param subscriptions times the invalidation channel was (re)subscribed
+ * @param invalidationsFailed invalidation messages whose publish failed; each was queued to be
+ *     published again (counted once, however many retries it takes)
+ * @param invalidationsQueued invalidation messages waiting now to be published again after a
+ *     failed publish (the publish-retry queue's length; past its bound of 1,024, one "clear L1"
+ *     message stands for the dropped ones and counts as one)
  * @param l2 the counters of the underlying {@link DistributedCache}
  */
 public record TwoLevelCacheStats(
@@ -30,4 +35,6 @@ public record TwoLevelCacheStats(
     long invalidationsReceived,
     long gapsDetected,
     long subscriptions,
+    long invalidationsFailed,
+    long invalidationsQueued,
     CacheStats l2) {}

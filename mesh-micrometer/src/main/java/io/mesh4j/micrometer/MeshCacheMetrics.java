@@ -26,10 +26,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code mesh.cache.gets} (tags {@code level} l1/l2, {@code result} hit/miss/bypassed),
  * {@code mesh.cache.loads} ({@code result} success/failure), {@code mesh.cache.load.duration},
- * {@code mesh.cache.lock.waits}, {@code mesh.cache.early.refreshes},
- * {@code mesh.cache.decode.failures}, {@code mesh.cache.redis.errors}; for a two-level cache also
- * gauges {@code mesh.cache.l1.size} and {@code mesh.cache.l1.bypassed} (1 while L1 is bypassed),
- * {@code mesh.cache.invalidations} ({@code direction} published/received),
+ * {@code mesh.cache.lock.waits}, {@code mesh.cache.singleflight.followers},
+ * {@code mesh.cache.early.refreshes}, {@code mesh.cache.decode.failures},
+ * {@code mesh.cache.redis.errors}; for a two-level cache also gauges {@code mesh.cache.l1.size},
+ * {@code mesh.cache.l1.bypassed} (1 while L1 is bypassed) and
+ * {@code mesh.cache.invalidation.retry.queue} (invalidations waiting to be published again),
+ * {@code mesh.cache.invalidations} ({@code direction} published/received/failed),
  * {@code mesh.cache.invalidation.gaps} and {@code mesh.cache.invalidation.subscriptions}.
  */
 public final class MeshCacheMetrics {
@@ -67,6 +69,10 @@ public final class MeshCacheMetrics {
         c -> c.stats().invalidationsPublished());
     counter(registry, "mesh.cache.invalidations", tags.and("direction", "received"), cache,
         c -> c.stats().invalidationsReceived());
+    counter(registry, "mesh.cache.invalidations", tags.and("direction", "failed"), cache,
+        c -> c.stats().invalidationsFailed());
+    Gauge.builder("mesh.cache.invalidation.retry.queue", cache, c -> c.stats().invalidationsQueued()).tags(tags)
+        .description("invalidations waiting to be published again after a failed publish").register(registry);
     counter(registry, "mesh.cache.invalidation.gaps", tags, cache, c -> c.stats().gapsDetected());
     counter(registry, "mesh.cache.invalidation.subscriptions", tags, cache, c -> c.stats().subscriptions());
   }
@@ -82,6 +88,7 @@ public final class MeshCacheMetrics {
             o -> stats.get().totalLoadTimeNanos(), TimeUnit.NANOSECONDS)
         .tags(tags).description("time spent in loaders that returned").register(registry);
     counter(registry, "mesh.cache.lock.waits", tags, owner, read.apply(CacheStats::lockWaits));
+    counter(registry, "mesh.cache.singleflight.followers", tags, owner, read.apply(CacheStats::singleFlightFollowers));
     counter(registry, "mesh.cache.early.refreshes", tags, owner, read.apply(CacheStats::earlyRefreshes));
     counter(registry, "mesh.cache.decode.failures", tags, owner, read.apply(CacheStats::decodeFailures));
     counter(registry, "mesh.cache.redis.errors", tags, owner, read.apply(CacheStats::redisErrors));

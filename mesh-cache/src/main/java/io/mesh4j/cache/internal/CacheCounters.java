@@ -19,6 +19,7 @@ final class CacheCounters {
   private final LongAdder earlyRefreshes = new LongAdder();
   private final LongAdder decodeFailures = new LongAdder();
   private final LongAdder redisErrors = new LongAdder();
+  private final LongAdder followers = new LongAdder();
 
   void recordHit() {
     hits.increment();
@@ -61,9 +62,14 @@ final class CacheCounters {
     redisErrors.increment();
   }
 
+  /** A caller found another caller of this JVM loading its key and waited for that load. */
+  void recordSingleFlightFollower() {
+    followers.increment();
+  }
+
   /** The counts so far. */
   CacheStats snapshot() {
     return new CacheStats(hits.sum(), misses.sum(), loads.sum(), loadFailures.sum(), loadNanos.sum(),
-        lockWaits.sum(), earlyRefreshes.sum(), decodeFailures.sum(), redisErrors.sum());
+        lockWaits.sum(), earlyRefreshes.sum(), decodeFailures.sum(), redisErrors.sum(), followers.sum());
   }
 }

@@ -111,6 +111,7 @@ final class InvalidationChannel {
   private final LongAdder received = new LongAdder();
   private final LongAdder gaps = new LongAdder();
   private final LongAdder subscriptions = new LongAdder();
+  private final LongAdder publishFailures = new LongAdder();
 
   /**
    * The channel of {@code l2}'s namespace, guarding {@code local}, checking every
@@ -159,6 +160,7 @@ final class InvalidationChannel {
     try {
       send(message);
     } catch (JedisException e) {
+      publishFailures.increment();
       retryLater(message); // before failed(): in strict mode it throws
       failures.failed("publish invalidation", e, null);
     }
@@ -409,6 +411,19 @@ final class InvalidationChannel {
 
   long subscriptions() {
     return subscriptions.sum();
+  }
+
+  /** Invalidations whose first publish failed (each was queued for the checker to retry). */
+  long publishFailures() {
+    return publishFailures.sum();
+  }
+
+  /**
+   * Invalidations waiting to be published again: the queued ones, plus one for the "clear L1"
+   * message that stands for those dropped when the queue overflowed.
+   */
+  long queued() {
+    return unpublishedCount.get() + (unpublishedOverflow.get() ? 1 : 0);
   }
 
   /** Stops both threads and drops the subscription; waits up to 2 s for the subscriber to end. */

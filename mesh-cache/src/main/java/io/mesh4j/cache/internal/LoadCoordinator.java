@@ -62,7 +62,7 @@ final class LoadCoordinator<V> {
     this.namespace = s.namespace();
     this.lockTimeoutMillis = s.lockTimeout().toMillis();
     this.lockTimeoutNanos = s.lockTimeout().toNanos();
-    this.flights = new SingleFlight<>(lockTimeoutNanos, namespace);
+    this.flights = new SingleFlight<>(lockTimeoutNanos, namespace, counters::recordSingleFlightFollower);
     this.beta = s.earlyRefreshBeta();
     this.clock = s.clock();
     this.ticker = s.ticker();

@@ -22,11 +22,21 @@ final class SingleFlight<T> {
   private final ConcurrentHashMap<String, CompletableFuture<T>> flights = new ConcurrentHashMap<>();
   private final long waitNanos;
   private final String namespace;
+  private final Runnable onFollow;
 
   /** Flights of the cache of {@code namespace} (named in exceptions), waiting {@code waitNanos}. */
   SingleFlight(long waitNanos, String namespace) {
+    this(waitNanos, namespace, () -> {});
+  }
+
+  /**
+   * As {@link #SingleFlight(long, String)}; {@code onFollow} runs once per caller of {@link #run}
+   * that found a flight of its key running and waited for it (a follower).
+   */
+  SingleFlight(long waitNanos, String namespace, Runnable onFollow) {
     this.waitNanos = waitNanos;
     this.namespace = namespace;
+    this.onFollow = onFollow;
   }
 
   /**
@@ -39,6 +49,9 @@ final class SingleFlight<T> {
   T run(String key, Supplier<T> work) {
     CompletableFuture<T> mine = new CompletableFuture<>();
     CompletableFuture<T> running = flights.putIfAbsent(key, mine);
+    if (running != null) {
+      onFollow.run(); // once per caller, even if it takes over a hung flight later
+    }
     while (running != null) {
       try {
         return running.get(waitNanos, TimeUnit.NANOSECONDS);

@@ -484,7 +484,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
   public TwoLevelCacheStats stats() {
     return new TwoLevelCacheStats(l1Hits == null ? 0 : l1Hits.sum(), l1Hits != null, l1Misses.sum(), l1Bypassed.sum(), l1.estimatedSize(),
         l1Active, channel.published(), channel.received(), channel.gaps(), channel.subscriptions(),
-        l2.stats());
+        channel.publishFailures(), channel.queued(), l2.stats());
   }
 
   @Override

@@ -113,6 +113,33 @@ class SingleFlightTest {
   }
 
   @Test
+  void everyCallerThatWaitsForAnotherCallersRunIsCountedOnceAsAFollower() throws Exception {
+    AtomicInteger followers = new AtomicInteger();
+    SingleFlight<String> flights = new SingleFlight<>(NO_TAKEOVER, "ns", followers::incrementAndGet);
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    Supplier<String> work = blockingUntil(release, runs, "loaded");
+    Future<String> leader = call(flights, "k", work);
+    await().atMost(AWAIT).until(() -> runs.get() == 1);
+    assertEquals(0, followers.get(), "the leader follows nobody");
+    List<Future<String>> waiters = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      waiters.add(call(flights, "k", work));
+      awaitParked(lastCaller());
+    }
+    assertEquals(3, followers.get());
+    assertEquals("other", flights.run("k2", () -> "other"));
+    assertEquals(3, followers.get(), "a caller of another key leads its own flight");
+    release.countDown();
+    assertEquals("loaded", leader.get(10, TimeUnit.SECONDS));
+    for (Future<String> w : waiters) {
+      assertEquals("loaded", w.get(10, TimeUnit.SECONDS));
+    }
+    assertEquals("again", flights.run("k", () -> "again"));
+    assertEquals(3, followers.get(), "a caller after the flight ended leads a new one");
+  }
+
+  @Test
   void theLeadersFailureReachesEveryWaiter() throws Exception {
     SingleFlight<String> flights = new SingleFlight<>(NO_TAKEOVER, "ns");
     CountDownLatch release = new CountDownLatch(1);
