@@ -9,7 +9,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * halves of a window that take turns. Recording is one array increment; percentiles are
  * worked out at most every {@value #REFRESH_MILLIS} ms by whichever recording thread finds them
  * due, and read from volatile fields. Answers -1 until the window holds {@link #minSamples}
- * samples. Thread safe; losing a sample to a race while a half is cleared is acceptable.
+ * samples; until then every record works them out again, so the sample that reaches the minimum
+ * publishes them at once (a burst of fast calls within 100 ms must not leave the answer at -1,
+ * which would keep an adaptive timeout at its maximum). Thread safe; losing a sample to a race
+ * while a half is cleared is acceptable.
  */
 public final class LatencyTracker {
   /** How often the cached percentiles are worked out again. */
@@ -31,6 +34,8 @@ public final class LatencyTracker {
   private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
   private final long[] cached;
   private volatile long[] published;
+  /** Whether the last refresh found at least {@link #minSamples} samples. */
+  private volatile boolean enough;
 
   /**
    * A tracker over {@code windowNanos} (two halves) of the {@code quantiles} (0 to 1), valid once
@@ -53,7 +58,7 @@ public final class LatencyTracker {
   public void record(long nanos) {
     halves[current].incrementAndGet(bucket(nanos));
     long now = ticker.read();
-    if (now - refreshAt >= 0 && refreshing.compareAndSet(false, true)) {
+    if ((!enough || now - refreshAt >= 0) && refreshing.compareAndSet(false, true)) {
       try {
         refresh(now);
       } finally {
@@ -96,6 +101,7 @@ public final class LatencyTracker {
       out[q] = total < minSamples ? -1 : upperBound(indexOf(counts, total, quantiles[q]));
     }
     published = out;
+    enough = total >= minSamples;
   }
 
   private static int indexOf(long[] counts, long total, double quantile) {

@@ -76,6 +76,19 @@ class LatencyTrackerTest {
   }
 
   @Test
+  void theSampleThatReachesTheMinimumPublishesThePercentilesAtOnce() {
+    // 40 fast calls within one refresh interval: the adaptive timeout must not wait 100 ms for them.
+    LatencyTracker t = new LatencyTracker(ticker, 10_000 * MS, 20, 0.99);
+    for (int i = 0; i < 19; i++) {
+      t.record(MS);
+      tick(MS);
+    }
+    assertEquals(-1, t.quantile(0), "19 samples of 20");
+    t.record(MS);
+    assertEquals(LatencyTracker.upperBound(LatencyTracker.bucket(MS)), t.quantile(0), "the 20th sample, 19 ms in");
+  }
+
+  @Test
   void percentilesAreWorkedOutAgainEvery100Milliseconds() {
     LatencyTracker t = new LatencyTracker(ticker, 10_000 * MS, 1, 0.5);
     t.record(MS); // the first record works them out at once
