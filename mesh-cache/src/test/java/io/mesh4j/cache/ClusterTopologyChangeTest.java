@@ -102,6 +102,9 @@ class ClusterTopologyChangeTest {
         for (int i = 0; i < KEYS; i++) {
           assertEquals("v" + i, cache.get("k" + i), "k" + i);
         }
+        // SCAN invalidation after the changes: the new master included, the removed one not asked.
+        assertEquals(KEYS, cache.invalidate("k*"));
+        assertNull(cache.get("k0"));
       }
     }
   }

@@ -95,6 +95,24 @@ class RedisClusterTopologyTest {
   }
 
   @Test
+  void anAddedMasterSpeaksTlsAndKnowsTheAclUsersOfTheOthers() {
+    try (RedisCluster cluster = RedisCluster.builder().tlsWithClientCertificates()
+            .aclUser("app", "app-secret-1", RedisCluster.Builder.CACHE_ACL_RULES).startPrivate();
+        RedisClusterClient jedis = RedisTlsClusterTest.client(cluster, true)) {
+      InetSocketAddress added = cluster.addMaster(TIMEOUT);
+      RedisResharding.of(cluster).moveSlots(cluster.masterAddresses().get(0), added, 100);
+      writeKeys(jedis);
+      assertTrue((Long) cluster.command(added, "DBSIZE") > 0, "the app user wrote to the new master over TLS");
+
+      cluster.removeMaster(added, TIMEOUT);
+
+      assertKeys(jedis);
+      assertEquals(3, cluster.masterAddresses().size());
+      assertEquals(6, cluster.pids().size());
+    }
+  }
+
+  @Test
   void refusesWhatCannotBeATopologyChange() {
     RedisCluster cluster = RedisCluster.startPrivate();
     try {
