@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Timeout;
  * a private cluster of its own: pattern invalidation (SCAN on every master) reaches a master added
  * after the cache was built, and get, set, getMulti and getOrLoad in strict mode (so a failure
  * reaches the caller instead of being counted) neither fail nor answer a wrong value while a
- * master joins, slots move to it, and a master leaves.
+ * master joins, slots move to it, and a master leaves. A TwoLevelCache's invalidation channel
+ * follows its slot to an added master and away from a removed one: both caches subscribe again
+ * there, and neither reads a stale value.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ClusterTopologyChangeTest {
@@ -107,6 +109,49 @@ class ClusterTopologyChangeTest {
         assertNull(cache.get("k0"));
       }
     }
+  }
+
+  @Test
+  void crossJvmInvalidationFollowsItsChannelToAnAddedMasterAndAwayFromARemovedOne() {
+    try (RedisCluster cluster = RedisCluster.startPrivate()) {
+      String ns = TestSupport.ns("topo-channel");
+      // Two caches on one namespace, each with its own connection: two JVMs as far as Redis knows.
+      try (TwoLevelCache<String> a = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build()).build();
+          TwoLevelCache<String> b = TwoLevelCache.builder(TestSupport.strings(cluster, ns).build()).build()) {
+        TestSupport.await("L1 active", WAIT, () -> a.isL1Active() && b.isL1Active());
+        String channel = "mesh4j:inv:{" + ns + "}";
+        int slot = ((Long) cluster.command(cluster.masterAddresses().get(0), "CLUSTER", "KEYSLOT", channel)).intValue();
+        awaitSubscribers(cluster, channel, slot);
+        a.set("k", "v1");
+        assertEquals("v1", b.get("k"));
+
+        InetSocketAddress added = cluster.addMaster(TOPOLOGY);
+        RedisResharding.of(cluster).moveSlot(slot, cluster.masterOfSlot(slot), added);
+        assertEquals(added, cluster.masterOfSlot(slot));
+        awaitSubscribers(cluster, channel, slot);
+        a.set("k", "v2");
+        TestSupport.await("b sees v2 after the channel moved to the new master", WAIT, () -> "v2".equals(b.get("k")));
+        TestSupport.await("b's L1 active again", WAIT, b::isL1Active);
+        assertEquals("v2", b.get("k"));
+
+        cluster.removeMaster(added, TOPOLOGY);
+        awaitSubscribers(cluster, channel, slot);
+        a.set("k", "v3");
+        TestSupport.await("b sees v3 after the channel's master left", WAIT, () -> "v3".equals(b.get("k")));
+        TestSupport.await("b's L1 active again", WAIT, b::isL1Active);
+        b.set("k", "v4");
+        TestSupport.await("a sees v4", WAIT, () -> "v4".equals(a.get("k")));
+      }
+    }
+  }
+
+  /** Waits until both caches are subscribed to {@code channel} on the master that serves its slot now. */
+  private static void awaitSubscribers(RedisCluster cluster, String channel, int slot) {
+    String what = "two subscribers to " + channel + " on the master of slot " + slot;
+    TestSupport.await(what, Duration.ofSeconds(30), () -> {
+      Object reply = cluster.command(cluster.masterOfSlot(slot), "PUBSUB", "SHARDNUMSUB", channel);
+      return reply instanceof List && Long.valueOf(2).equals(((List<?>) reply).get(1));
+    });
   }
 
   /** Four threads of get, set + read-back, getMulti and getOrLoad; strict mode, so failures reach them. */

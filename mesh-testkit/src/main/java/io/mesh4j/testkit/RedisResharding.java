@@ -17,6 +17,10 @@ import java.util.List;
  * int moved = RedisResharding.of(cluster).moveSlots(masters[0], masters[1], 1000);
  * }</pre>
  *
+ * <p>A master whose last slot moves away becomes a replica of that slot's new owner, and so do its
+ * replicas (Redis's default {@code cluster-allow-replica-migration yes}); to take a master out of
+ * the cluster altogether use {@link RedisCluster#removeMaster}.
+ *
  * <p>Clusters started with a password or an ACL user are supported ({@code MIGRATE ... AUTH} or
  * {@code AUTH2}). Not thread safe: one resharding at a time per cluster.
  */
@@ -123,7 +127,12 @@ public final class RedisResharding {
     }
     // The new owner first, then the old one, then every other master (as redis-cli does).
     ok(c, to, "CLUSTER", "SETSLOT", s, "NODE", toId);
-    ok(c, from, "CLUSTER", "SETSLOT", s, "NODE", toId);
+    Object fromReply = c.run(from, "CLUSTER", "SETSLOT", s, "NODE", toId);
+    // A master whose last slot this was may have heard of the new owner already and turned into its
+    // replica (cluster-allow-replica-migration, Redis's default): it refuses SETSLOT, and needs none.
+    if (!"OK".equals(fromReply) && !String.valueOf(fromReply).contains("only with masters")) {
+      throw new IllegalStateException("CLUSTER SETSLOT " + s + " NODE " + toId + " on " + from + " answered " + fromReply);
+    }
     for (InetSocketAddress m : others) {
       ok(c, m, "CLUSTER", "SETSLOT", s, "NODE", toId);
     }
