@@ -113,6 +113,24 @@ class RedisClusterTopologyTest {
   }
 
   @Test
+  void aMasterThatLosesItsLastSlotBecomesAReplicaAndTheMoveSucceeds() {
+    try (RedisCluster cluster = RedisCluster.startPrivate()) {
+      InetSocketAddress owner = cluster.masterAddresses().get(0);
+      RedisResharding resharding = RedisResharding.of(cluster);
+      // The emptied master turns replica as soon as gossip tells it the new owner: a race with the
+      // resharding's own SETSLOT on it, so a few rounds.
+      for (int round = 0; round < 4; round++) {
+        InetSocketAddress added = cluster.addMaster(TIMEOUT);
+        List<Integer> slot = resharding.moveSlots(owner, added, 1);
+        assertEquals(List.of(slot.get(0)), resharding.moveSlots(added, owner, 1), "round " + round);
+        assertEquals(owner, cluster.masterOfSlot(slot.get(0)));
+        cluster.awaitHealthy(TIMEOUT);
+        assertFalse(cluster.masterAddresses().contains(added), "an empty master turned replica, round " + round);
+      }
+    }
+  }
+
+  @Test
   void refusesWhatCannotBeATopologyChange() {
     RedisCluster cluster = RedisCluster.startPrivate();
     try {
