@@ -197,7 +197,8 @@ public final class RedisCluster implements AutoCloseable {
   /**
    * Kills the master at {@code victim} at once (SIGKILL), then waits until its replica has taken
    * its slots and the cluster is healthy again. Pair it with {@link #masterOfSlot} to kill the
-   * master that holds a given key or channel.
+   * master that holds a given key or channel. A master without a replica (one from
+   * {@link #addMaster}) has nobody to take over: the wait then ends in the timeout.
    *
    * @return {@code victim}
    * @throws IllegalArgumentException if {@code victim} is not a live master of this cluster
