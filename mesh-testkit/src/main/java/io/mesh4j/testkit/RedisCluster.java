@@ -1,14 +1,11 @@
 package io.mesh4j.testkit;
 
 import static io.mesh4j.testkit.RedisReplies.awaitFor;
-import static io.mesh4j.testkit.RedisReplies.expectOk;
-import static io.mesh4j.testkit.RedisReplies.str;
 
 import io.mesh4j.testkit.internal.Binaries;
-import io.mesh4j.testkit.internal.FreePorts;
 import io.mesh4j.testkit.internal.Launcher;
 import io.mesh4j.testkit.internal.ProcessRegistry;
-import io.mesh4j.testkit.internal.Resp;
+import io.mesh4j.testkit.internal.RedisNodes;
 import io.mesh4j.testkit.internal.ServerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,10 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.OptionalLong;
 
 /**
  * A real Redis Cluster: six {@code redis-server} processes on free loopback ports, three masters
@@ -29,8 +23,9 @@ import java.util.OptionalLong;
  *
  * <p>The slots are assigned and the replicas attached with cluster commands sent directly (no
  * {@code redis-cli}). A test can kill a master and wait for its replica to be promoted
- * ({@link #killMasterAndAwaitFailover}), start the killed node again ({@link #restartNode}), and
- * kill client connections ({@link #killClients}).
+ * ({@link #killMasterAndAwaitFailover}), start the killed node again ({@link #restartNode}), kill
+ * client connections ({@link #killClients}), and change the topology: add a master
+ * ({@link #addMaster}), move slots ({@link RedisResharding}), remove a master ({@link #removeMaster}).
  *
  * <p>{@link #shared()} is one cluster per JVM, stopped at JVM exit; tests that break things take
  * {@link #startPrivate()} and close it. {@link #builder()} starts a private cluster that asks
@@ -48,8 +43,8 @@ public final class RedisCluster implements AutoCloseable {
 
   private final Launcher launcher;
   private final Path dir;
-  private final List<Integer> ports = new ArrayList<>();
-  private final Map<Integer, ServerProcess> processes = new LinkedHashMap<>();
+  private final RedisNodes nodes;
+  private final RedisTopology topology;
   private final RedisSecurity security;
   /** The certificates and stores of a TLS cluster, or null. */
   private final RedisTls tls;
@@ -64,8 +59,11 @@ public final class RedisCluster implements AutoCloseable {
     this.launcher = Binaries.launcherFor("redis-server");
     this.dir = ProcessRegistry.tempDir("redis");
     this.tls = security.makeTls(dir.resolve("tls"));
+    this.nodes = new RedisNodes(launcher, dir, port -> security.nodeArgs(port, tls), RedisSecurity.socketFactory(tls),
+        security.adminUser(), security.adminPassword());
+    this.topology = new RedisTopology(this, nodes);
     for (int i = 0; i < NODES; i++) {
-      ports.add(FreePorts.next(10_000));
+      nodes.reservePort();
     }
   }
 
@@ -102,83 +100,10 @@ public final class RedisCluster implements AutoCloseable {
   }
 
   private synchronized void start() {
-    for (int port : ports) {
-      startNode(port);
+    for (int port : nodes.ports()) {
+      nodes.start(port);
     }
-    awaitAllPing();
-    try {
-      List<String> ids = new ArrayList<>();
-      for (int port : ports) {
-        ids.add(str(cmd(port, "CLUSTER", "MYID")));
-      }
-      int per = SLOTS / MASTERS;
-      for (int m = 0; m < MASTERS; m++) {
-        int from = m * per;
-        int to = m == MASTERS - 1 ? SLOTS - 1 : (m + 1) * per - 1;
-        expectOk(cmd(ports.get(m), "CLUSTER", "ADDSLOTSRANGE", String.valueOf(from), String.valueOf(to)));
-        // Distinct config epochs, as redis-cli does, so no epoch collision has to be resolved.
-        cmd(ports.get(m), "CLUSTER", "SET-CONFIG-EPOCH", String.valueOf(m + 1));
-      }
-      for (int i = 1; i < NODES; i++) {
-        expectOk(cmd(ports.get(0), "CLUSTER", "MEET", "127.0.0.1", String.valueOf(ports.get(i))));
-      }
-      awaitFor("all nodes know each other", START_TIMEOUT, () -> {
-        for (int port : ports) {
-          String nodes = str(cmd(port, "CLUSTER", "NODES"));
-          if (nodes.lines().count() < NODES || nodes.contains("handshake") || nodes.contains("noaddr")) {
-            return false;
-          }
-        }
-        return true;
-      });
-      for (int r = MASTERS; r < NODES; r++) {
-        String masterId = ids.get(r - MASTERS);
-        int port = ports.get(r);
-        awaitFor("replica " + port + " attached", START_TIMEOUT, () -> "OK".equals(cmd(port, "CLUSTER", "REPLICATE", masterId)));
-      }
-      awaitHealthy(START_TIMEOUT);
-    } catch (IOException e) {
-      throw new UncheckedIOException("redis cluster setup failed", e);
-    }
-  }
-
-  private void startNode(int port) {
-    Path nodeDir = dir.resolve(String.valueOf(port));
-    List<String> cmd = new ArrayList<>(List.of("redis-server"));
-    cmd.addAll(security.nodeArgs(port, tls));
-    cmd.addAll(List.of(
-        "--bind", "127.0.0.1",
-        "--protected-mode", "no",
-        "--daemonize", "no",
-        "--cluster-enabled", "yes",
-        "--cluster-config-file", "nodes-" + port + ".conf",
-        "--cluster-node-timeout", "2000",
-        // Let a replica take over whatever its replication lag, so failover tests are quick.
-        "--cluster-replica-validity-factor", "0",
-        "--dir", nodeDir.toString(),
-        "--save", "",
-        "--appendonly", "no",
-        "--loglevel", "notice"));
-    processes.put(port, launcher.start("redis-" + port, cmd, nodeDir, dir.resolve("redis-" + port + ".log")));
-  }
-
-  private void awaitAllPing() {
-    awaitFor("every node answers PING", START_TIMEOUT, () -> {
-      for (int port : ports) {
-        ServerProcess p = processes.get(port);
-        if (!p.isAlive()) {
-          throw new IllegalStateException("redis-server on port " + port + " exited; log:\n" + p.logTail());
-        }
-        try {
-          if (!"PONG".equals(cmd(port, "PING"))) {
-            return false;
-          }
-        } catch (IOException e) {
-          return false;
-        }
-      }
-      return true;
-    });
+    topology.setUp(MASTERS, START_TIMEOUT);
   }
 
   /**
@@ -186,56 +111,25 @@ public final class RedisCluster implements AutoCloseable {
    * slots, and every live replica's link to its master is up.
    */
   public void awaitHealthy(Duration timeout) {
-    awaitFor("cluster healthy", timeout, this::isHealthy);
+    awaitFor("cluster healthy", timeout, topology::isHealthy);
   }
 
-  private boolean isHealthy() throws IOException {
-    List<Integer> live = livePorts();
-    int covered = 0;
-    for (int port : live) {
-      String info;
-      try {
-        info = str(cmd(port, "CLUSTER", "INFO"));
-      } catch (IOException e) {
-        return false;
-      }
-      if (!info.contains("cluster_state:ok")) {
-        return false;
-      }
-      if ("slave".equals(role(port)) && !str(cmd(port, "INFO", "replication")).contains("master_link_status:up")) {
-        return false;
-      }
-    }
-    String nodes = str(cmd(live.get(0), "CLUSTER", "NODES"));
-    for (String line : nodes.split("\n")) {
-      String[] f = line.trim().split(" ");
-      if (f.length > 8 && f[2].contains("master") && !f[2].contains("fail")) {
-        for (int i = 8; i < f.length; i++) {
-          String range = f[i];
-          if (range.startsWith("[")) {
-            continue;
-          }
-          int dash = range.indexOf('-');
-          covered += dash < 0 ? 1 : Integer.parseInt(range.substring(dash + 1)) - Integer.parseInt(range.substring(0, dash)) + 1;
-        }
-      }
-    }
-    return covered == SLOTS;
-  }
-
-  /** All six nodes, live or not, as seed addresses. */
+  /**
+   * Every node, live or not, as seed addresses: the six it started with, plus those {@link #addMaster
+   * added}, minus those {@link #removeMaster removed}.
+   */
   public List<InetSocketAddress> seedNodes() {
     List<InetSocketAddress> l = new ArrayList<>();
-    for (int p : ports) {
+    for (int p : nodes.ports()) {
       l.add(new InetSocketAddress("127.0.0.1", p));
     }
     return Collections.unmodifiableList(l);
   }
 
-  /** {@code host:port} strings of all six nodes. */
+  /** {@code host:port} strings of every node, as {@link #seedNodes()}. */
   public List<String> seedNodeStrings() {
     List<String> l = new ArrayList<>();
-    for (int p : ports) {
+    for (int p : nodes.ports()) {
       l.add("127.0.0.1:" + p);
     }
     return Collections.unmodifiableList(l);
@@ -244,9 +138,9 @@ public final class RedisCluster implements AutoCloseable {
   /** The live nodes that are masters now. */
   public List<InetSocketAddress> masterAddresses() {
     List<InetSocketAddress> l = new ArrayList<>();
-    for (int port : livePorts()) {
+    for (int port : nodes.livePorts()) {
       try {
-        if ("master".equals(role(port))) {
+        if ("master".equals(nodes.role(port))) {
           l.add(new InetSocketAddress("127.0.0.1", port));
         }
       } catch (IOException e) {
@@ -267,10 +161,10 @@ public final class RedisCluster implements AutoCloseable {
     if (slot < 0 || slot >= SLOTS) {
       throw new IllegalArgumentException("slot must be in 0.." + (SLOTS - 1) + ", was " + slot);
     }
-    for (int port : livePorts()) {
+    for (int port : nodes.livePorts()) {
       Object reply;
       try {
-        reply = cmd(port, "CLUSTER", "SLOTS");
+        reply = nodes.command(port, "CLUSTER", "SLOTS");
       } catch (IOException e) {
         continue;
       }
@@ -303,7 +197,8 @@ public final class RedisCluster implements AutoCloseable {
   /**
    * Kills the master at {@code victim} at once (SIGKILL), then waits until its replica has taken
    * its slots and the cluster is healthy again. Pair it with {@link #masterOfSlot} to kill the
-   * master that holds a given key or channel.
+   * master that holds a given key or channel. A master without a replica (one from
+   * {@link #addMaster}) has nobody to take over: the wait then ends in the timeout.
    *
    * @return {@code victim}
    * @throws IllegalArgumentException if {@code victim} is not a live master of this cluster
@@ -313,24 +208,73 @@ public final class RedisCluster implements AutoCloseable {
       throw new IllegalArgumentException("not a live master of this cluster: " + victim
           + "; the masters are " + masterAddresses());
     }
-    processes.get(victim.getPort()).stop(false);
+    int masters = masterAddresses().size();
+    nodes.process(victim.getPort()).stop(false);
     awaitFor("replica promoted after killing " + victim, timeout, () -> {
       List<InetSocketAddress> now = masterAddresses();
-      return now.size() == MASTERS && !now.contains(victim) && isHealthy();
+      return now.size() == masters && !now.contains(victim) && topology.isHealthy();
     });
     return victim;
   }
 
+  /**
+   * Starts one more {@code redis-server} node, with the same password, ACL users and TLS as the
+   * others (TLS material from {@link #tls()} covers it too), introduces it with {@code CLUSTER MEET}
+   * from a live node, and waits until every live node knows it and the cluster is healthy. The new
+   * master serves no slot: move some to it with {@link RedisResharding}. It appears in
+   * {@link #seedNodes()}, {@link #masterAddresses()} and {@link #pids()}, and {@link #close()}
+   * stops it.
+   *
+   * @return the new master's address
+   * @throws IllegalArgumentException if {@code timeout} is not positive
+   * @throws IllegalStateException if the cluster is closed, or the node did not join within
+   *     {@code timeout} (it is then stopped and forgotten again)
+   */
+  public synchronized InetSocketAddress addMaster(Duration timeout) {
+    checkOpen("addMaster");
+    return topology.addMaster(RedisTopology.checkTimeout(timeout));
+  }
+
+  /**
+   * Takes the live master {@code master} out of the cluster: its slots move, keys included, to the
+   * other masters, spread evenly ({@link RedisResharding}); its replicas, if any, are re-pointed to
+   * the master with the fewest replicas (as {@code redis-cli --cluster del-node} does); every other
+   * live node is told {@code CLUSTER FORGET}; its process is stopped; and the call returns when no
+   * live node lists it and the cluster is healthy. Afterwards it is gone from {@link #seedNodes()},
+   * {@link #masterAddresses()} and {@link #pids()}. A killed node does not hear the FORGET: restart
+   * it before, not after (it could otherwise gossip the removed node back once the 60 s FORGET
+   * ban ends).
+   *
+   * @throws IllegalArgumentException if {@code master} is not a live master of this cluster, or
+   *     {@code timeout} is not positive
+   * @throws IllegalStateException if it is the last master, the cluster is closed, or the removal
+   *     did not finish within {@code timeout} (slots not moved yet stay on {@code master}, which
+   *     keeps running)
+   */
+  public synchronized void removeMaster(InetSocketAddress master, Duration timeout) {
+    checkOpen("removeMaster");
+    if (master == null) {
+      throw new NullPointerException("master must not be null: pass one of masterAddresses()");
+    }
+    topology.removeMaster(master, RedisTopology.checkTimeout(timeout));
+  }
+
+  private void checkOpen(String what) {
+    if (closed) {
+      throw new IllegalStateException(what + " on a closed cluster: start a new one with RedisCluster.startPrivate()");
+    }
+  }
+
   /** Starts a killed node again on its port; it rejoins (a killed master comes back as a replica). */
   public synchronized void restartNode(InetSocketAddress node) {
-    ServerProcess p = processes.get(node.getPort());
+    ServerProcess p = nodes.process(node.getPort());
     if (p == null) {
       throw new IllegalArgumentException("not a node of this cluster: " + node);
     }
     if (p.isAlive()) {
       return;
     }
-    startNode(node.getPort());
+    nodes.start(node.getPort());
   }
 
   /**
@@ -341,13 +285,13 @@ public final class RedisCluster implements AutoCloseable {
    */
   public long killClients(String... filter) {
     long killed = 0;
-    for (int port : livePorts()) {
+    for (int port : nodes.livePorts()) {
       String[] args = new String[filter.length + 2];
       args[0] = "CLIENT";
       args[1] = "KILL";
       System.arraycopy(filter, 0, args, 2, filter.length);
       try {
-        Object r = cmd(port, args);
+        Object r = nodes.command(port, args);
         if (r instanceof Long) {
           killed += (Long) r;
         }
@@ -361,7 +305,7 @@ public final class RedisCluster implements AutoCloseable {
   /** One raw command on {@code node}: the reply as String, Long, List, null, or an error object. */
   public Object command(InetSocketAddress node, String... args) {
     try {
-      return call(node, args);
+      return nodes.command(node, args);
     } catch (IOException e) {
       throw new UncheckedIOException("command on " + node + " failed", e);
     }
@@ -376,14 +320,7 @@ public final class RedisCluster implements AutoCloseable {
 
   /** The process ids of the running nodes, where they are local processes. */
   public synchronized List<Long> pids() {
-    List<Long> l = new ArrayList<>();
-    for (ServerProcess p : processes.values()) {
-      OptionalLong pid = p.pid();
-      if (p.isAlive() && pid.isPresent()) {
-        l.add(pid.getAsLong());
-      }
-    }
-    return l;
+    return nodes.pids();
   }
 
   /** Stops every node and removes the folder. Idempotent. */
@@ -393,9 +330,7 @@ public final class RedisCluster implements AutoCloseable {
       return;
     }
     closed = true;
-    for (ServerProcess p : processes.values()) {
-      p.stop(false);
-    }
+    nodes.stopAll();
     ProcessRegistry.deleteDir(dir);
   }
 
@@ -520,20 +455,6 @@ public final class RedisCluster implements AutoCloseable {
     }
   }
 
-  private synchronized List<Integer> livePorts() {
-    List<Integer> live = new ArrayList<>();
-    for (Map.Entry<Integer, ServerProcess> e : processes.entrySet()) {
-      if (e.getValue().isAlive()) {
-        live.add(e.getKey());
-      }
-    }
-    return live;
-  }
-
-  private Object cmd(int port, String... args) throws IOException {
-    return call(new InetSocketAddress("127.0.0.1", port), args);
-  }
-
   /**
    * The TLS material (CA, trust store, client key store and their password) of a cluster started
    * with {@link Builder#tls()}.
@@ -567,26 +488,4 @@ public final class RedisCluster implements AutoCloseable {
     return security.adminUser();
   }
 
-  /** One command on its own connection, authenticated first when the cluster asks for it. */
-  private Object call(InetSocketAddress node, String... args) throws IOException {
-    String password = security.adminPassword();
-    String user = security.adminUser();
-    try (Resp r = new Resp(node, 5_000, RedisSecurity.socketFactory(tls))) {
-      if (password == null) {
-        return r.command(args);
-      }
-      Object auth = user == null ? r.command("AUTH", password) : r.command("AUTH", user, password);
-      if (!"OK".equals(auth)) {
-        // The reply names no secret: Redis answers WRONGPASS or an ACL error.
-        throw new IOException("AUTH on " + node + " answered " + auth);
-      }
-      return r.command(args);
-    }
-  }
-
-  /** The first element of {@code ROLE}: "master" or "slave". */
-  private String role(int port) throws IOException {
-    Object role = cmd(port, "ROLE");
-    return role instanceof List && !((List<?>) role).isEmpty() ? String.valueOf(((List<?>) role).get(0)) : "";
-  }
 }

@@ -17,6 +17,10 @@ import java.util.List;
  * int moved = RedisResharding.of(cluster).moveSlots(masters[0], masters[1], 1000);
  * }</pre>
  *
+ * <p>A master whose last slot moves away becomes a replica of that slot's new owner, and so do its
+ * replicas (Redis's default {@code cluster-allow-replica-migration yes}); to take a master out of
+ * the cluster altogether use {@link RedisCluster#removeMaster}.
+ *
  * <p>Clusters started with a password or an ACL user are supported ({@code MIGRATE ... AUTH} or
  * {@code AUTH2}). Not thread safe: one resharding at a time per cluster.
  */
@@ -25,6 +29,11 @@ public final class RedisResharding {
   private static final int MIGRATE_TIMEOUT_MILLIS = 5_000;
 
   private final RedisCluster cluster;
+
+  /** Runs one command on a node: the reply, or an unchecked exception if the node cannot be reached. */
+  interface Commands {
+    Object run(InetSocketAddress node, String... args);
+  }
 
   private RedisResharding(RedisCluster cluster) {
     this.cluster = cluster;
@@ -66,13 +75,35 @@ public final class RedisResharding {
 
   /** Moves {@code slot} from {@code from} (its owner now) to {@code to}, keys included. */
   public void moveSlot(int slot, InetSocketAddress from, InetSocketAddress to) {
-    String fromId = id(from);
-    String toId = id(to);
+    List<InetSocketAddress> others = new ArrayList<>(cluster.masterAddresses());
+    others.remove(from);
+    others.remove(to);
+    moveSlot(slot, from, to, id(from, cluster::command), id(to, cluster::command), others, cluster::command);
+  }
+
+  /**
+   * Moves {@code slots} (all served by {@code from}) to {@code to} over {@code commands}, which may
+   * reuse connections; the masters to tell are {@code others}, fixed for the whole run.
+   */
+  void moveSlots(List<Integer> slots, InetSocketAddress from, InetSocketAddress to, List<InetSocketAddress> others,
+      Commands commands) {
+    String fromId = id(from, commands);
+    String toId = id(to, commands);
+    List<InetSocketAddress> tell = new ArrayList<>(others);
+    tell.remove(from);
+    tell.remove(to);
+    for (int slot : slots) {
+      moveSlot(slot, from, to, fromId, toId, tell, commands);
+    }
+  }
+
+  private void moveSlot(int slot, InetSocketAddress from, InetSocketAddress to, String fromId, String toId,
+      List<InetSocketAddress> others, Commands c) {
     String s = Integer.toString(slot);
-    ok(to, "CLUSTER", "SETSLOT", s, "IMPORTING", fromId);
-    ok(from, "CLUSTER", "SETSLOT", s, "MIGRATING", toId);
+    ok(c, to, "CLUSTER", "SETSLOT", s, "IMPORTING", fromId);
+    ok(c, from, "CLUSTER", "SETSLOT", s, "MIGRATING", toId);
     while (true) {
-      Object keys = cluster.command(from, "CLUSTER", "GETKEYSINSLOT", s, Integer.toString(KEYS_PER_MIGRATE));
+      Object keys = c.run(from, "CLUSTER", "GETKEYSINSLOT", s, Integer.toString(KEYS_PER_MIGRATE));
       if (!(keys instanceof List) || ((List<?>) keys).isEmpty()) {
         break;
       }
@@ -88,19 +119,22 @@ public final class RedisResharding {
       for (Object k : (List<?>) keys) {
         args.add((String) k);
       }
-      Object reply = cluster.command(from, args.toArray(new String[0]));
+      Object reply = c.run(from, args.toArray(new String[0]));
       if (!"OK".equals(reply) && !"NOKEY".equals(reply)) {
         // The reply is Redis's own error text: it never repeats the AUTH argument.
         throw new IllegalStateException("MIGRATE of slot " + slot + " from " + from + " to " + to + " answered " + reply);
       }
     }
     // The new owner first, then the old one, then every other master (as redis-cli does).
-    ok(to, "CLUSTER", "SETSLOT", s, "NODE", toId);
-    ok(from, "CLUSTER", "SETSLOT", s, "NODE", toId);
-    for (InetSocketAddress m : cluster.masterAddresses()) {
-      if (!m.equals(from) && !m.equals(to)) {
-        ok(m, "CLUSTER", "SETSLOT", s, "NODE", toId);
-      }
+    ok(c, to, "CLUSTER", "SETSLOT", s, "NODE", toId);
+    Object fromReply = c.run(from, "CLUSTER", "SETSLOT", s, "NODE", toId);
+    // A master whose last slot this was may have heard of the new owner already and turned into its
+    // replica (cluster-allow-replica-migration, Redis's default): it refuses SETSLOT, and needs none.
+    if (!"OK".equals(fromReply) && !String.valueOf(fromReply).contains("only with masters")) {
+      throw new IllegalStateException("CLUSTER SETSLOT " + s + " NODE " + toId + " on " + from + " answered " + fromReply);
+    }
+    for (InetSocketAddress m : others) {
+      ok(c, m, "CLUSTER", "SETSLOT", s, "NODE", toId);
     }
   }
 
@@ -116,16 +150,16 @@ public final class RedisResharding {
     return slots;
   }
 
-  private String id(InetSocketAddress node) {
-    Object id = cluster.command(node, "CLUSTER", "MYID");
+  private static String id(InetSocketAddress node, Commands commands) {
+    Object id = commands.run(node, "CLUSTER", "MYID");
     if (!(id instanceof String)) {
       throw new IllegalStateException("CLUSTER MYID on " + node + " answered " + id);
     }
     return (String) id;
   }
 
-  private void ok(InetSocketAddress node, String... args) {
-    Object reply = cluster.command(node, args);
+  private static void ok(Commands commands, InetSocketAddress node, String... args) {
+    Object reply = commands.run(node, args);
     if (!"OK".equals(reply)) {
       throw new IllegalStateException(String.join(" ", args) + " on " + node + " answered " + reply);
     }

@@ -1,7 +1,8 @@
 /**
  * Real services for tests, no Docker needed: {@link io.mesh4j.testkit.ConsulAgent} (a Consul dev
  * agent) and {@link io.mesh4j.testkit.RedisCluster} (six redis-server processes, three masters and
- * three replicas) on free loopback ports, with JUnit Jupiter extensions
+ * three replicas, to which masters can be added and from which they can be removed, with
+ * {@link io.mesh4j.testkit.RedisResharding} to move slots) on free loopback ports, with JUnit Jupiter extensions
  * ({@link io.mesh4j.testkit.ConsulExtension}, {@link io.mesh4j.testkit.RedisClusterExtension}).
  * {@link io.mesh4j.testkit.FaultProxy} puts network faults (latency, drip, reset, black hole,
  * partition) between any client and any of them, with {@link io.mesh4j.testkit.FaultProxyExtension}.

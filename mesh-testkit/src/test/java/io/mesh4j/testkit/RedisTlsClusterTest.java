@@ -37,7 +37,7 @@ class RedisTlsClusterTest {
   static final RedisClusterExtension REDIS = RedisClusterExtension.privateInstance(RedisCluster.builder()
       .tlsWithClientCertificates().aclUser(USER, PASSWORD, RedisCluster.Builder.CACHE_ACL_RULES));
 
-  private static RedisClusterClient client(RedisCluster cluster, boolean withClientCertificate) {
+  static RedisClusterClient client(RedisCluster cluster, boolean withClientCertificate) {
     RedisTls tls = cluster.tls();
     char[] pw = tls.storePassword().toCharArray();
     SslOptions.Builder ssl = SslOptions.builder().truststore(tls.trustStore().toFile(), pw)
