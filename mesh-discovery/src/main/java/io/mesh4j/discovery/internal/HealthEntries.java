@@ -2,6 +2,8 @@ package io.mesh4j.discovery.internal;
 
 import io.mesh4j.api.ServiceInstance;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.kiwiproject.consul.model.health.Service;
@@ -17,17 +19,77 @@ final class HealthEntries {
 
   /** The instances in a health answer, skipping entries no client could call. */
   static List<ServiceInstance> toInstances(String service, List<ServiceHealth> answer) {
+    return toInstances(service, answer, null);
+  }
+
+  /**
+   * The instances in a health answer, skipping entries no client could call; an entry equal in
+   * content (id, address, port, TLS flag, tags in order, metadata) to an instance of
+   * {@code previous} is that same instance, not a new one. A large service's answer differs from
+   * the last one in an instance or two, so an update then builds one or two instances (each build
+   * copies tags and metadata and parses a URI) instead of thousands, and comparing the lists
+   * costs an identity check per unchanged instance.
+   *
+   * @param previous the last instances of the service, or null
+   */
+  static List<ServiceInstance> toInstances(String service, List<ServiceHealth> answer, List<ServiceInstance> previous) {
     if (answer == null || answer.isEmpty()) {
       return List.of();
     }
+    Map<String, ServiceInstance> known = null;
+    if (previous != null && !previous.isEmpty()) {
+      known = new HashMap<>(previous.size() * 2);
+      for (ServiceInstance i : previous) {
+        known.put(i.id(), i);
+      }
+    }
     List<ServiceInstance> out = new ArrayList<>(answer.size());
     for (ServiceHealth h : answer) {
-      ServiceInstance i = toInstance(service, h);
+      ServiceInstance same = known == null ? null : sameAs(known, h);
+      ServiceInstance i = same != null ? same : toInstance(service, h);
       if (i != null) {
         out.add(i);
       }
     }
     return List.copyOf(out);
+  }
+
+  /** The known instance that {@code h} describes unchanged, or null. */
+  private static ServiceInstance sameAs(Map<String, ServiceInstance> known, ServiceHealth h) {
+    try {
+      Service s = h.getService();
+      ServiceInstance k = known.get(s.getId());
+      if (k == null || s.getPort() != k.port()) {
+        return null;
+      }
+      String host = s.getAddress();
+      if (host == null || host.isBlank()) {
+        host = h.getNode().getAddress();
+      }
+      Map<String, String> meta = s.getMeta() == null ? Map.of() : s.getMeta();
+      List<String> tags = s.getTags() == null ? List.of() : s.getTags();
+      boolean secure = "true".equalsIgnoreCase(meta.get(ConsulModes.SECURE_META_KEY));
+      if (!k.host().equals(host) || k.secure() != secure || !k.metadata().equals(meta) || !sameOrder(k.tags(), tags)) {
+        return null;
+      }
+      return k;
+    } catch (RuntimeException e) {
+      return null; // toInstance decides about an entry it cannot read
+    }
+  }
+
+  /** Same elements in the same order (a tag repeated in Consul's list is built anew: the set drops it). */
+  private static boolean sameOrder(java.util.Set<String> have, List<String> answer) {
+    if (have.size() != answer.size()) {
+      return false;
+    }
+    Iterator<String> it = have.iterator();
+    for (String t : answer) {
+      if (!t.equals(it.next())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -66,6 +128,9 @@ final class HealthEntries {
     for (int i = 0; i < a.size(); i++) {
       ServiceInstance x = a.get(i);
       ServiceInstance y = b.get(i);
+      if (x == y) {
+        continue;
+      }
       if (!x.equals(y) || x.secure() != y.secure() || !x.tags().equals(y.tags())
           || !x.metadata().equals(y.metadata())) {
         return false;

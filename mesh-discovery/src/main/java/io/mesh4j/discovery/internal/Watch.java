@@ -423,7 +423,7 @@ public final class Watch {
 
   /** Applies a good answer; true when its content differed from the snapshot. */
   private boolean applied(List<ServiceHealth> answer, long index, boolean knownLeader, long lastContactMillis) {
-    List<ServiceInstance> next = HealthEntries.toInstances(service, answer);
+    List<ServiceInstance> next = HealthEntries.toInstances(service, answer, snapshot);
     boolean changed;
     synchronized (lock) {
       List<ServiceInstance> previous = snapshot;
