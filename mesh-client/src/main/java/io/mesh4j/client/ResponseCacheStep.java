@@ -3,6 +3,7 @@ package io.mesh4j.client;
 import io.mesh4j.client.internal.CacheControl;
 import io.mesh4j.client.internal.HttpHeaders;
 import io.mesh4j.client.internal.HttpResult;
+import io.mesh4j.client.internal.ResponseCacheCounters;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -68,20 +69,25 @@ final class ResponseCacheStep {
 
   /** The cached answer for this call, or null (a miss, a different variant, or the cache unreachable). */
   static MeshResponse lookup(ServiceMeshClient mesh, PreparedCall p, JsonBodies json) {
+    ResponseCacheCounters n = mesh.responseCacheCounters;
     CachedResponse c;
     try {
       c = mesh.responseStore.get(p.cacheKey);
     } catch (RuntimeException e) {
+      n.misses.increment();
       return null; // unreachable cache: a miss
     }
     if (c == null) {
+      n.misses.increment();
       return null;
     }
     for (Map.Entry<String, String> v : c.vary().entrySet()) {
       if (!Objects.equals(v.getValue(), joined(p.headers, v.getKey()))) {
+        n.varyMismatches.increment();
         return null; // stored for another value of a header the origin varies on
       }
     }
+    n.hits.increment();
     Map<String, List<String>> h = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     if (c.contentType() != null) {
       h.put("Content-Type", List.of(c.contentType()));
@@ -93,28 +99,37 @@ final class ResponseCacheStep {
 
   /** Stores the answer if a shared cache may keep it; a cache that is down is ignored. */
   static void storeIfAllowed(ServiceMeshClient mesh, PreparedCall p, HttpResult r) {
-    if (r.status() != 200 || r.body().length > mesh.responseCacheConfig.maxBodyBytes()) {
+    ResponseCacheCounters n = mesh.responseCacheCounters;
+    if (r.status() != 200) {
+      n.refusedStatus.increment();
+      return;
+    }
+    if (r.body().length > mesh.responseCacheConfig.maxBodyBytes()) {
+      n.refusedSize.increment();
       return;
     }
     Headers h = r.headers();
     // An answer setting a cookie is one caller's session; one still encoded (the caller set
     // Accept-Encoding itself) cannot be stored, as the entry does not carry Content-Encoding.
     if (h.get("Set-Cookie") != null || h.get("Content-Encoding") != null) {
+      n.refusedPrivate.increment();
       return;
     }
     CacheControl cc = CacheControl.parse(h.values("Cache-Control"));
     if (cc.forbidsSharedStorage()) {
+      n.refusedCacheControl.increment();
       return;
     }
     Map<String, String> vary = new HashMap<>();
     for (String line : h.values("Vary")) {
       for (String name : line.split(",")) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
-        if (n.equals("*")) {
+        String v = name.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("*")) {
+          n.refusedCacheControl.increment();
           return; // varies on things no header shows: never reusable
         }
-        if (!n.isEmpty()) {
-          vary.put(n, joined(p.headers, n));
+        if (!v.isEmpty()) {
+          vary.put(v, joined(p.headers, v));
         }
       }
     }
@@ -125,6 +140,7 @@ final class ResponseCacheStep {
     }
     try {
       mesh.responseStore.put(p.cacheKey, new CachedResponse(r.status(), h.get("Content-Type"), r.body(), vary), ttl);
+      n.stores.increment();
     } catch (RuntimeException e) {
       // The cache being down must not fail a call that succeeded.
     }

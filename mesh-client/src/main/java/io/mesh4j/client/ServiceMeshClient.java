@@ -73,6 +73,8 @@ public final class ServiceMeshClient implements AutoCloseable {
   final ResponseStore responseStore;
   final List<CacheRoute> cacheRoutes;
   final ResponseCacheConfig responseCacheConfig;
+  final io.mesh4j.client.internal.ResponseCacheCounters responseCacheCounters =
+      new io.mesh4j.client.internal.ResponseCacheCounters();
   final CallObserver observer;
   private final OkHttpClient http;
   private final boolean ownsHttp;
@@ -235,6 +237,11 @@ public final class ServiceMeshClient implements AutoCloseable {
   /** The state of {@code serviceName}'s circuit breaker. */
   public CircuitState circuitState(String serviceName) {
     return executor(serviceName).circuitState(serviceName);
+  }
+
+  /** What the response cache did so far (all services): hits, misses, stores and why answers were not stored. */
+  public ResponseCacheStats responseCacheStats() {
+    return responseStore == null ? ResponseCacheStats.NONE : responseCacheCounters.snapshot();
   }
 
   /** {@code serviceName}'s retry budget now: calls, retries and the retries still allowed. */

@@ -7,6 +7,7 @@ import io.mesh4j.api.MeshTimeoutException;
 import io.mesh4j.api.RejectedException;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.cache.CacheEvent;
+import io.mesh4j.client.ResponseCacheStats;
 import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.discovery.DatacenterSwitchedEvent;
 import io.mesh4j.discovery.HeartbeatFailedEvent;
@@ -18,6 +19,7 @@ import io.mesh4j.micrometer.internal.ResilienceGauges;
 import io.mesh4j.resilience.Outcome;
 import io.mesh4j.resilience.ResilienceEvent;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -36,6 +38,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code mesh.client.hedges},
  * {@code mesh.client.retry.budget.refusals}, gauge {@code mesh.client.retry.budget.remaining}
  * (once {@link #bind bound} to the client), {@code mesh.client.timeouts},
+ * {@code mesh.client.response.cache.lookups} and {@code mesh.client.response.cache.stores} (once
+ * bound, for a client with a response cache),
  * {@code mesh.client.rejections} (bulkhead, rate limit, open breaker),
  * {@code mesh.outlier.ejections}, {@code mesh.outlier.returns}, gauge {@code mesh.outlier.ejected},
  * gauge {@code mesh.circuit.state} and counter {@code mesh.circuit.transitions}. Discovery: gauge
@@ -89,7 +93,44 @@ public final class MeshMeters implements MeshEventListener {
   public MeshMeters bind(ServiceMeshClient client) {
     this.client = Checks.notNull(client, "client");
     attemptCounters.keySet().forEach(k -> budgetGauge(k.service));
+    responseCacheCounters(client);
     return this;
+  }
+
+  /**
+   * For a client with a response cache ({@code responseCacheStats()} is then not the shared
+   * {@code NONE}): counters {@code mesh.client.response.cache.lookups} ({@code result} {@code hit},
+   * {@code miss}, {@code vary_mismatch}) and {@code mesh.client.response.cache.stores}
+   * ({@code result} {@code stored}, {@code refused_status}, {@code refused_size},
+   * {@code refused_private}, {@code refused_cache_control}), read from the client when scraped.
+   */
+  private void responseCacheCounters(ServiceMeshClient c) {
+    if (c.responseCacheStats() == ResponseCacheStats.NONE) {
+      return;
+    }
+    lookupCounter(c, "hit", s -> s.hits());
+    lookupCounter(c, "miss", s -> s.misses());
+    lookupCounter(c, "vary_mismatch", s -> s.varyMismatches());
+    storeCounter(c, "stored", s -> s.stores());
+    storeCounter(c, "refused_status", s -> s.refusedStatus());
+    storeCounter(c, "refused_size", s -> s.refusedSize());
+    storeCounter(c, "refused_private", s -> s.refusedPrivate());
+    storeCounter(c, "refused_cache_control", s -> s.refusedCacheControl());
+  }
+
+  private void lookupCounter(ServiceMeshClient c, String result, java.util.function.ToLongFunction<ResponseCacheStats> f) {
+    FunctionCounter.builder("mesh.client.response.cache.lookups", c, x -> f.applyAsLong(x.responseCacheStats()))
+        .tag("result", result)
+        .description("response cache lookups: hit (answered from the cache), miss, vary_mismatch (an entry stored for "
+            + "another value of a Vary header)")
+        .register(registry);
+  }
+
+  private void storeCounter(ServiceMeshClient c, String result, java.util.function.ToLongFunction<ResponseCacheStats> f) {
+    FunctionCounter.builder("mesh.client.response.cache.stores", c, x -> f.applyAsLong(x.responseCacheStats()))
+        .tag("result", result)
+        .description("answers stored in the response cache, or kept out of it and why")
+        .register(registry);
   }
 
   private void budgetGauge(String service) {
