@@ -45,12 +45,18 @@ class ExamplesTest {
     String out = run(QuickstartDemo.class);
     assertTrue(out.contains("served by: #1 #2 #3 #1 #2 #3"), out);
     assertTrue(out.contains("X-Cache: HIT"), out);
-    assertTrue(out.contains("ejected for"), out);
+    // The killed instance leaves by whichever notices first: the outlier detector (five failed
+    // attempts in a row eject it) or Consul's health check (every second, at a random phase; seen on
+    // a CI machine after three failed attempts). Either way no call fails.
+    boolean ejected = out.contains("ejected for");
+    assertTrue(ejected || out.contains("] left (health check critical)"), out);
     assertTrue(out.contains("150 calls, 0 failed"), out);
     assertTrue(out.contains("Demo finished: no failed call."), out);
     // The meters printed at the end come from the registry, fed by the calls above.
     assertTrue(out.matches("(?s).*mesh\\.client\\.call\\.duration\\s+[1-9]\\d* calls.*"), out);
-    assertTrue(out.matches("(?s).*mesh\\.outlier\\.ejections\\s+[1-9].*"), out);
+    if (ejected) {
+      assertTrue(out.matches("(?s).*mesh\\.outlier\\.ejections\\s+[1-9].*"), out);
+    }
     assertTrue(out.matches("(?s).*mesh\\.discovery\\.instances\\s+3.*"), out);
   }
 
