@@ -20,7 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  * times; each flip's propagation is the time from just before the catalog write until a listener
  * of the discovery sees the list with one instance fewer or more. Printed: p50, p99 and max, the
  * client CPU per update (process CPU over the flips / updates seen), and the bytes of one health
- * answer (what each change re-reads). RESULT, last: {@code large_service_propagation_p99_ms}
+ * answer (what each change re-reads). RESULTs: for context (no target, constants of
+ * docs/scaling.md's arithmetic) {@code large_service_answer_bytes_per_instance} and
+ * {@code large_service_cpu_per_update_us}; last, {@code large_service_propagation_p99_ms}
  * (target at most 50).
  *
  * <p>{@code scripts/bench.sh large-service}
@@ -108,6 +110,11 @@ public final class LargeServiceBench {
     if (missed > FLIPS / 10) {
       throw new IllegalStateException(missed + " of " + FLIPS + " flips never reached the client");
     }
+    // Context for docs/scaling.md's arithmetic (no target).
+    System.out.printf("RESULT large_service_answer_bytes_per_instance=%.0f bytes (health answer %d bytes / %d instances)%n",
+        (double) answerBytes / INSTANCES, answerBytes, INSTANCES);
+    System.out.printf("RESULT large_service_cpu_per_update_us=%.0f us (client process CPU per update)%n",
+        cpuMicrosPerUpdate);
     System.out.printf("RESULT large_service_propagation_p99_ms=%.1f ms (%d instances, one flip every %d ms; target <= 50)%n",
         p99, INSTANCES, PERIOD_MS);
   }

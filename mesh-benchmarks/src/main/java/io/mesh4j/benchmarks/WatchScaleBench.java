@@ -31,9 +31,11 @@ import java.util.concurrent.TimeUnit;
  * {@code /proc/self/net/tcp}: established, remote port the agent's), heap growth per watched
  * service (used heap after a GC, before the discovery and after every list loaded), and the HTTP
  * requests the agent served per second, from its own telemetry ({@code /v1/agent/metrics},
- * 10 s intervals): the peak interval and the first whole interval after loading. RESULTs:
- * {@code watch_scale_threads} (target at most 8) and, last, {@code watch_scale_unserved}
- * (target 0).
+ * 10 s intervals): the peak interval and the first whole interval after loading. RESULTs, for
+ * context (no target, the constants of docs/scaling.md's arithmetic):
+ * {@code watch_scale_idle_agent_requests_per_s}, {@code watch_scale_heap_per_service_kib},
+ * {@code watch_scale_agent_connections}; then {@code watch_scale_threads} (target at most 8) and,
+ * last, {@code watch_scale_unserved} (target 0).
  *
  * <p>{@code scripts/bench.sh watch-scale}
  */
@@ -101,6 +103,11 @@ public final class WatchScaleBench {
         System.out.printf("heap per watched service: %.1f KiB (%d KiB for %d services, used heap after GC)%n",
             (heapLoaded - heapBefore) / 1024.0 / SERVICES, (heapLoaded - heapBefore) / 1024, SERVICES);
         requests.report();
+        // Context for docs/scaling.md's arithmetic (no target).
+        System.out.printf("RESULT watch_scale_heap_per_service_kib=%.1f KiB (used heap after GC per watched service)%n",
+            (heapLoaded - heapBefore) / 1024.0 / SERVICES);
+        System.out.printf("RESULT watch_scale_agent_connections=%d connections (peak, %d watched services)%n",
+            peakConnections, SERVICES);
         System.out.printf("RESULT watch_scale_threads=%d threads (peak discovery threads, %d watched services)%n",
             peakThreads, SERVICES);
         System.out.printf("RESULT watch_scale_unserved=%d services (never got their list within %d s, of %d)%n",
@@ -213,6 +220,8 @@ public final class WatchScaleBench {
       System.out.printf("agent requests per second: peak %.1f (busiest interval, loading included), "
           + "%.1f when nothing changes (the first whole interval after loading)%n", peak / 10.0,
           perInterval.get(quietKey) / 10.0);
+      System.out.printf("RESULT watch_scale_idle_agent_requests_per_s=%.1f requests/s (agent HTTP GETs while nothing "
+          + "changes, %d watched services)%n", perInterval.get(quietKey) / 10.0, SERVICES);
     }
   }
 }
