@@ -17,11 +17,6 @@ final class HealthEntries {
 
   private HealthEntries() {}
 
-  /** The instances in a health answer, skipping entries no client could call. */
-  static List<ServiceInstance> toInstances(String service, List<ServiceHealth> answer) {
-    return toInstances(service, answer, null);
-  }
-
   /**
    * The instances in a health answer, skipping entries no client could call; an entry equal in
    * content (id, address, port, TLS flag, tags in order, metadata) to an instance of
@@ -62,14 +57,9 @@ final class HealthEntries {
       if (k == null || s.getPort() != k.port()) {
         return null;
       }
-      String host = s.getAddress();
-      if (host == null || host.isBlank()) {
-        host = h.getNode().getAddress();
-      }
-      Map<String, String> meta = s.getMeta() == null ? Map.of() : s.getMeta();
-      List<String> tags = s.getTags() == null ? List.of() : s.getTags();
-      boolean secure = "true".equalsIgnoreCase(meta.get(ConsulModes.SECURE_META_KEY));
-      if (!k.host().equals(host) || k.secure() != secure || !k.metadata().equals(meta) || !sameOrder(k.tags(), tags)) {
+      Map<String, String> meta = metaOf(s);
+      if (!k.host().equals(hostOf(h)) || k.secure() != isSecure(meta) || !k.metadata().equals(meta)
+          || !sameOrder(k.tags(), tagsOf(s))) {
         return null;
       }
       return k;
@@ -100,24 +90,39 @@ final class HealthEntries {
   static ServiceInstance toInstance(String service, ServiceHealth h) {
     try {
       Service s = h.getService();
-      String host = s.getAddress();
-      if (host == null || host.isBlank()) {
-        host = h.getNode().getAddress();
-      }
-      Map<String, String> meta = s.getMeta() == null ? Map.of() : s.getMeta();
+      Map<String, String> meta = metaOf(s);
       return ServiceInstance.newBuilder()
           .id(s.getId())
           .serviceName(service)
-          .host(host)
+          .host(hostOf(h))
           .port(s.getPort())
-          .secure("true".equalsIgnoreCase(meta.get(ConsulModes.SECURE_META_KEY)))
-          .tags(s.getTags() == null ? List.of() : s.getTags())
+          .secure(isSecure(meta))
+          .tags(tagsOf(s))
           .metadata(meta)
           .build();
     } catch (RuntimeException e) {
       LOG.debug("skipping an instance of '{}' that cannot be called: {}", service, e.getMessage());
       return null;
     }
+  }
+
+  /** The service address, or the node's when the service has none. */
+  private static String hostOf(ServiceHealth h) {
+    String host = h.getService().getAddress();
+    return host == null || host.isBlank() ? h.getNode().getAddress() : host;
+  }
+
+  private static Map<String, String> metaOf(Service s) {
+    return s.getMeta() == null ? Map.of() : s.getMeta();
+  }
+
+  private static List<String> tagsOf(Service s) {
+    return s.getTags() == null ? List.of() : s.getTags();
+  }
+
+  /** Metadata {@code secure=true} marks a TLS instance. */
+  private static boolean isSecure(Map<String, String> meta) {
+    return "true".equalsIgnoreCase(meta.get(ConsulModes.SECURE_META_KEY));
   }
 
   /** Equal lists including tags, metadata and the TLS flag (instance equality looks at id, host, port only). */
