@@ -198,6 +198,8 @@ public final class MeshMeters implements MeshEventListener {
       lastRetryReason.remove();
       registry.counter("mesh.client.retries", "mesh.service", service,
           "reason", reason == null ? "unknown" : reason).increment();
+    } else if (event instanceof ResilienceEvent.CallTimedOut) {
+      registry.counter("mesh.client.timeouts", "mesh.service", service, "kind", "call").increment();
     } else if (event instanceof ResilienceEvent.HedgeSent) {
       registry.counter("mesh.client.hedges", "mesh.service", service).increment();
     } else if (event instanceof ResilienceEvent.RetryBudgetExhausted) {

@@ -191,6 +191,29 @@ class ResilienceMetersTest {
     assertEquals(1, count("mesh.client.retries", "mesh.service", service, "reason", "timeout"));
   }
 
+  /**
+   * Attempts cut by their timeout use up the call's deadline until no time is left for the next
+   * one: the call ends (with its last attempt's failure) and is counted as a call timeout
+   * ({@code kind=call}) beside the attempt timeouts, sync and async alike.
+   */
+  @Test
+  void aCallThatRunsOutOfItsDeadlineMovesTheCallTimeoutCounter() throws Exception {
+    backends.get(0).stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withFixedDelay(2_000)));
+    backends.get(1).stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withFixedDelay(2_000)));
+    TimeoutConfig deadline = TimeoutConfig.builder().attemptTimeout(Duration.ofMillis(100))
+        .callTimeout(Duration.ofMillis(250)).build();
+    try (ServiceMeshClient mesh = client().timeouts(deadline)
+        .retry(r -> r.maxAttempts(10).backoff(Duration.ofMillis(1), Duration.ofMillis(2))).build()) {
+      assertThrows(MeshException.class, () -> mesh.service(service).get("/x").execute());
+      assertEquals(1, count("mesh.client.timeouts", "mesh.service", service, "kind", "call"));
+      var async = mesh.service(service).get("/x").executeAsync();
+      assertThrows(java.util.concurrent.ExecutionException.class, () -> async.get(5, TimeUnit.SECONDS));
+    }
+    assertEquals(2, count("mesh.client.timeouts", "mesh.service", service, "kind", "call"));
+    assertTrue(count("mesh.client.timeouts", "mesh.service", service, "kind", "attempt") >= 4,
+        "each call's attempts were cut by their timeout before the deadline ended it");
+  }
+
   /** A hedge sent to the other instance moves {@code mesh.client.hedges}. */
   @Test
   void aHedgeMovesTheHedgeCounter() {

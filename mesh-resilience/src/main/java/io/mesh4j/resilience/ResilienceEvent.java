@@ -267,4 +267,36 @@ public abstract class ResilienceEvent extends MeshEvent {
       return "CallRejected{" + serviceName() + ": " + exception.getMessage() + "}";
     }
   }
+
+  /**
+   * A call reached its deadline ({@link io.mesh4j.resilience.CallOptions call timeout}) and ends
+   * with a {@link io.mesh4j.api.MeshTimeoutException}: no time was left for another attempt.
+   * Attempts cut by their own timeout are {@link AttemptFinished} events with that exception.
+   */
+  public static final class CallTimedOut extends ResilienceEvent {
+    private final Duration timeout;
+    private final int attempts;
+
+    /** The call ran out of its {@code timeout} after {@code attempts} attempts (0: none started). */
+    public CallTimedOut(String serviceName, Duration timeout, int attempts) {
+      super(serviceName);
+      this.timeout = timeout;
+      this.attempts = attempts;
+    }
+
+    /** The call timeout that was reached. */
+    public Duration timeout() {
+      return timeout;
+    }
+
+    /** The attempts the call made before its deadline. */
+    public int attempts() {
+      return attempts;
+    }
+
+    @Override
+    public String toString() {
+      return "CallTimedOut{" + serviceName() + " after " + timeout.toMillis() + " ms, " + attempts + " attempts}";
+    }
+  }
 }

@@ -130,6 +130,7 @@ final class AsyncCall<T> {
     long remaining = deadline - now;
     if (remaining <= 0) {
       ex.unused(instance);
+      ex.callTimedOut(s.name, callTimeout, n - 1);
       end(false, false, null, new MeshTimeoutException(s.name, "call", Duration.ofNanos(callTimeout), null));
       return;
     }
@@ -208,8 +209,12 @@ final class AsyncCall<T> {
     }
     long delay = ex.nextDelay(s, n, outcome, attemptLimit, deadline);
     if (delay < 0) {
+      if (delay == DefaultResilientExecutor.DEADLINE) {
+        ex.callTimedOut(s.name, callTimeout, n);
+      }
       end(true, false, value, error == null ? null
-          : delay == -2 ? DefaultResilientExecutor.budgetExhausted(s.name, error) : error);
+          : delay == DefaultResilientExecutor.BUDGET_EXHAUSTED ? DefaultResilientExecutor.budgetExhausted(s.name, error)
+          : error);
       return;
     }
     if (ex.events.enabled) {

@@ -312,19 +312,36 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
    */
   long nextDelay(ServiceState s, int n, Outcome outcome, int attemptLimit, long deadline) {
     if (!outcome.isRetryable() || n >= attemptLimit) {
-      return -1;
+      return NO_RETRY;
     }
     long delay = retryDelayNanos(n, outcome);
     if (ticker.read() + delay - deadline >= 0) {
-      return -1; // no time left for another attempt
+      return DEADLINE; // no time left for another attempt
     }
     if (s.budget != null && !s.budget.tryAcquireRetry()) {
       if (events.enabled) {
         events.emit(new ResilienceEvent.RetryBudgetExhausted(s.name, n));
       }
-      return -2;
+      return BUDGET_EXHAUSTED;
     }
     return delay;
+  }
+
+  /** {@link #nextDelay}: no retry (not retryable, or the attempts used up). */
+  static final long NO_RETRY = -1;
+  /** {@link #nextDelay}: the retry budget refused the retry. */
+  static final long BUDGET_EXHAUSTED = -2;
+  /** {@link #nextDelay}: the call's deadline leaves no time for another attempt. */
+  static final long DEADLINE = -3;
+
+  /**
+   * The call ends because its deadline came: the next attempt had no time left (the caller gets the
+   * last attempt's failure), or none at all (a call {@link MeshTimeoutException}).
+   */
+  void callTimedOut(String serviceName, long callTimeoutNanos, int attempts) {
+    if (events.enabled) {
+      events.emit(new ResilienceEvent.CallTimedOut(serviceName, Duration.ofNanos(callTimeoutNanos), attempts));
+    }
   }
 
   void attemptEnded(ServiceState s, ServiceInstance instance, int n, long took, Outcome outcome, Throwable error) {
@@ -459,6 +476,7 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
         long remaining = deadline - now;
         if (remaining <= 0) {
           unused(instance);
+          callTimedOut(serviceName, callTimeout, n - 1);
           throw new MeshTimeoutException(serviceName, "call", Duration.ofNanos(callTimeout), null);
         }
         long timeout = Math.min(attemptTimeout, remaining);
@@ -506,10 +524,13 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
         }
         long delay = nextDelay(s, n, outcome, attemptLimit, deadline);
         if (delay < 0) {
+          if (delay == DEADLINE) {
+            callTimedOut(serviceName, callTimeout, n);
+          }
           if (error == null) {
             return value;
           }
-          throw delay == -2 ? budgetExhausted(serviceName, error) : unchecked(serviceName, error);
+          throw delay == BUDGET_EXHAUSTED ? budgetExhausted(serviceName, error) : unchecked(serviceName, error);
         }
         if (events.enabled) {
           events.emit(new ResilienceEvent.RetryScheduled(serviceName, instance, n + 1, Duration.ofNanos(delay)));

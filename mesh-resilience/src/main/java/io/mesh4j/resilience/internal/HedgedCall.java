@@ -215,6 +215,7 @@ final class HedgedCall<T> {
     if (remaining <= 0) {
       ex.unused(instance);
       if (running.isEmpty()) {
+        ex.callTimedOut(s.name, callTimeout, started);
         end(attempted, false, null, new MeshTimeoutException(s.name, "call", Duration.ofNanos(callTimeout), null));
       }
       return;
@@ -339,8 +340,12 @@ final class HedgedCall<T> {
     long delay = ex.nextDelay(s, started, outcome, attemptLimit, deadline);
     if (delay < 0) {
       if (running.isEmpty()) {
+        if (delay == DefaultResilientExecutor.DEADLINE) {
+          ex.callTimedOut(s.name, callTimeout, started);
+        }
         end(true, false, value, error == null ? null
-            : delay == -2 ? DefaultResilientExecutor.budgetExhausted(s.name, error) : error);
+            : delay == DefaultResilientExecutor.BUDGET_EXHAUSTED
+                ? DefaultResilientExecutor.budgetExhausted(s.name, error) : error);
       }
       return;
     }

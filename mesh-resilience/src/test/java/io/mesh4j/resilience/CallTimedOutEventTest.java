@@ -1,0 +1,148 @@
+package io.mesh4j.resilience;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mesh4j.api.MeshEvent;
+import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.api.StaticServiceDiscovery;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link ResilienceEvent.CallTimedOut}: emitted once when a call's deadline ends it (no time left for
+ * the next attempt, or none at all), sync, async and hedged; never for a call that ended for another
+ * reason (attempts used up, budget refused, success). Time is a {@link FakeTicker} moved by the
+ * attempts.
+ */
+@Timeout(30)
+class CallTimedOutEventTest {
+  private static final String SVC = "deadline-events";
+
+  private final List<ServiceInstance> instances = Fixtures.instances(SVC, 3);
+  private final FakeTicker ticker = new FakeTicker();
+  private final List<MeshEvent> events = new CopyOnWriteArrayList<>();
+  private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+
+  @AfterEach
+  void stopTimer() {
+    timer.shutdownNow();
+  }
+
+  private ResilientExecutor.Builder executor(int attempts, Duration backoff) {
+    return ResilientExecutor.builder()
+        .discovery(StaticServiceDiscovery.of(SVC, instances))
+        .ticker(ticker)
+        .random(DeadlineAndBackoffTest.fixed(1.0))
+        .scheduler(timer)
+        .retry(RetryConfig.builder().maxAttempts(attempts).backoff(backoff, backoff).build())
+        .retryBudget(RetryBudgetConfig.disabled())
+        .circuitBreaker(CircuitBreakerConfig.disabled())
+        .outlierEjection(OutlierEjectionConfig.disabled())
+        .bulkhead(BulkheadConfig.disabled())
+        .timeouts(TimeoutConfig.builder().attemptTimeout(Duration.ofSeconds(10)).callTimeout(Duration.ofSeconds(1))
+            .interruptSyncAttempts(false).build())
+        .listener(Fixtures.collecting(events));
+  }
+
+  private static <T> CallOptions<T> retryOnBusy() {
+    return CallOptions.<T>builder().idempotent(true)
+        .classifier(v -> "busy".equals(String.valueOf(v)) ? Outcome.retryableFailure() : Outcome.success()).build();
+  }
+
+  private List<ResilienceEvent.CallTimedOut> timedOut() {
+    return events.stream().filter(ResilienceEvent.CallTimedOut.class::isInstance)
+        .map(ResilienceEvent.CallTimedOut.class::cast).toList();
+  }
+
+  private void assertOneTimeout(int attempts) {
+    List<ResilienceEvent.CallTimedOut> t = timedOut();
+    assertEquals(1, t.size(), "one event per call ended by its deadline: " + events);
+    assertEquals(SVC, t.get(0).serviceName());
+    assertEquals(Duration.ofSeconds(1), t.get(0).timeout());
+    assertEquals(attempts, t.get(0).attempts());
+    assertTrue(t.get(0).toString().contains("1000 ms, " + attempts + " attempts"), t.get(0).toString());
+  }
+
+  @Test
+  void aSyncCallWithNoTimeLeftForItsRetryTimesOut() {
+    ResilientExecutor ex = executor(3, Duration.ofMillis(400)).build();
+    String r = ex.execute(SVC, retryOnBusy(), (instance, ctx) -> {
+      ticker.advance(Duration.ofMillis(600)); // 600 ms + 400 ms backoff reaches the 1 s deadline
+      return "busy";
+    });
+    assertEquals("busy", r);
+    assertOneTimeout(1);
+  }
+
+  @Test
+  void anAsyncCallWithNoTimeLeftForItsRetryTimesOut() throws Exception {
+    ResilientExecutor ex = executor(3, Duration.ofMillis(400)).build();
+    String r = ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
+      ticker.advance(Duration.ofMillis(600));
+      return CompletableFuture.completedFuture("busy");
+    }).get(10, TimeUnit.SECONDS);
+    assertEquals("busy", r);
+    assertOneTimeout(1);
+  }
+
+  @Test
+  void aHedgedCallWithNoTimeLeftForItsRetryTimesOut() throws Exception {
+    ResilientExecutor ex = executor(3, Duration.ofMillis(400))
+        .hedging(HedgingConfig.fixedDelay(Duration.ofSeconds(5))).build();
+    String r = ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
+      ticker.advance(Duration.ofMillis(600));
+      return CompletableFuture.completedFuture("busy");
+    }).get(10, TimeUnit.SECONDS);
+    assertEquals("busy", r);
+    assertOneTimeout(1);
+  }
+
+  @Test
+  void aDeadlineSpentDuringTheBackoffTimesOutSyncAndAsync() throws Exception {
+    ResilientExecutor ex = executor(3, Duration.ZERO).listener(new io.mesh4j.api.MeshEventListener() {
+      @Override
+      public void onEvent(MeshEvent event) {
+        if (event instanceof ResilienceEvent.RetryScheduled) {
+          ticker.advance(Duration.ofMillis(50)); // the wait before the retry used up the rest
+        }
+      }
+    }).build();
+    assertThrows(io.mesh4j.api.MeshTimeoutException.class, () -> ex.execute(SVC, retryOnBusy(), (instance, ctx) -> {
+      ticker.advance(Duration.ofMillis(990));
+      return "busy";
+    }));
+    assertOneTimeout(1);
+    events.clear();
+    CompletableFuture<String> async = ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
+      ticker.advance(Duration.ofMillis(990));
+      return CompletableFuture.completedFuture("busy");
+    });
+    assertThrows(ExecutionException.class, () -> async.get(10, TimeUnit.SECONDS));
+    assertOneTimeout(1);
+  }
+
+  @Test
+  void callsEndedForOtherReasonsAreNotTimeouts() throws Exception {
+    ResilientExecutor ex = executor(2, Duration.ZERO).build();
+    assertEquals("busy", ex.execute(SVC, retryOnBusy(), (instance, ctx) -> "busy"), "attempts used up");
+    assertEquals("ok", ex.execute(SVC, retryOnBusy(), (instance, ctx) -> "ok"));
+    assertEquals("busy", ex.executeAsync(SVC, retryOnBusy(),
+        (instance, ctx) -> CompletableFuture.completedFuture("busy")).get(10, TimeUnit.SECONDS));
+    ResilientExecutor budgeted = executor(3, Duration.ZERO)
+        .retryBudget(RetryBudgetConfig.builder().ratio(0.0).minRetriesPerSecond(0).build()).build();
+    assertThrows(RuntimeException.class, () -> budgeted.execute(SVC, retryOnBusy(), (instance, ctx) -> {
+      throw new IllegalStateException("down");
+    }));
+    assertTrue(timedOut().isEmpty(), "no call ended by its deadline: " + events);
+  }
+}
