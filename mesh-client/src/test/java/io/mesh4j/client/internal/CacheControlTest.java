@@ -43,4 +43,37 @@ class CacheControlTest {
     assertFalse(cc("=oops, ,, public").forbidsSharedStorage());
     assertTrue(cc("x=\"unclosed, no-store").has("x"));
   }
+
+  @Test
+  void separatorsOrANamelessValueAtTheEndOfALineAreSkipped() {
+    assertTrue(cc("no-store, ").has("no-store"), "a trailing comma and space");
+    assertTrue(cc("private,\t").has("private"));
+    assertTrue(cc("public, =oops").has("public"), "a value without a name, last on the line");
+    assertEquals(7, cc("max-age=7 ,").sharedMaxAgeSeconds());
+  }
+
+  @Test
+  void aBackslashInAQuotedValueEscapesTheNextCharacterUnlessItIsTheLast() {
+    assertEquals(12, cc("s-maxage=\"1\\2\"").sharedMaxAgeSeconds(), "\\2 is 2");
+    assertEquals(0, cc("s-maxage=\"5\\").sharedMaxAgeSeconds(), "an unclosed value ending in a backslash keeps it");
+    assertTrue(cc("x=\"5\\").has("x"));
+  }
+
+  @Test
+  void aQuotedValueEndingInACommaDoesNotStartADirective() {
+    CacheControl c = cc("ext=\"no-store,\", public");
+    assertTrue(c.has("ext"));
+    assertTrue(c.has("public"));
+    assertFalse(c.has("\""), "the closing quote is not a directive name");
+    assertFalse(c.forbidsSharedStorage());
+  }
+
+  @Test
+  void conflictingSharedMaxAgesKeepTheShorterInEitherOrder() {
+    assertEquals(5, cc("s-maxage=100, s-maxage=5").sharedMaxAgeSeconds());
+    assertEquals(5, cc("s-maxage=5", "s-maxage=100").sharedMaxAgeSeconds());
+    assertEquals(5, cc("max-age=5, max-age=60").sharedMaxAgeSeconds());
+    assertEquals(0, cc("max-age=5, max-age=junk").sharedMaxAgeSeconds(), "junk counts as 0, the shorter");
+    assertTrue(cc("no-cache=\"a\", no-cache=\"b\"").has("no-cache"), "other duplicates: present");
+  }
 }
