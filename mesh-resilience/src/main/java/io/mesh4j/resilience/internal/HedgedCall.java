@@ -151,6 +151,7 @@ final class HedgedCall<T> {
       Duration wait = s.rateLimiter.tryReservePermit(s.rateLimitWait);
       if (wait.isNegative()) {
         end(false, false, null, ex.reject(s.name, ex.rateLimited(s.name)));
+        flush(); // end() only records the outcome: flush completes the promise
         return;
       }
       if (!wait.isZero()) {
