@@ -39,7 +39,11 @@ public final class LargeServiceBench {
   /** Runs the benchmark; the last line is {@code RESULT large_service_propagation_p99_ms=<ms> ms}. */
   public static void main(String[] args) throws Exception {
     Latencies latencies = new Latencies();
+    Latencies raw = new Latencies();
     long updates;
+    long rawAnswers;
+    double rawCpuMicrosPerAnswer;
+    int rawMissed;
     double cpuMicrosPerUpdate;
     int answerBytes;
     int missed = 0;
@@ -71,36 +75,26 @@ public final class LargeServiceBench {
             + "%d flips%n", INSTANCES, SERVICE, answerBytes, PERIOD_MS, FLIPS);
         long changesBefore = changes.get();
         long cpuBefore = processCpuNanos();
-        long next = System.nanoTime();
-        for (int f = 0; f < FLIPS; f++) {
-          int victim = (f / 2) * 7 % INSTANCES;
-          boolean down = f % 2 == 0;
-          int expected = down ? INSTANCES - 1 : INSTANCES;
-          long t0 = System.nanoTime();
-          register(agent, victim, down ? "critical" : "passing");
-          long until = t0 + WAIT_NANOS;
-          while (!(count.get() == expected && seenAt.get() - t0 > 0)) {
-            if (System.nanoTime() - until > 0) {
-              break;
-            }
-            LockSupport.parkNanos(100_000);
-          }
-          if (count.get() == expected && seenAt.get() - t0 > 0) {
-            latencies.add(seenAt.get() - t0);
-          } else {
-            missed++;
-            latencies.add(WAIT_NANOS);
-          }
-          next += TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
-          long wait = next - System.nanoTime();
-          if (wait > 0) {
-            LockSupport.parkNanos(wait);
-          }
-        }
+        missed = flips(agent, count, seenAt, latencies);
         updates = changes.get() - changesBefore;
         cpuMicrosPerUpdate = (processCpuNanos() - cpuBefore) / 1e3 / Math.max(1, updates);
       }
+      // The control: the same flips seen by a bare blocking-query loop (no discovery running).
+      try (RawWatcher w = new RawWatcher(agent.baseUrl() + "/v1/health/service/" + SERVICE + "?passing")) {
+        w.awaitCount(INSTANCES);
+        long answersBefore = w.answers.get();
+        long cpuBefore = processCpuNanos();
+        rawMissed = flips(agent, w.count, w.seenAt, raw);
+        rawAnswers = w.answers.get() - answersBefore;
+        rawCpuMicrosPerAnswer = (processCpuNanos() - cpuBefore) / 1e3 / Math.max(1, rawAnswers);
+      }
     }
+    long[] rawSorted = raw.sorted();
+    System.out.printf("  raw blocking query (JDK HttpClient, body as bytes, entries counted; same agent, after the "
+        + "discovery closed) over %d flips: p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d not seen within 5 s; "
+        + "process CPU per answer %.0f us over %d answers%n", rawSorted.length,
+        Latencies.quantile(rawSorted, 0.5) / 1e6, Latencies.quantile(rawSorted, 0.99) / 1e6,
+        rawSorted[rawSorted.length - 1] / 1e6, rawMissed, rawCpuMicrosPerAnswer, rawAnswers);
     long[] sorted = latencies.sorted();
     double p99 = Latencies.quantile(sorted, 0.99) / 1e6;
     System.out.printf("  propagation over %d flips: p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d not seen within 5 s%n",
@@ -115,8 +109,134 @@ public final class LargeServiceBench {
         (double) answerBytes / INSTANCES, answerBytes, INSTANCES);
     System.out.printf("RESULT large_service_cpu_per_update_us=%.0f us (client process CPU per update)%n",
         cpuMicrosPerUpdate);
+    System.out.printf("RESULT large_service_raw_p99_ms=%.1f ms (raw blocking query, same run; context: the floor that "
+        + "Consul and this machine give)%n", Latencies.quantile(rawSorted, 0.99) / 1e6);
     System.out.printf("RESULT large_service_propagation_p99_ms=%.1f ms (%d instances, one flip every %d ms; target <= 50)%n",
         p99, INSTANCES, PERIOD_MS);
+  }
+
+  /**
+   * Flips one check every {@value #PERIOD_MS} ms, {@value #FLIPS} times, and records for each flip
+   * the time until {@code count} shows the new number of instances with a {@code seenAt} after the
+   * write (or {@link #WAIT_NANOS} when it did not within that time).
+   *
+   * @return the flips not seen within {@link #WAIT_NANOS}
+   */
+  private static int flips(ConsulAgent agent, AtomicInteger count, AtomicLong seenAt, Latencies latencies) {
+    int missed = 0;
+    long next = System.nanoTime();
+    for (int f = 0; f < FLIPS; f++) {
+      int victim = (f / 2) * 7 % INSTANCES;
+      boolean down = f % 2 == 0;
+      int expected = down ? INSTANCES - 1 : INSTANCES;
+      long t0 = System.nanoTime();
+      register(agent, victim, down ? "critical" : "passing");
+      long until = t0 + WAIT_NANOS;
+      while (!(count.get() == expected && seenAt.get() - t0 > 0)) {
+        if (System.nanoTime() - until > 0) {
+          break;
+        }
+        LockSupport.parkNanos(100_000);
+      }
+      if (count.get() == expected && seenAt.get() - t0 > 0) {
+        latencies.add(seenAt.get() - t0);
+      } else {
+        missed++;
+        latencies.add(WAIT_NANOS);
+      }
+      next += TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+    }
+    return missed;
+  }
+
+  /**
+   * The control row's watcher: a blocking query loop on the JDK's HttpClient that reads each
+   * answer as bytes and counts its entries (each starts with {@code {"Node":{}; a check's
+   * {@code "Node"} is a string), setting {@code count} and {@code seenAt} when the count changes.
+   * What is left of a watch's cost when nothing is parsed: Consul's answer time and the transfer.
+   */
+  private static final class RawWatcher implements AutoCloseable {
+    private static final byte[] ENTRY = "{\"Node\":{".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    final AtomicInteger count = new AtomicInteger(-1);
+    final AtomicLong seenAt = new AtomicLong();
+    final AtomicLong answers = new AtomicLong();
+    private final String url;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Thread thread;
+    private volatile boolean stopped;
+    private volatile String failure;
+
+    RawWatcher(String url) {
+      this.url = url;
+      this.thread = new Thread(this::loop, "raw-watcher");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void loop() {
+      String index = "0";
+      while (!stopped) {
+        try {
+          HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url + "&index=" + index + "&wait=30s"))
+              .timeout(java.time.Duration.ofSeconds(40)).build(), HttpResponse.BodyHandlers.ofByteArray());
+          long now = System.nanoTime();
+          if (r.statusCode() != 200) {
+            failure = "HTTP " + r.statusCode();
+            Thread.sleep(50);
+            continue;
+          }
+          answers.incrementAndGet();
+          int n = entries(r.body());
+          if (n != count.get()) {
+            seenAt.set(now);
+            count.set(n);
+          }
+          String got = r.headers().firstValue("X-Consul-Index").orElse("0");
+          index = Long.parseLong(got) < Long.parseLong(index) ? "0" : got;
+        } catch (InterruptedException e) {
+          return;
+        } catch (java.io.IOException | RuntimeException e) {
+          failure = e.toString();
+          index = "0";
+        }
+      }
+    }
+
+    private static int entries(byte[] body) {
+      int n = 0;
+      outer:
+      for (int i = 0; i <= body.length - ENTRY.length; i++) {
+        for (int j = 0; j < ENTRY.length; j++) {
+          if (body[i + j] != ENTRY[j]) {
+            continue outer;
+          }
+        }
+        n++;
+        i += ENTRY.length - 1;
+      }
+      return n;
+    }
+
+    void awaitCount(int n) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (count.get() != n) {
+        if (System.nanoTime() - deadline > 0) {
+          throw new IllegalStateException("the raw watcher never counted " + n + " entries: " + count.get()
+              + (failure == null ? "" : " (last failure: " + failure + ")"));
+        }
+        Thread.sleep(20);
+      }
+    }
+
+    @Override
+    public void close() {
+      stopped = true;
+      thread.interrupt();
+    }
   }
 
   /**
