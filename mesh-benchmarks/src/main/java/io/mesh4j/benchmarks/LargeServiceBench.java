@@ -155,12 +155,12 @@ public final class LargeServiceBench {
 
   /**
    * The control row's watcher: a blocking query loop on the JDK's HttpClient that reads each
-   * answer as bytes and counts its entries (each starts with {@code {"Node":{}; a check's
-   * {@code "Node"} is a string), setting {@code count} and {@code seenAt} when the count changes.
+   * answer as bytes and counts its entries (an entry's {@code "Node"} is an object, a check's a
+   * string; Consul 1.8 indents its answers), setting {@code count} and {@code seenAt} when the count changes.
    * What is left of a watch's cost when nothing is parsed: Consul's answer time and the transfer.
    */
   private static final class RawWatcher implements AutoCloseable {
-    private static final byte[] ENTRY = "{\"Node\":{".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] ENTRY = "\"Node\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     final AtomicInteger count = new AtomicInteger(-1);
     final AtomicLong seenAt = new AtomicLong();
     final AtomicLong answers = new AtomicLong();
@@ -215,8 +215,14 @@ public final class LargeServiceBench {
             continue outer;
           }
         }
-        n++;
-        i += ENTRY.length - 1;
+        int k = i + ENTRY.length;
+        while (k < body.length && (body[k] == ' ' || body[k] == '\n' || body[k] == '\r' || body[k] == '\t')) {
+          k++;
+        }
+        if (k < body.length && body[k] == '{') {
+          n++;
+        }
+        i = k - 1;
       }
       return n;
     }
