@@ -19,10 +19,13 @@ import java.util.concurrent.locks.LockSupport;
  * {@value #PERIOD_MS} ms one instance's check flips (critical, then passing again), {@value #FLIPS}
  * times; each flip's propagation is the time from just before the catalog write until a listener
  * of the discovery sees the list with one instance fewer or more. Printed: p50, p99 and max, the
- * client CPU per update (process CPU over the flips / updates seen), and the bytes of one health
- * answer (what each change re-reads). RESULTs: for context (no target, constants of
- * docs/scaling.md's arithmetic) {@code large_service_answer_bytes_per_instance} and
- * {@code large_service_cpu_per_update_us}; last, {@code large_service_propagation_p99_ms}
+ * client CPU per update (process CPU over the flips / updates seen, and the CPU of the
+ * discovery's own threads), and the bytes of one health answer (what each change re-reads).
+ * Then, as a control, the same flips seen by a bare blocking query loop (JDK HttpClient, the body
+ * read as bytes and its entries counted, no discovery running): the floor that Consul and the
+ * machine give. RESULTs: for context (no target, constants of docs/scaling.md's arithmetic)
+ * {@code large_service_answer_bytes_per_instance}, {@code large_service_cpu_per_update_us},
+ * {@code large_service_watch_cpu_per_update_us} and {@code large_service_raw_p99_ms}; last, {@code large_service_propagation_p99_ms}
  * (target at most 50).
  *
  * <p>{@code scripts/bench.sh large-service}
@@ -33,6 +36,8 @@ public final class LargeServiceBench {
   private static final int FLIPS = 200;
   private static final long PERIOD_MS = 200;
   private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /** The discovery's threads (watch, listener, HTTP): io.mesh4j.discovery.internal.NamedThreadFactory.PREFIX. */
+  private static final String WATCH_THREADS = "mesh4j-consul-";
 
   private LargeServiceBench() {}
 
@@ -44,7 +49,9 @@ public final class LargeServiceBench {
     long rawAnswers;
     double rawCpuMicrosPerAnswer;
     int rawMissed;
+    double rawThreadMicrosPerAnswer;
     double cpuMicrosPerUpdate;
+    double watchCpuMicrosPerUpdate;
     int answerBytes;
     int missed = 0;
     try (ConsulAgent agent = ConsulAgent.startPrivate()) {
@@ -75,32 +82,37 @@ public final class LargeServiceBench {
             + "%d flips%n", INSTANCES, SERVICE, answerBytes, PERIOD_MS, FLIPS);
         long changesBefore = changes.get();
         long cpuBefore = processCpuNanos();
+        long watchCpuBefore = threadCpuNanos(WATCH_THREADS);
         missed = flips(agent, count, seenAt, latencies);
         updates = changes.get() - changesBefore;
         cpuMicrosPerUpdate = (processCpuNanos() - cpuBefore) / 1e3 / Math.max(1, updates);
+        watchCpuMicrosPerUpdate = (threadCpuNanos(WATCH_THREADS) - watchCpuBefore) / 1e3 / Math.max(1, updates);
       }
       // The control: the same flips seen by a bare blocking-query loop (no discovery running).
       try (RawWatcher w = new RawWatcher(agent.baseUrl() + "/v1/health/service/" + SERVICE + "?passing")) {
         w.awaitCount(INSTANCES);
         long answersBefore = w.answers.get();
         long cpuBefore = processCpuNanos();
+        long rawThreadBefore = threadCpuNanos(RawWatcher.THREAD);
         rawMissed = flips(agent, w.count, w.seenAt, raw);
         rawAnswers = w.answers.get() - answersBefore;
         rawCpuMicrosPerAnswer = (processCpuNanos() - cpuBefore) / 1e3 / Math.max(1, rawAnswers);
+        rawThreadMicrosPerAnswer = (threadCpuNanos(RawWatcher.THREAD) - rawThreadBefore) / 1e3 / Math.max(1, rawAnswers);
       }
     }
     long[] rawSorted = raw.sorted();
     System.out.printf("  raw blocking query (JDK HttpClient, body as bytes, entries counted; same agent, after the "
         + "discovery closed) over %d flips: p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d not seen within 5 s; "
-        + "process CPU per answer %.0f us over %d answers%n", rawSorted.length,
+        + "process CPU per answer %.0f us (its thread's %.0f us) over %d answers%n", rawSorted.length,
         Latencies.quantile(rawSorted, 0.5) / 1e6, Latencies.quantile(rawSorted, 0.99) / 1e6,
-        rawSorted[rawSorted.length - 1] / 1e6, rawMissed, rawCpuMicrosPerAnswer, rawAnswers);
+        rawSorted[rawSorted.length - 1] / 1e6, rawMissed, rawCpuMicrosPerAnswer, rawThreadMicrosPerAnswer, rawAnswers);
     long[] sorted = latencies.sorted();
     double p99 = Latencies.quantile(sorted, 0.99) / 1e6;
     System.out.printf("  propagation over %d flips: p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d not seen within 5 s%n",
         sorted.length, Latencies.quantile(sorted, 0.5) / 1e6, p99, sorted[sorted.length - 1] / 1e6, missed);
-    System.out.printf("  client CPU per update %.0f us (process CPU during the flips / %d updates); each change "
-        + "re-reads the service's health answer, %d bytes%n", cpuMicrosPerUpdate, updates, answerBytes);
+    System.out.printf("  client CPU per update %.0f us (process CPU during the flips / %d updates; the discovery's own "
+        + "threads: %.0f us); each change re-reads the service's health answer, %d bytes%n", cpuMicrosPerUpdate, updates,
+        watchCpuMicrosPerUpdate, answerBytes);
     if (missed > FLIPS / 10) {
       throw new IllegalStateException(missed + " of " + FLIPS + " flips never reached the client");
     }
@@ -109,6 +121,8 @@ public final class LargeServiceBench {
         (double) answerBytes / INSTANCES, answerBytes, INSTANCES);
     System.out.printf("RESULT large_service_cpu_per_update_us=%.0f us (client process CPU per update)%n",
         cpuMicrosPerUpdate);
+    System.out.printf("RESULT large_service_watch_cpu_per_update_us=%.0f us (CPU of the discovery's threads per update;"
+        + " the raw watcher's thread: %.0f us per answer)%n", watchCpuMicrosPerUpdate, rawThreadMicrosPerAnswer);
     System.out.printf("RESULT large_service_raw_p99_ms=%.1f ms (raw blocking query, same run; context: the floor that "
         + "Consul and this machine give)%n", Latencies.quantile(rawSorted, 0.99) / 1e6);
     System.out.printf("RESULT large_service_propagation_p99_ms=%.1f ms (%d instances, one flip every %d ms; target <= 50)%n",
@@ -161,6 +175,7 @@ public final class LargeServiceBench {
    */
   private static final class RawWatcher implements AutoCloseable {
     private static final byte[] ENTRY = "\"Node\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    static final String THREAD = "large-service-raw-watcher";
     final AtomicInteger count = new AtomicInteger(-1);
     final AtomicLong seenAt = new AtomicLong();
     final AtomicLong answers = new AtomicLong();
@@ -172,7 +187,7 @@ public final class LargeServiceBench {
 
     RawWatcher(String url) {
       this.url = url;
-      this.thread = new Thread(this::loop, "raw-watcher");
+      this.thread = new Thread(this::loop, THREAD);
       thread.setDaemon(true);
       thread.start();
     }
@@ -255,6 +270,18 @@ public final class LargeServiceBench {
     } catch (java.io.UncheckedIOException e) {
       agent.catalogRegister("big-node-" + (i % 50), SERVICE, 20_000 + i, status);
     }
+  }
+
+  /** CPU time of the live threads whose name starts with {@code prefix}. */
+  private static long threadCpuNanos(String prefix) {
+    java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith(prefix)) {
+        sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   private static long processCpuNanos() {
