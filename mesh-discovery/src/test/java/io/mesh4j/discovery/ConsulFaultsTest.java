@@ -91,7 +91,8 @@ class ConsulFaultsTest {
         .minQueryInterval(Duration.ofMillis(20)).errorBackoff(Duration.ofMillis(20), Duration.ofMillis(100));
   }
 
-  private void assertKeepsLastKnownGood(ResponseDefinitionBuilder bad, WatchFailedEvent.Reason reason) {
+  /** @return the first failure event of {@code reason} */
+  private WatchFailedEvent assertKeepsLastKnownGood(ResponseDefinitionBuilder bad, WatchFailedEvent.Reason reason) {
     onIndex("0", consul(list(80, 81), "10"));
     onIndex("10", bad);
     TestSupport.EventRecorder events = new TestSupport.EventRecorder();
@@ -107,6 +108,7 @@ class ConsulFaultsTest {
       WatchFailedEvent e = events.of(WatchFailedEvent.class).get(0);
       assertEquals(2, e.servingInstances());
       assertTrue(e.retryIn().compareTo(Duration.ZERO) > 0);
+      return events.of(WatchFailedEvent.class).stream().filter(f -> f.reason() == reason).findFirst().orElseThrow();
     }
   }
 
@@ -142,6 +144,22 @@ class ConsulFaultsTest {
   @Test
   void malformedBody_keepsLastKnownGood() {
     assertKeepsLastKnownGood(consul("{ this is not [ json", "11"), WatchFailedEvent.Reason.BAD_RESPONSE);
+  }
+
+  @Test
+  void aBodyOfTheWrongShape_isAFailureNamingTheEndpointAndThePlace_andKeepsLastKnownGood() {
+    WatchFailedEvent e = assertKeepsLastKnownGood(consul("[" + entry(80).replace("\"Port\":80", "\"Port\":\"80\"")
+        + "]", "11"), WatchFailedEvent.Reason.BAD_RESPONSE);
+    assertTrue(e.message().contains("Consul's answer to " + PATH + " is not a health list: Service.Port should be an "
+        + "integer but is a string at line 1, column"), e.message());
+  }
+
+  @Test
+  void aBodyCutShort_isAFailure_andKeepsLastKnownGood() {
+    String whole = list(80, 81);
+    WatchFailedEvent e = assertKeepsLastKnownGood(consul(whole.substring(0, whole.length() / 2), "11"),
+        WatchFailedEvent.Reason.BAD_RESPONSE);
+    assertTrue(e.message().contains(PATH), e.message());
   }
 
   @Test

@@ -36,6 +36,21 @@ public record ConsulFailure(Reason reason, int status, String message) {
       String body = body(t.getMessage(), token);
       return new ConsulFailure(r, code, "HTTP " + code + ": " + body + advice(code, body, token != null, b));
     }
+    if (t instanceof ConsulHttpException) {
+      ConsulHttpException h = (ConsulHttpException) t;
+      Reason r = h.code() >= 500 ? Reason.SERVER_ERROR : Reason.CLIENT_ERROR;
+      String body = Redaction.excerpt(Secrets.scrub(firstLine(h.body().strip()), token), MAX_BODY);
+      return new ConsulFailure(r, h.code(), "HTTP " + h.code() + ": " + body + advice(h.code(), body, token != null, b));
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof MalformedAnswerException) { // our parser's: names the endpoint and the place
+        return new ConsulFailure(Reason.BAD_RESPONSE, 200, "malformed answer: "
+            + Redaction.excerpt(Secrets.scrub(firstLine(c.getMessage()), token), MAX_BODY));
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
     for (Throwable c = t; c != null; c = c.getCause()) {
       // Jackson is consul-client's parser; matching by package keeps us off its API.
       if (c.getClass().getName().startsWith("com.fasterxml.jackson.") || c instanceof NumberFormatException) {

@@ -6,6 +6,9 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
 import org.kiwiproject.consul.Consul;
 import org.kiwiproject.consul.ConsulException;
 import org.kiwiproject.consul.config.CacheConfig;
@@ -28,6 +31,8 @@ public final class ConsulHandle implements AutoCloseable {
   static final Duration BLOCKING_READ_MARGIN = Duration.ofSeconds(5);
 
   private final Consul consul;
+  private final OkHttpClient http;
+  private final HttpUrl baseUrl;
   private final ConnectionPool pool;
   private final ExecutorService dispatcherExecutor;
   private final String token;
@@ -69,10 +74,12 @@ public final class ConsulHandle implements AutoCloseable {
   /** Whether Consul enforces ACLs on our token-less requests; null until a probe got an answer. */
   private volatile Boolean anonymousUnderAcl;
 
-  private ConsulHandle(Consul consul, ConnectionPool pool, ExecutorService dispatcherExecutor, String token,
-      String builder, java.net.URI url) {
+  private ConsulHandle(Consul consul, OkHttpClient http, ConnectionPool pool, ExecutorService dispatcherExecutor,
+      String token, String builder, java.net.URI url) {
     this.urlForLog = url;
     this.consul = consul;
+    this.http = http;
+    this.baseUrl = HttpUrl.get(url.toString());
     this.pool = pool;
     this.dispatcherExecutor = dispatcherExecutor;
     this.token = token;
@@ -118,13 +125,65 @@ public final class ConsulHandle implements AutoCloseable {
       b.withHostnameVerifier(config.hostnameVerifier());
     }
     try {
-      return new ConsulHandle(b.build(), pool, executor, config.token(), builder, config.url());
+      return new ConsulHandle(b.build(), ownClient(config, pool, executor), pool, executor, config.token(), builder,
+          config.url());
     } catch (RuntimeException e) {
       executor.shutdownNow();
       pool.evictAll();
       throw new IllegalArgumentException("cannot build a Consul client for "
           + Secrets.withoutUserInfo(config.url()) + ": " + Secrets.scrub(e.getMessage(), config.token()), null);
     }
+  }
+
+  /**
+   * Our own OkHttp client for the requests we read ourselves ({@link HealthQuery}): the same
+   * connection pool and executor as consul-client's, the same TLS settings and timeouts, and
+   * consul-client's read-timeout margin for blocking queries ({@link BlockingRead}). It sends no
+   * token by itself: each request adds the {@code X-Consul-Token} header.
+   */
+  private static OkHttpClient ownClient(ConnectionConfig config, ConnectionPool pool, ExecutorService executor) {
+    OkHttpClient.Builder h = new OkHttpClient.Builder()
+        .connectionPool(pool)
+        .dispatcher(new Dispatcher(executor))
+        .connectTimeout(config.connectTimeout())
+        .readTimeout(config.requestTimeout())
+        .writeTimeout(config.requestTimeout())
+        .addInterceptor(BlockingRead::apply);
+    if (config.sslContext() != null) {
+      h.sslSocketFactory(config.sslContext().getSocketFactory(),
+          config.trustManager() != null ? config.trustManager() : defaultTrustManager());
+    }
+    if (config.hostnameVerifier() != null) {
+      h.hostnameVerifier(config.hostnameVerifier());
+    }
+    return h.build();
+  }
+
+  /** The JVM's default trust manager (as consul-client pairs with an SSL context given without one). */
+  private static javax.net.ssl.X509TrustManager defaultTrustManager() {
+    try {
+      javax.net.ssl.TrustManagerFactory f = javax.net.ssl.TrustManagerFactory.getInstance(
+          javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      f.init((java.security.KeyStore) null);
+      for (javax.net.ssl.TrustManager t : f.getTrustManagers()) {
+        if (t instanceof javax.net.ssl.X509TrustManager) {
+          return (javax.net.ssl.X509TrustManager) t;
+        }
+      }
+      throw new IllegalStateException("the JVM's default TrustManagerFactory has no X509TrustManager");
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("cannot load the JVM's default trust manager: " + e.getMessage(), e);
+    }
+  }
+
+  /** Our OkHttp client (see {@link #ownClient}); shares consul-client's pool and executor. */
+  OkHttpClient http() {
+    return http;
+  }
+
+  /** The agent's base URL, e.g. {@code http://127.0.0.1:8500/}. */
+  HttpUrl baseUrl() {
+    return baseUrl;
   }
 
   /** The consul-client facade. */
@@ -193,6 +252,7 @@ public final class ConsulHandle implements AutoCloseable {
     if (!consul.isDestroyed()) {
       consul.destroy(); // cancelAll, executor.shutdownNow, pool.evictAll
     }
+    http.dispatcher().cancelAll();
     dispatcherExecutor.shutdownNow();
     pool.evictAll();
   }

@@ -6,8 +6,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.kiwiproject.consul.model.health.Service;
-import org.kiwiproject.consul.model.health.ServiceHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +25,7 @@ final class HealthEntries {
    *
    * @param previous the last instances of the service, or null
    */
-  static List<ServiceInstance> toInstances(String service, List<ServiceHealth> answer, List<ServiceInstance> previous) {
+  static List<ServiceInstance> toInstances(String service, List<HealthEntry> answer, List<ServiceInstance> previous) {
     if (answer == null || answer.isEmpty()) {
       return List.of();
     }
@@ -39,7 +37,7 @@ final class HealthEntries {
       }
     }
     List<ServiceInstance> out = new ArrayList<>(answer.size());
-    for (ServiceHealth h : answer) {
+    for (HealthEntry h : answer) {
       ServiceInstance same = known == null ? null : sameAs(known, h);
       ServiceInstance i = same != null ? same : toInstance(service, h);
       if (i != null) {
@@ -50,16 +48,15 @@ final class HealthEntries {
   }
 
   /** The known instance that {@code h} describes unchanged, or null. */
-  private static ServiceInstance sameAs(Map<String, ServiceInstance> known, ServiceHealth h) {
+  private static ServiceInstance sameAs(Map<String, ServiceInstance> known, HealthEntry h) {
     try {
-      Service s = h.getService();
-      ServiceInstance k = known.get(s.getId());
-      if (k == null || s.getPort() != k.port()) {
+      ServiceInstance k = h.id() == null ? null : known.get(h.id());
+      if (k == null || h.port() != k.port()) {
         return null;
       }
-      Map<String, String> meta = metaOf(s);
+      Map<String, String> meta = h.meta();
       if (!k.host().equals(hostOf(h)) || k.secure() != isSecure(meta) || !k.metadata().equals(meta)
-          || !sameOrder(k.tags(), tagsOf(s))) {
+          || !sameOrder(k.tags(), h.tags())) {
         return null;
       }
       return k;
@@ -87,17 +84,16 @@ final class HealthEntries {
    * such as a registration without a port. The service address wins over the node address;
    * metadata {@code secure=true} marks a TLS instance.
    */
-  static ServiceInstance toInstance(String service, ServiceHealth h) {
+  static ServiceInstance toInstance(String service, HealthEntry h) {
     try {
-      Service s = h.getService();
-      Map<String, String> meta = metaOf(s);
+      Map<String, String> meta = h.meta();
       return ServiceInstance.newBuilder()
-          .id(s.getId())
+          .id(h.id())
           .serviceName(service)
           .host(hostOf(h))
-          .port(s.getPort())
+          .port(h.port())
           .secure(isSecure(meta))
-          .tags(tagsOf(s))
+          .tags(h.tags())
           .metadata(meta)
           .build();
     } catch (RuntimeException e) {
@@ -107,17 +103,9 @@ final class HealthEntries {
   }
 
   /** The service address, or the node's when the service has none. */
-  private static String hostOf(ServiceHealth h) {
-    String host = h.getService().getAddress();
-    return host == null || host.isBlank() ? h.getNode().getAddress() : host;
-  }
-
-  private static Map<String, String> metaOf(Service s) {
-    return s.getMeta() == null ? Map.of() : s.getMeta();
-  }
-
-  private static List<String> tagsOf(Service s) {
-    return s.getTags() == null ? List.of() : s.getTags();
+  private static String hostOf(HealthEntry h) {
+    String host = h.serviceAddress();
+    return host == null || host.isBlank() ? h.nodeAddress() : host;
   }
 
   /** Metadata {@code secure=true} marks a TLS instance. */

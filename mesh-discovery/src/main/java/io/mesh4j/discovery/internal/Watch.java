@@ -19,11 +19,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.kiwiproject.consul.model.ConsulResponse;
-import org.kiwiproject.consul.model.health.Service;
-import org.kiwiproject.consul.model.health.ServiceHealth;
-import org.kiwiproject.consul.option.ImmutableQueryOptions;
-import org.kiwiproject.consul.option.QueryOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The loop, and why each step is there (Consul's blocking-query guidance):
  * <ol>
- *   <li>Query with {@code index} and {@code wait}; consul-client's read timeout is raised to
+ *   <li>Query with {@code index} and {@code wait} ({@link HealthQuery}: our own request, its body
+ *       streamed into only the fields an instance needs); the read timeout is raised to
  *       wait + wait/16 + a margin, so a long poll is never cut short by the client.</li>
  *   <li>A good answer replaces the snapshot only when its content differs, and only then are
  *       listeners told, on their executor. An empty list is applied only when Consul said so
@@ -223,7 +219,7 @@ public final class Watch {
       }
       fetchStartedNanos = System.nanoTime();
       try {
-        ConsulResponse<List<ServiceHealth>> r = query(null);
+        HealthAnswer r = query(null);
         if (stopped) {
           return 0;
         }
@@ -238,11 +234,11 @@ public final class Watch {
         fetchFailures = 0;
         lastFailure = null;
         lastFailureCause = null;
-        if (r.getResponse().isEmpty()) {
+        if (r.entries().isEmpty()) {
           consul.anonymousUnderAcl();
         }
-        BigInteger got = r.getIndex() == null ? BigInteger.ONE : r.getIndex();
-        applied(r.getResponse(), got.longValue(), r.isKnownLeader(), r.getLastContact());
+        BigInteger got = r.index() == null ? BigInteger.ONE : r.index();
+        applied(r.entries(), got.longValue(), r.knownLeader(), r.lastContactMillis());
         fetchedIndex = got.longValue();
         return 0;
       } catch (Throwable e) {
@@ -270,12 +266,12 @@ public final class Watch {
   }
 
   /** Why an answer cannot be applied (no leader, no body), or null when it can. */
-  private ConsulFailure refusal(ConsulResponse<List<ServiceHealth>> r) {
+  private ConsulFailure refusal(HealthAnswer r) {
     boolean stale = settings.consistency() == ConsistencyMode.STALE;
-    if (!r.isKnownLeader() && (!stale || r.getResponse() == null || r.getResponse().isEmpty())) {
+    if (!r.knownLeader() && (!stale || r.entries() == null || r.entries().isEmpty())) {
       return ConsulFailure.noLeader();
     }
-    return r.getResponse() == null ? ConsulFailure.badResponse("a null body") : null;
+    return r.entries() == null ? ConsulFailure.badResponse("a null body") : null;
   }
 
   /** Shared mode: retires the watch when idle (see {@link #retiresIdle()}); true if it did. */
@@ -306,7 +302,7 @@ public final class Watch {
       long started = settings.ticker().read();
       long delayNanos;
       try {
-        ConsulResponse<List<ServiceHealth>> r = query(index);
+        HealthAnswer r = query(index);
         if (stopped) {
           break;
         }
@@ -317,7 +313,7 @@ public final class Watch {
           failures++;
           delayNanos = failed(refused, failures);
         } else {
-          BigInteger got = r.getIndex() == null ? BigInteger.ZERO : r.getIndex();
+          BigInteger got = r.index() == null ? BigInteger.ZERO : r.index();
           if (got.signum() <= 0) {
             got = BigInteger.ONE;
           }
@@ -334,11 +330,11 @@ public final class Watch {
           failures = 0;
           lastFailure = null;
           lastFailureCause = null;
-          if (r.getResponse().isEmpty()) {
+          if (r.entries().isEmpty()) {
             // Before readers see "none": learn whether ACLs may have hidden instances from us.
             consul.anonymousUnderAcl();
           }
-          boolean changed = applied(r.getResponse(), got.longValue(), r.isKnownLeader(), r.getLastContact());
+          boolean changed = applied(r.entries(), got.longValue(), r.knownLeader(), r.lastContactMillis());
           long now = settings.ticker().read();
           long interval = settings.minQueryInterval().toNanos();
           if (blockedThenMoved && changed && now - lastSkip >= interval) {
@@ -401,28 +397,17 @@ public final class Watch {
     return true;
   }
 
-  /** A blocking query on {@code index} with a jittered wait, or a plain read when {@code index} is null. */
-  private ConsulResponse<List<ServiceHealth>> query(BigInteger index) {
-    ImmutableQueryOptions.Builder q = ImmutableQueryOptions.builder();
-    if (index != null) {
-      q.wait(Backoff.jitteredWait(settings.queryWait(), settings.nextRandom())).index(index);
-    }
-    q.consistencyMode(ConsulModes.of(settings.consistency()))
-        .tag(settings.tags());
-    if (settings.datacenter() != null) {
-      q.datacenter(settings.datacenter());
-    }
-    if (settings.nearAgent()) {
-      q.near("_agent");
-    }
-    QueryOptions options = q.build();
-    return settings.passingOnly()
-        ? consul.consul().healthClient().getHealthyServiceInstances(service, options)
-        : consul.consul().healthClient().getAllServiceInstances(service, options);
+  /**
+   * A blocking query on {@code index} with a jittered wait, or a plain read when {@code index} is
+   * null ({@link HealthQuery}: streamed, only the fields an instance needs).
+   */
+  private HealthAnswer query(BigInteger index) throws java.io.IOException {
+    String wait = index == null ? null : Backoff.jitteredWait(settings.queryWait(), settings.nextRandom());
+    return HealthQuery.read(consul, service, settings, index, wait);
   }
 
   /** Applies a good answer; true when its content differed from the snapshot. */
-  private boolean applied(List<ServiceHealth> answer, long index, boolean knownLeader, long lastContactMillis) {
+  private boolean applied(List<HealthEntry> answer, long index, boolean knownLeader, long lastContactMillis) {
     List<ServiceInstance> next = HealthEntries.toInstances(service, answer, snapshot);
     boolean changed;
     synchronized (lock) {

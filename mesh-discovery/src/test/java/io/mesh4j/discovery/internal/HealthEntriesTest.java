@@ -13,10 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.kiwiproject.consul.model.health.ImmutableNode;
-import org.kiwiproject.consul.model.health.ImmutableService;
-import org.kiwiproject.consul.model.health.ServiceHealth;
-import org.kiwiproject.consul.model.health.ImmutableServiceHealth;
 
 /**
  * Health answers as instances: an update of a large service keeps the instances whose entries did
@@ -26,16 +22,12 @@ import org.kiwiproject.consul.model.health.ImmutableServiceHealth;
 @Timeout(10)
 class HealthEntriesTest {
 
-  private static ServiceHealth entry(String id, String address, int port, List<String> tags, Map<String, String> meta) {
-    return ImmutableServiceHealth.builder()
-        .node(ImmutableNode.builder().node("node-1").address("10.0.0.1").build())
-        .service(ImmutableService.builder().id(id).service("big").address(address).port(port).tags(tags).meta(meta)
-            .build())
-        .build();
+  private static HealthEntry entry(String id, String address, int port, List<String> tags, Map<String, String> meta) {
+    return new HealthEntry(id, address, "10.0.0.1", port, tags, meta);
   }
 
-  private static List<ServiceHealth> answer(int n) {
-    List<ServiceHealth> out = new ArrayList<>();
+  private static List<HealthEntry> answer(int n) {
+    List<HealthEntry> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       out.add(entry("big-" + i, "10.1.0." + i, 8080, List.of("a", "b"), Map.of("zone", "z1")));
     }
@@ -56,7 +48,7 @@ class HealthEntriesTest {
   @Test
   void eachKindOfChangeBuildsThatInstanceAnew() {
     List<ServiceInstance> first = HealthEntries.toInstances("big", answer(6), null);
-    List<ServiceHealth> next = new ArrayList<>(answer(6));
+    List<HealthEntry> next = new ArrayList<>(answer(6));
     next.set(0, entry("big-0", "10.9.9.9", 8080, List.of("a", "b"), Map.of("zone", "z1")));   // address
     next.set(1, entry("big-1", "10.1.0.1", 9090, List.of("a", "b"), Map.of("zone", "z1")));   // port
     next.set(2, entry("big-2", "10.1.0.2", 8080, List.of("b", "a"), Map.of("zone", "z1")));   // tag order
@@ -89,7 +81,7 @@ class HealthEntriesTest {
   @Test
   void anInstanceGoneAndOneAddedAreTheOnlyDifferences() {
     List<ServiceInstance> first = HealthEntries.toInstances("big", answer(10), null);
-    List<ServiceHealth> next = new ArrayList<>(answer(10));
+    List<HealthEntry> next = new ArrayList<>(answer(10));
     next.remove(3);
     next.add(entry("big-new", "10.2.0.1", 8080, List.of(), Map.of()));
     List<ServiceInstance> second = HealthEntries.toInstances("big", next, first);

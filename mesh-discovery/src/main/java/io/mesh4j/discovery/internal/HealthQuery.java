@@ -1,0 +1,108 @@
+package io.mesh4j.discovery.internal;
+
+import io.mesh4j.discovery.ConsistencyMode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.util.List;
+import okhttp3.HttpUrl;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * One {@code GET /v1/health/service/<name>} on {@link ConsulHandle}'s own OkHttp client, its body
+ * read by {@link HealthAnswerParser} as it arrives rather than bound to consul-client's model.
+ * It sends what consul-client's {@code getHealthyServiceInstances}/{@code getAllServiceInstances}
+ * sent for a watch: {@code passing}, one {@code tag} per tag, {@code dc}, {@code near=_agent},
+ * {@code stale} or {@code consistent}, and for a blocking query {@code index} and {@code wait}
+ * with a read timeout of wait + wait/16 + {@link ConsulHandle#BLOCKING_READ_MARGIN}
+ * ({@link BlockingRead}); the ACL token only as the {@code X-Consul-Token} header. Errors are
+ * thrown as consul-client's were mapped: an HTTP error status as {@link ConsulHttpException}, a
+ * body that is not a health list as {@link MalformedAnswerException}, no answer as the
+ * {@link IOException} OkHttp gave; {@link ConsulFailure#of} describes each.
+ */
+final class HealthQuery {
+  private static final int MAX_ERROR_BODY = 1_000;
+
+  private HealthQuery() {}
+
+  /**
+   * Reads the health entries of {@code service}.
+   *
+   * @param index the blocking query's index, or null for a plain read
+   * @param wait the blocking query's wait in Consul's form ({@code "55s"}); ignored without index
+   */
+  static HealthAnswer read(ConsulHandle consul, String service, WatchSettings settings, BigInteger index, String wait)
+      throws IOException {
+    HttpUrl.Builder u = consul.baseUrl().newBuilder()
+        .addPathSegments("v1/health/service")
+        .addPathSegment(service);
+    if (settings.passingOnly()) {
+      u.addQueryParameter("passing", null);
+    }
+    for (String tag : settings.tags()) {
+      u.addQueryParameter("tag", tag);
+    }
+    if (settings.datacenter() != null) {
+      u.addQueryParameter("dc", settings.datacenter());
+    }
+    if (settings.nearAgent()) {
+      u.addQueryParameter("near", "_agent");
+    }
+    if (settings.consistency() == ConsistencyMode.STALE) {
+      u.addQueryParameter("stale", null);
+    } else if (settings.consistency() == ConsistencyMode.CONSISTENT) {
+      u.addQueryParameter("consistent", null);
+    }
+    Request.Builder r = new Request.Builder().get();
+    if (index != null) {
+      u.addQueryParameter("index", index.toString()).addQueryParameter("wait", wait);
+      r.tag(BlockingRead.class, BlockingRead.forWait(waitSeconds(wait)));
+    }
+    if (consul.token() != null) {
+      r.header("X-Consul-Token", consul.token());
+    }
+    HttpUrl url = u.build();
+    String endpoint = url.encodedPath();
+    try (Response response = consul.http().newCall(r.url(url).build()).execute()) {
+      ResponseBody body = response.body();
+      if (!response.isSuccessful()) {
+        throw new ConsulHttpException(endpoint, response.code(), errorBody(body));
+      }
+      List<HealthEntry> entries;
+      try (InputStream in = body.byteStream()) {
+        entries = HealthAnswerParser.parse(in, endpoint);
+      }
+      String got = response.header("X-Consul-Index");
+      return new HealthAnswer(entries, got == null ? null : new BigInteger(got.trim()),
+          Boolean.parseBoolean(response.header("X-Consul-KnownLeader")), lastContact(response));
+    }
+  }
+
+  /** Seconds of a wait written by {@link Backoff#jitteredWait} ({@code "55s"}). */
+  static long waitSeconds(String wait) {
+    return Long.parseLong(wait.substring(0, wait.length() - 1));
+  }
+
+  private static long lastContact(Response response) {
+    String v = response.header("X-Consul-LastContact");
+    if (v == null) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return 0; // as consul-client read it
+    }
+  }
+
+  /** The start of an error answer's body (Consul writes its reason there as plain text). */
+  private static String errorBody(ResponseBody body) {
+    try (InputStream in = body.byteStream()) {
+      return new String(in.readNBytes(MAX_ERROR_BODY), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException e) {
+      return "(unreadable body: " + e.getClass().getSimpleName() + ")";
+    }
+  }
+}
