@@ -75,4 +75,14 @@ public final class Throughput {
     int n = v.length;
     return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }
+
+  /** The {@code q}-quantile of {@code values} (0 to 1, linear between ranks); not modified. */
+  public static double quantile(double[] values, double q) {
+    double[] v = values.clone();
+    java.util.Arrays.sort(v);
+    double rank = q * (v.length - 1);
+    int lo = (int) Math.floor(rank);
+    int hi = Math.min(lo + 1, v.length - 1);
+    return v[lo] + (rank - lo) * (v[hi] - v[lo]);
+  }
 }
