@@ -83,15 +83,9 @@ public final class AttemptDeadlines {
     return w;
   }
 
-  /** The calls under watch that have not ended yet (for tests). */
-  static int inFlight() {
-    int n = 0;
-    for (Watch w : IN_FLIGHT) {
-      if (!w.done) {
-        n++;
-      }
-    }
-    return n;
+  /** Whether {@code watch} is still held by the watcher (for tests). */
+  static boolean holds(Watch watch) {
+    return IN_FLIGHT.contains(watch);
   }
 
   /** Whether the thread is parked until the next call (for tests). */

@@ -112,8 +112,9 @@ class AttemptDeadlinesTest {
         watch.done();
       }
       // Past the deadline, nothing is cancelled after the fact, and the watch is dropped.
-      // inFlight() counts the whole JVM's watches: a call another test left running holds one until its own limit.
-      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> AttemptDeadlines.inFlight() == 0);
+      // This watch is dropped (not the JVM's count of watches: a call another test left running
+      // holds one until its own limit).
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !AttemptDeadlines.holds(watch));
       Awaitility.await().pollDelay(Duration.ofMillis(400)).atMost(Duration.ofSeconds(5)).until(() -> true);
       assertFalse(watch.expired());
       assertFalse(call.isCanceled());
@@ -123,7 +124,9 @@ class AttemptDeadlinesTest {
   @Test
   void theParkedThreadWakesForTheNextCall() {
     timedOut(hangingCall(), 50); // the thread exists
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(AttemptDeadlines::parked);
+    // The thread parks once no call of the JVM is in flight: a call another test left running
+    // keeps it awake until that call's own limit (10 s by default).
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(AttemptDeadlines::parked);
     long took = timedOut(hangingCall(), 200);
     assertTrue(took < 2_000, "cancelled although the thread was parked: " + took + " ms");
   }
