@@ -13,6 +13,7 @@ import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.discovery.ConsulDiscovery;
 import io.mesh4j.discovery.ConsulRegistry;
 import io.mesh4j.micrometer.DefaultMeshCallObservationConvention;
+import io.mesh4j.micrometer.MeshMeterObservationHandler;
 import io.mesh4j.micrometer.MeshMeters;
 import io.mesh4j.micrometer.MeshObservations;
 import io.mesh4j.resilience.OutlierEjectionConfig;
@@ -50,7 +51,9 @@ import okhttp3.Response;
  * What an observed ServiceMeshClient costs over the raw OkHttp call it makes: {@code client-overhead}
  * with mesh-micrometer on. Same backend, payload, threads and OkHttp settings as
  * {@link ClientOverheadBench}; side B adds a Prometheus registry (call and attempt timers through
- * {@link DefaultMeterObservationHandler}, {@link MeshMeters} on the resilience events) and tracing
+ * {@link MeshMeterObservationHandler} grouped before {@link DefaultMeterObservationHandler}, as
+ * docs/observability.md and the Spring Boot auto-configuration set them up; {@link MeshMeters} on
+ * the resilience events) and tracing
  * through Micrometer Tracing's OpenTelemetry bridge, every span sampled and exported to an
  * exporter that checks and counts them in memory ({@link CountingSpanExporter}), {@code traceparent}
  * written on every attempt.
@@ -192,7 +195,8 @@ public final class ClientOverheadObservedBench {
     OtelPropagator propagator = new OtelPropagator(otel.getPropagators(), otelTracer);
     ObservationRegistry observations = ObservationRegistry.create();
     observations.observationConfig()
-        .observationHandler(new DefaultMeterObservationHandler(prometheus))
+        .observationHandler(new FirstMatchingCompositeObservationHandler(
+            new MeshMeterObservationHandler(prometheus), new DefaultMeterObservationHandler(prometheus)))
         .observationHandler(new FirstMatchingCompositeObservationHandler(
             new PropagatingSenderTracingObservationHandler<>(tracer, propagator),
             new PropagatingReceiverTracingObservationHandler<>(tracer, propagator),

@@ -1,10 +1,10 @@
 package io.mesh4j.micrometer;
 
+import io.mesh4j.micrometer.internal.TagSetCache;
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import io.micrometer.core.instrument.binder.okhttp3.OkHttpContext;
 import io.micrometer.core.instrument.binder.okhttp3.OkHttpObservationConvention;
-import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.HttpUrl;
 import okhttp3.Response;
 
@@ -54,35 +54,24 @@ public class DefaultMeshAttemptObservationConvention implements OkHttpObservatio
     String errorType = context.getError() != null ? DefaultMeshCallObservationConvention.errorType(context.getError())
         : status >= 400 ? Integer.toString(status) : "none";
     HttpUrl url = context.getOriginalRequest().url();
-    Tags key = new Tags(a == null ? "unknown" : a.call().serviceName(), context.getOriginalRequest().method(),
+    return tagSets.get(new Tags(a == null ? "unknown" : a.call().serviceName(), context.getOriginalRequest().method(),
         a == null ? "unknown" : a.call().routeTemplate(), url.scheme(), status, errorType,
-        instanceTags ? url.host() : null, instanceTags ? url.port() : 0);
-    KeyValues kv = cache.get(key);
-    if (kv == null) {
-      kv = KeyValues.of(
-          KeyValue.of("mesh.service", key.service),
-          KeyValue.of("http.request.method", key.method),
-          KeyValue.of("url.template", key.route),
-          KeyValue.of("url.scheme", key.scheme),
-          KeyValue.of("http.response.status_code", Integer.toString(status)),
-          KeyValue.of("error.type", errorType));
-      if (instanceTags) {
-        kv = kv.and(server(context));
-      }
-      if (cache.size() < MAX_CACHED_TAG_SETS) {
-        cache.put(key, kv);
-      }
-    }
-    return kv;
+        instanceTags ? url.host() : null, instanceTags ? url.port() : 0), DefaultMeshAttemptObservationConvention::tagSet);
   }
 
-  /**
-   * The tag sets built so far, as in {@link DefaultMeshCallObservationConvention}: building and
-   * sorting six tags per attempt showed in profiles of {@code client-overhead-observed}. Every part is
-   * bounded (route templates are capped by {@link MeshObservations}, instances by the fleet), and so
-   * is the map; past its bound, tag sets are built per attempt again.
-   */
-  private final ConcurrentHashMap<Tags, KeyValues> cache = new ConcurrentHashMap<>();
+  private static KeyValues tagSet(Tags key) {
+    KeyValues kv = KeyValues.of(
+        KeyValue.of("mesh.service", key.service),
+        KeyValue.of("http.request.method", key.method),
+        KeyValue.of("url.template", key.route),
+        KeyValue.of("url.scheme", key.scheme),
+        KeyValue.of("http.response.status_code", Integer.toString(key.status)),
+        KeyValue.of("error.type", key.errorType));
+    return key.host == null ? kv : kv.and(server(key.host, key.port));
+  }
+
+  /** The tag sets built so far, one per distinct key (see {@link TagSetCache}). */
+  private final TagSetCache<Tags> tagSets = new TagSetCache<>(MAX_CACHED_TAG_SETS);
   private static final int MAX_CACHED_TAG_SETS = 4096;
 
   private record Tags(String service, String method, String route, String scheme, int status, String errorType,
@@ -91,7 +80,8 @@ public class DefaultMeshAttemptObservationConvention implements OkHttpObservatio
   @Override
   public KeyValues getHighCardinalityKeyValues(OkHttpContext context) {
     MeshAttempt a = attempt(context);
-    KeyValues kv = instanceTags ? KeyValues.empty() : server(context);
+    KeyValues kv = instanceTags ? KeyValues.empty() : server(context.getOriginalRequest().url().host(),
+        context.getOriginalRequest().url().port());
     if (a != null) {
       kv = kv.and(KeyValue.of("mesh.instance.id", a.instance().id()));
       if (a.resendCount() > 0) {
@@ -101,10 +91,8 @@ public class DefaultMeshAttemptObservationConvention implements OkHttpObservatio
     return kv;
   }
 
-  private static KeyValues server(OkHttpContext context) {
-    return KeyValues.of(
-        KeyValue.of("server.address", context.getOriginalRequest().url().host()),
-        KeyValue.of("server.port", Integer.toString(context.getOriginalRequest().url().port())));
+  private static KeyValues server(String host, int port) {
+    return KeyValues.of(KeyValue.of("server.address", host), KeyValue.of("server.port", Integer.toString(port)));
   }
 
   private static MeshAttempt attempt(OkHttpContext context) {

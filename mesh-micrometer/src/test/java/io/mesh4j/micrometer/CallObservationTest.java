@@ -3,6 +3,7 @@ package io.mesh4j.micrometer;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -183,6 +184,75 @@ class CallObservationTest {
         .map(t -> t.getId().getTag("url.template")).collect(Collectors.toSet());
     assertEquals(9, templates.size(), "8 templates and 'other': " + templates);
     assertTrue(templates.contains("other"));
+  }
+
+  @Test
+  void theMeshMeterHandlerMakesTheMetersTheDefaultHandlerMakes() throws Exception {
+    SimpleMeterRegistry byDefault = new SimpleMeterRegistry();
+    ObservationRegistry plain = ObservationRegistry.create();
+    plain.observationConfig().observationHandler(new DefaultMeterObservationHandler(byDefault));
+    SimpleMeterRegistry byMesh = new SimpleMeterRegistry();
+    ObservationRegistry grouped = ObservationRegistry.create();
+    grouped.observationConfig().observationHandler(new ObservationHandler.FirstMatchingCompositeObservationHandler(
+        new MeshMeterObservationHandler(byMesh), new DefaultMeterObservationHandler(byMesh)));
+
+    backends.get(1).stubFor(any(urlPathMatching("/missing/.*")).willReturn(aResponse().withStatus(404)));
+    backends.get(0).stubFor(any(urlPathMatching("/missing/.*")).willReturn(aResponse().withStatus(404)));
+    for (ObservationRegistry observations : List.of(plain, grouped)) {
+      try (ServiceMeshClient mesh = client().observer(MeshObservations.create(observations)).build()) {
+        for (int i = 0; i < 3; i++) {
+          assertEquals("ok", mesh.service(service).get("/users/{id}", i).asString());
+        }
+        mesh.service(service).get("/missing/{id}", 1).executeAsync().handle((r, e) -> e).get(10, TimeUnit.SECONDS);
+        Observation.start("not.a.mesh.call", observations).stop(); // the default handler's
+      }
+    }
+    backends.get(0).stop(); // a ConnectException attempt, then a retry
+    for (ObservationRegistry observations : List.of(plain, grouped)) {
+      try (ServiceMeshClient mesh = client().observer(MeshObservations.create(observations)).build()) {
+        assertEquals("ok", mesh.service(service).get("/users/{id}", 7).asString());
+      }
+    }
+
+    assertEquals(meters(byDefault), meters(byMesh));
+    assertTrue(meters(byMesh).keySet().stream().anyMatch(id -> id.contains("error=ConnectException")
+        || id.contains("error.type=ConnectException")), "the failed attempt is there: " + meters(byMesh).keySet());
+    assertTrue(meters(byMesh).keySet().stream().anyMatch(id -> id.startsWith("not.a.mesh.call ")),
+        "other Observations go to the default handler");
+  }
+
+  @Test
+  void theMeshMeterHandlerFindsItsTimerAgainAfterItWasRemoved() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    ObservationRegistry observations = ObservationRegistry.create();
+    observations.observationConfig().observationHandler(new MeshMeterObservationHandler(meters, false));
+    try (ServiceMeshClient mesh = client().observer(MeshObservations.create(observations)).build()) {
+      mesh.service(service).get("/users/{id}", 1).asString();
+      Timer first = meters.find(DefaultMeshCallObservationConvention.NAME).timer();
+      assertNotNull(first);
+      assertEquals(1, first.count());
+      meters.remove(first);
+      mesh.service(service).get("/users/{id}", 2).asString();
+      Timer again = meters.find(DefaultMeshCallObservationConvention.NAME).timer();
+      assertNotNull(again, "a timer removed from the registry is registered again, not kept aside");
+      assertEquals(1, again.count());
+    }
+    assertTrue(meters.getMeters().stream().noneMatch(m -> m.getId().getName().endsWith(".active")),
+        "no long task timer when they are off");
+  }
+
+  /** Every meter as "name tags type" with its count (timers, long task timers' active count). */
+  private static java.util.Map<String, Double> meters(SimpleMeterRegistry registry) {
+    java.util.Map<String, Double> out = new java.util.TreeMap<>();
+    for (io.micrometer.core.instrument.Meter m : registry.getMeters()) {
+      double n = m instanceof Timer ? ((Timer) m).count()
+          : m instanceof io.micrometer.core.instrument.LongTaskTimer
+              ? ((io.micrometer.core.instrument.LongTaskTimer) m).activeTasks() : -1;
+      if (n >= 0) {
+        out.put(m.getId().getName() + " " + m.getId().getTags() + " " + m.getId().getType(), n);
+      }
+    }
+    return out;
   }
 
   @Test

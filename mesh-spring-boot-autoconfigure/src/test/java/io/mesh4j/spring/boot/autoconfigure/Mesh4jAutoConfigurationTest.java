@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.mesh4j.api.ServiceDiscovery;
 import io.mesh4j.api.StaticServiceDiscovery;
 import io.mesh4j.cache.RedisClusterConnection;
 import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.discovery.ConsulDiscovery;
+import io.mesh4j.micrometer.DefaultMeshCallObservationConvention;
+import io.mesh4j.micrometer.MeshCallContext;
+import io.mesh4j.micrometer.MeshMeterObservationHandler;
 import io.mesh4j.micrometer.MeshMeters;
 import io.mesh4j.micrometer.MeshObservations;
 import io.mesh4j.spring.boot.autoconfigure.web.MeshRestClients;
@@ -142,6 +146,48 @@ class Mesh4jAutoConfigurationTest {
       assertThat(context).hasSingleBean(MeshMeters.class).hasSingleBean(MeshObservations.class);
       assertThat(context).hasSingleBean(ServiceMeshClient.class);
     });
+  }
+
+  @Test
+  void withBootsMetricsAndObservationsMeshTimersAreRecordedOnceByTheMeshHandlerAndOthersByBoots() {
+    runner.withConfiguration(AutoConfigurations.of(
+            org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration.class,
+            org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+            org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class,
+            org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class))
+        .run(context -> {
+          assertThat(context).hasNotFailed().hasSingleBean(MeshMeterObservationHandler.class);
+          assertThat(context.getBeanProvider(io.micrometer.core.instrument.observation.MeterObservationHandler.class)
+              .orderedStream().findFirst()).as("first in Boot's first-matching group of meter handlers")
+              .containsInstanceOf(MeshMeterObservationHandler.class);
+          ObservationRegistry observations = context.getBean(ObservationRegistry.class);
+          MeterRegistry meters = context.getBean(MeterRegistry.class);
+          Observation.createNotStarted(DefaultMeshCallObservationConvention.INSTANCE,
+              () -> new MeshCallContext("users", "GET", "/users/{id}", "r-1"), observations).start().stop();
+          Observation.start("not.a.mesh.call", observations).stop();
+          assertThat(meters.get(DefaultMeshCallObservationConvention.NAME).timer().count())
+              .as("one timer sample per mesh call, not one per handler").isEqualTo(1);
+          assertThat(meters.get("not.a.mesh.call").timer().count()).isEqualTo(1);
+          assertThat(meters.find(DefaultMeshCallObservationConvention.NAME + ".active").longTaskTimer()).isNotNull();
+        });
+  }
+
+  @Test
+  void bootsIgnoredLongTaskTimersAreIgnoredByTheMeshHandlerToo() {
+    runner.withConfiguration(AutoConfigurations.of(
+            org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration.class,
+            org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+            org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class,
+            org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class))
+        .withPropertyValues("management.metrics.observations.ignored-meters=long-task-timer")
+        .run(context -> {
+          ObservationRegistry observations = context.getBean(ObservationRegistry.class);
+          MeterRegistry meters = context.getBean(MeterRegistry.class);
+          Observation.createNotStarted(DefaultMeshCallObservationConvention.INSTANCE,
+              () -> new MeshCallContext("users", "GET", "/users/{id}", "r-1"), observations).start().stop();
+          assertThat(meters.get(DefaultMeshCallObservationConvention.NAME).timer().count()).isEqualTo(1);
+          assertThat(meters.find(DefaultMeshCallObservationConvention.NAME + ".active").longTaskTimer()).isNull();
+        });
   }
 
   @Test
