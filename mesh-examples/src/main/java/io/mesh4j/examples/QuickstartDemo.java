@@ -7,6 +7,7 @@ import io.mesh4j.cache.DistributedCache;
 import io.mesh4j.client.CachedResponse;
 import io.mesh4j.client.MeshResponse;
 import io.mesh4j.client.ServiceMeshClient;
+import io.mesh4j.micrometer.MeshMeterObservationHandler;
 import io.mesh4j.micrometer.MeshMeters;
 import io.mesh4j.micrometer.MeshObservations;
 import io.micrometer.core.instrument.Counter;
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.observation.ObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.mesh4j.discovery.ConsulDiscovery;
@@ -111,7 +113,8 @@ public final class QuickstartDemo {
         startInstance(i);
       }
       ObservationRegistry observations = ObservationRegistry.create();
-      observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meterRegistry));
+      observations.observationConfig().observationHandler(new ObservationHandler.FirstMatchingCompositeObservationHandler(
+          new MeshMeterObservationHandler(meterRegistry), new DefaultMeterObservationHandler(meterRegistry)));
       try (ConsulDiscovery discovery = ConsulDiscovery.builder().url(consulUrl).eventListener(meters).build();
           DistributedCache<CachedResponse> responses = DistributedCache.builder(CachedResponse.class)
               .seedNodes(redisNodes).namespace("demo-responses-" + ProcessHandle.current().pid()).build();
