@@ -1,6 +1,6 @@
 package io.mesh4j.micrometer;
 
-import io.mesh4j.micrometer.internal.TagSetCache;
+import io.mesh4j.micrometer.internal.BoundedMemo;
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import io.micrometer.core.instrument.binder.okhttp3.OkHttpContext;
@@ -70,8 +70,8 @@ public class DefaultMeshAttemptObservationConvention implements OkHttpObservatio
     return key.host == null ? kv : kv.and(server(key.host, key.port));
   }
 
-  /** The tag sets built so far, one per distinct key (see {@link TagSetCache}). */
-  private final TagSetCache<Tags> tagSets = new TagSetCache<>(MAX_CACHED_TAG_SETS);
+  /** The tag sets built so far, one per distinct key (see {@link BoundedMemo}). */
+  private final BoundedMemo<Tags, KeyValues> tagSets = new BoundedMemo<>(MAX_CACHED_TAG_SETS);
   private static final int MAX_CACHED_TAG_SETS = 4096;
 
   private record Tags(String service, String method, String route, String scheme, int status, String errorType,

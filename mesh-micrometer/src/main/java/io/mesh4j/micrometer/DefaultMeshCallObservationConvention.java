@@ -2,7 +2,7 @@ package io.mesh4j.micrometer;
 
 import io.mesh4j.api.CallFailedException;
 import io.mesh4j.client.MeshResponse;
-import io.mesh4j.micrometer.internal.TagSetCache;
+import io.mesh4j.micrometer.internal.BoundedMemo;
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import java.util.concurrent.CompletionException;
@@ -55,7 +55,7 @@ public class DefaultMeshCallObservationConvention implements MeshCallObservation
   }
 
   /** Each tag set is asked for at a call's start and at its end: built once per distinct key. */
-  private final TagSetCache<Tags> tagSets = new TagSetCache<>(MAX_CACHED_TAG_SETS);
+  private final BoundedMemo<Tags, KeyValues> tagSets = new BoundedMemo<>(MAX_CACHED_TAG_SETS);
   private static final int MAX_CACHED_TAG_SETS = 4096;
 
   private record Tags(String service, String method, String route, int status, String errorType, boolean cacheHit) {}

@@ -1,6 +1,7 @@
 package io.mesh4j.micrometer;
 
 import io.mesh4j.api.internal.Checks;
+import io.mesh4j.micrometer.internal.BoundedMemo;
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import io.micrometer.core.instrument.LongTaskTimer;
@@ -14,7 +15,7 @@ import io.micrometer.core.instrument.observation.MeterObservationHandler;
 import io.micrometer.observation.Observation;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The meters of mesh4j's call and attempt Observations, the same ones Micrometer's
@@ -46,8 +47,10 @@ public final class MeshMeterObservationHandler implements MeterObservationHandle
 
   private final MeterRegistry registry;
   private final boolean longTaskTimers;
-  private final ConcurrentHashMap<MeterKey, Timer> timers = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<MeterKey, LongTaskTimer> active = new ConcurrentHashMap<>();
+  private final BoundedMemo<MeterKey, Timer> timers = new BoundedMemo<>(MAX_KEPT_METERS);
+  private final BoundedMemo<MeterKey, LongTaskTimer> active = new BoundedMemo<>(MAX_KEPT_METERS);
+  private final Function<MeterKey, Timer> findTimer = this::timer;
+  private final Function<MeterKey, LongTaskTimer> findLongTaskTimer = this::longTaskTimer;
 
   /** The meters of mesh4j's Observations on {@code registry}, long task timers included. */
   public MeshMeterObservationHandler(MeterRegistry registry) {
@@ -84,8 +87,8 @@ public final class MeshMeterObservationHandler implements MeterObservationHandle
   @Override
   public void onStart(Observation.Context context) {
     if (longTaskTimers) {
-      LongTaskTimer timer = meter(active, new MeterKey(context.getName(), context.getLowCardinalityKeyValues(), null),
-          this::longTaskTimer);
+      LongTaskTimer timer = active.get(new MeterKey(context.getName(), context.getLowCardinalityKeyValues(), null),
+          findLongTaskTimer);
       context.put(LongTaskTimer.Sample.class, timer.start());
     }
     context.put(Timer.Sample.class, Timer.start(registry));
@@ -93,8 +96,8 @@ public final class MeshMeterObservationHandler implements MeterObservationHandle
 
   @Override
   public void onStop(Observation.Context context) {
-    Timer timer = meter(timers, new MeterKey(context.getName(), context.getLowCardinalityKeyValues(),
-        errorValue(context)), this::timer);
+    Timer timer = timers.get(new MeterKey(context.getName(), context.getLowCardinalityKeyValues(),
+        errorValue(context)), findTimer);
     Timer.Sample sample = context.getRequired(Timer.Sample.class);
     sample.stop(timer);
     if (longTaskTimers) {
@@ -107,17 +110,6 @@ public final class MeshMeterObservationHandler implements MeterObservationHandle
   public void onEvent(Observation.Event event, Observation.Context context) {
     registry.counter(context.getName() + "." + event.getName(), tags(context.getLowCardinalityKeyValues(), null))
         .increment();
-  }
-
-  private <M> M meter(ConcurrentHashMap<MeterKey, M> kept, MeterKey key, java.util.function.Function<MeterKey, M> find) {
-    M meter = kept.get(key);
-    if (meter == null) {
-      meter = find.apply(key);
-      if (kept.size() < MAX_KEPT_METERS) {
-        kept.putIfAbsent(key, meter);
-      }
-    }
-    return meter;
   }
 
   private Timer timer(MeterKey key) {

@@ -148,22 +148,29 @@ class Mesh4jAutoConfigurationTest {
     });
   }
 
+  /** Boot's own metrics and observation auto-configuration (a simple registry). */
+  static final AutoConfigurations BOOT_METRICS_AND_OBSERVATIONS = AutoConfigurations.of(
+      org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration.class,
+      org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+      org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class,
+      org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class);
+
+  private static ObservationRegistry observeOneMeshCall(ObservationRegistry observations) {
+    Observation.createNotStarted(DefaultMeshCallObservationConvention.INSTANCE,
+        () -> new MeshCallContext("users", "GET", "/users/{id}", "r-1"), observations).start().stop();
+    return observations;
+  }
+
   @Test
   void withBootsMetricsAndObservationsMeshTimersAreRecordedOnceByTheMeshHandlerAndOthersByBoots() {
-    runner.withConfiguration(AutoConfigurations.of(
-            org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration.class,
-            org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
-            org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class,
-            org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class))
+    runner.withConfiguration(BOOT_METRICS_AND_OBSERVATIONS)
         .run(context -> {
           assertThat(context).hasNotFailed().hasSingleBean(MeshMeterObservationHandler.class);
           assertThat(context.getBeanProvider(io.micrometer.core.instrument.observation.MeterObservationHandler.class)
               .orderedStream().findFirst()).as("first in Boot's first-matching group of meter handlers")
               .containsInstanceOf(MeshMeterObservationHandler.class);
-          ObservationRegistry observations = context.getBean(ObservationRegistry.class);
           MeterRegistry meters = context.getBean(MeterRegistry.class);
-          Observation.createNotStarted(DefaultMeshCallObservationConvention.INSTANCE,
-              () -> new MeshCallContext("users", "GET", "/users/{id}", "r-1"), observations).start().stop();
+          ObservationRegistry observations = observeOneMeshCall(context.getBean(ObservationRegistry.class));
           Observation.start("not.a.mesh.call", observations).stop();
           assertThat(meters.get(DefaultMeshCallObservationConvention.NAME).timer().count())
               .as("one timer sample per mesh call, not one per handler").isEqualTo(1);
@@ -174,17 +181,11 @@ class Mesh4jAutoConfigurationTest {
 
   @Test
   void bootsIgnoredLongTaskTimersAreIgnoredByTheMeshHandlerToo() {
-    runner.withConfiguration(AutoConfigurations.of(
-            org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration.class,
-            org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
-            org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class,
-            org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class))
+    runner.withConfiguration(BOOT_METRICS_AND_OBSERVATIONS)
         .withPropertyValues("management.metrics.observations.ignored-meters=long-task-timer")
         .run(context -> {
-          ObservationRegistry observations = context.getBean(ObservationRegistry.class);
           MeterRegistry meters = context.getBean(MeterRegistry.class);
-          Observation.createNotStarted(DefaultMeshCallObservationConvention.INSTANCE,
-              () -> new MeshCallContext("users", "GET", "/users/{id}", "r-1"), observations).start().stop();
+          ObservationRegistry observations = observeOneMeshCall(context.getBean(ObservationRegistry.class));
           assertThat(meters.get(DefaultMeshCallObservationConvention.NAME).timer().count()).isEqualTo(1);
           assertThat(meters.find(DefaultMeshCallObservationConvention.NAME + ".active").longTaskTimer()).isNull();
         });
