@@ -80,16 +80,27 @@ public class DefaultMeshAttemptObservationConvention implements OkHttpObservatio
   @Override
   public KeyValues getHighCardinalityKeyValues(OkHttpContext context) {
     MeshAttempt a = attempt(context);
-    KeyValues kv = instanceTags ? KeyValues.empty() : server(context.getOriginalRequest().url().host(),
-        context.getOriginalRequest().url().port());
-    if (a != null) {
-      kv = kv.and(KeyValue.of("mesh.instance.id", a.instance().id()));
-      if (a.resendCount() > 0) {
-        kv = kv.and(KeyValue.of("http.request.resend_count", Integer.toString(a.resendCount())));
+    HttpUrl url = context.getOriginalRequest().url();
+    return spanTagSets.get(new SpanTags(instanceTags ? null : url.host(), instanceTags ? 0 : url.port(),
+        a == null ? null : a.instance().id(), a == null ? 0 : a.resendCount()),
+        DefaultMeshAttemptObservationConvention::spanTagSet);
+  }
+
+  private static KeyValues spanTagSet(SpanTags key) {
+    KeyValues kv = key.host == null ? KeyValues.empty() : server(key.host, key.port);
+    if (key.instanceId != null) {
+      kv = kv.and(KeyValue.of("mesh.instance.id", key.instanceId));
+      if (key.resendCount > 0) {
+        kv = kv.and(KeyValue.of("http.request.resend_count", Integer.toString(key.resendCount)));
       }
     }
     return kv;
   }
+
+  /** The spans' tag sets, one per instance and resend count (bounded by the fleet and the retries). */
+  private final BoundedMemo<SpanTags, KeyValues> spanTagSets = new BoundedMemo<>(MAX_CACHED_TAG_SETS);
+
+  private record SpanTags(String host, int port, String instanceId, int resendCount) {}
 
   private static KeyValues server(String host, int port) {
     return KeyValues.of(KeyValue.of("server.address", host), KeyValue.of("server.port", Integer.toString(port)));
