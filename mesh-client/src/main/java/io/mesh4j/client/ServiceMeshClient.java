@@ -13,7 +13,6 @@ import io.mesh4j.client.internal.AddressRanges;
 import io.mesh4j.client.internal.ResponseStore;
 import io.mesh4j.client.internal.ResponseStores;
 import io.mesh4j.client.internal.RoutePattern;
-import io.mesh4j.client.internal.StaleConnections;
 import io.mesh4j.resilience.BulkheadConfig;
 import io.mesh4j.resilience.CircuitBreakerConfig;
 import io.mesh4j.resilience.CircuitState;
@@ -32,12 +31,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
-import okhttp3.ConnectionPool;
-import okhttp3.Dispatcher;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -64,8 +60,6 @@ public final class ServiceMeshClient implements AutoCloseable {
   final ServiceDiscovery discovery;
   /** The instances calls may go to: discovery's, within allowedInstanceAddresses if set. */
   final Function<String, List<ServiceInstance>> instances;
-  /** Where attempts go when every instance failed or is ejected: discovery's failover instances, filtered alike. */
-  private final Function<String, List<ServiceInstance>> failoverInstances;
   final LoadBalancer loadBalancer;
   final ObjectMapper mapper;
   final Headers defaultHeaders;
@@ -78,15 +72,8 @@ public final class ServiceMeshClient implements AutoCloseable {
   final CallObserver observer;
   private final OkHttpClient http;
   private final boolean ownsHttp;
-  private final ResilientExecutor defaultExecutor;
-  private final Map<String, ResilientExecutor> serviceExecutors;
-  private final Map<String, OkHttpClient> serviceHttp;
-  private final Map<String, Boolean> serviceRequireTls;
-  private final Map<String, Boolean> serviceHedging;
-  private final Map<String, Long> serviceMaxResponseBytes;
-  private final long defaultMaxResponseBytes;
+  private final ResolvedServices perService;
   private final ConcurrentHashMap<String, ServiceClient> services = new ConcurrentHashMap<>();
-  private final boolean defaultHedging;
   private final FaultRegistry faults;
   private volatile boolean closed;
   private final BaseUrls baseUrls = new BaseUrls();
@@ -110,63 +97,13 @@ public final class ServiceMeshClient implements AutoCloseable {
     InstanceFilter filter = b.allowedInstanceAddresses == null ? null
         : new InstanceFilter(b.discovery, b.allowedInstanceAddresses, b.listeners);
     this.instances = filter == null ? b.discovery::instances : filter::instances;
-    this.failoverInstances = filter == null ? b.discovery::failoverInstances : filter::failoverInstances;
-    this.defaultExecutor = executorFor(b, b.defaults);
+    Function<String, List<ServiceInstance>> failoverInstances =
+        filter == null ? b.discovery::failoverInstances : filter::failoverInstances;
+    this.perService = new ResolvedServices(b.defaults, b.services,
+        new ResolvedServices.ExecutorInputs(instances, failoverInstances, b.loadBalancer, b.ticker, b.listeners),
+        http, Builder.DEFAULT_MAX_RESPONSE_BYTES);
     this.faults = new FaultRegistry(b.listeners);
-    Map<String, ResilientExecutor> executors = new LinkedHashMap<>();
-    Map<String, OkHttpClient> clients = new LinkedHashMap<>();
-    Map<String, Boolean> requireTls = new LinkedHashMap<>();
-    Map<String, Boolean> hedging = new LinkedHashMap<>();
-    Map<String, Long> maxBytes = new LinkedHashMap<>();
-    for (Map.Entry<String, ServiceSettings> e : b.services.entrySet()) {
-      ServiceSettings s = e.getValue();
-      if (s.overridesResilience()) {
-        executors.put(e.getKey(), executorFor(b, s));
-      }
-      if (s.tls != null) {
-        // Same pool and dispatcher; only the TLS material differs.
-        clients.put(e.getKey(), http.newBuilder().sslSocketFactory(s.tls.socketFactory(), s.tls.trustManager()).build());
-      }
-      requireTls.put(e.getKey(), s.requireTls);
-      hedging.put(e.getKey(), pick(s.hedging, b.defaults.hedging, HedgingConfig.disabled()).enabled());
-      if (s.maxResponseBytes > 0) {
-        maxBytes.put(e.getKey(), s.maxResponseBytes);
-      }
-    }
-    this.serviceExecutors = Map.copyOf(executors);
-    this.serviceHttp = Map.copyOf(clients);
-    this.serviceRequireTls = Map.copyOf(requireTls);
-    this.serviceHedging = Map.copyOf(hedging);
-    this.serviceMaxResponseBytes = Map.copyOf(maxBytes);
-    this.defaultMaxResponseBytes = b.defaults.maxResponseBytes > 0 ? b.defaults.maxResponseBytes
-        : Builder.DEFAULT_MAX_RESPONSE_BYTES;
-    this.defaultHedging = b.defaults.hedging != null && b.defaults.hedging.enabled();
     credentials.useHttpClientIfNone(http);
-  }
-
-  private ResilientExecutor executorFor(Builder b, ServiceSettings s) {
-    ServiceSettings d = b.defaults;
-    ResilientExecutor.Builder e = ResilientExecutor.builder()
-        .instances(instances)
-        .fallbackInstances(failoverInstances)
-        .loadBalancer(s.loadBalancer != null ? s.loadBalancer : b.loadBalancer)
-        .ticker(b.ticker)
-        .retry(pick(s.retry, d.retry, RetryConfig.defaults()))
-        .retryBudget(pick(s.retryBudget, d.retryBudget, RetryBudgetConfig.defaults()))
-        .outlierEjection(pick(s.outlierEjection, d.outlierEjection, OutlierEjectionConfig.defaults()))
-        .circuitBreaker(pick(s.circuitBreaker, d.circuitBreaker, CircuitBreakerConfig.defaults()))
-        .timeouts(pick(s.timeouts, d.timeouts, TimeoutConfig.defaults()))
-        .bulkhead(pick(s.bulkhead, d.bulkhead, BulkheadConfig.defaults()))
-        .rateLimiter(pick(s.rateLimiter, d.rateLimiter, RateLimiterConfig.disabled()))
-        .hedging(pick(s.hedging, d.hedging, HedgingConfig.disabled()));
-    for (MeshEventListener l : b.listeners) {
-      e.listener(l);
-    }
-    return e.build();
-  }
-
-  private static <T> T pick(T service, T defaults, T fallback) {
-    return service != null ? service : defaults != null ? defaults : fallback;
   }
 
   /** A builder; {@link Builder#discovery} is required. */
@@ -188,28 +125,24 @@ public final class ServiceMeshClient implements AutoCloseable {
   }
 
   ResilientExecutor executor(String serviceName) {
-    ResilientExecutor e = serviceExecutors.get(serviceName);
-    return e != null ? e : defaultExecutor;
+    return perService.executor(serviceName);
   }
 
   OkHttpClient http(String serviceName) {
-    OkHttpClient c = serviceHttp.get(serviceName);
-    return c != null ? c : http;
+    return perService.http(serviceName);
   }
 
   /** Whether {@code serviceName}'s idempotent calls are hedged (sync calls then take the async HTTP path). */
   boolean hedged(String serviceName) {
-    Boolean h = serviceHedging.get(serviceName);
-    return h != null ? h : defaultHedging;
+    return perService.hedged(serviceName);
   }
 
   long maxResponseBytes(String serviceName) {
-    Long m = serviceMaxResponseBytes.get(serviceName);
-    return m != null ? m : defaultMaxResponseBytes;
+    return perService.maxResponseBytes(serviceName);
   }
 
   boolean requireTls(String serviceName) {
-    return serviceRequireTls.getOrDefault(serviceName, false) || serviceHttp.containsKey(serviceName);
+    return perService.requireTls(serviceName);
   }
 
   /**
@@ -305,14 +238,9 @@ public final class ServiceMeshClient implements AutoCloseable {
     private LoadBalancer loadBalancer = LoadBalancer.roundRobin();
     private final ServiceSettings defaults = new ServiceSettings();
     private final Map<String, ServiceSettings> services = new LinkedHashMap<>();
-    private OkHttpClient httpClient;
-    private int maxRequestsPerHost = DEFAULT_MAX_REQUESTS;
-    private int maxRequests = DEFAULT_MAX_REQUESTS;
-    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-    private final List<String> ownClientSettings = new ArrayList<>();
+    private final HttpClientSettings http = new HttpClientSettings();
     private ObjectMapper mapper;
     private final Headers.Builder defaultHeaders = new Headers.Builder();
-    private final List<Interceptor> interceptors = new ArrayList<>();
     private CredentialsProvider credentials;
     private AddressRanges allowedInstanceAddresses;
     private ResponseStore responseStore;
@@ -415,7 +343,7 @@ public final class ServiceMeshClient implements AutoCloseable {
      * and dispatcher) and does not close it. By default the mesh creates one and closes it.
      */
     public Builder httpClient(OkHttpClient httpClient) {
-      this.httpClient = Checks.notNull(httpClient, "httpClient");
+      http.given(httpClient);
       return this;
     }
 
@@ -425,24 +353,19 @@ public final class ServiceMeshClient implements AutoCloseable {
      * {@link #DEFAULT_MAX_REQUESTS} for why; OkHttp's own is 5).
      */
     public Builder maxRequestsPerHost(int maxRequestsPerHost) {
-      Checks.argument(maxRequestsPerHost >= 1, "maxRequestsPerHost must be >= 1, was %d", maxRequestsPerHost);
-      this.maxRequestsPerHost = maxRequestsPerHost;
-      ownClientSettings.add("maxRequestsPerHost");
+      http.maxRequestsPerHost(maxRequestsPerHost);
       return this;
     }
 
     /** Concurrent async requests in all of the created OkHttp client; default {@value #DEFAULT_MAX_REQUESTS}. */
     public Builder maxRequests(int maxRequests) {
-      Checks.argument(maxRequests >= 1, "maxRequests must be >= 1, was %d", maxRequests);
-      this.maxRequests = maxRequests;
-      ownClientSettings.add("maxRequests");
+      http.maxRequests(maxRequests);
       return this;
     }
 
     /** Connect timeout of the created OkHttp client; default {@link #DEFAULT_CONNECT_TIMEOUT} (500 ms). */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = Checks.positive(connectTimeout, "connectTimeout");
-      ownClientSettings.add("connectTimeout");
+      http.connectTimeout(connectTimeout);
       return this;
     }
 
@@ -464,7 +387,7 @@ public final class ServiceMeshClient implements AutoCloseable {
 
     /** An OkHttp application interceptor, run on every attempt. */
     public Builder interceptor(Interceptor interceptor) {
-      interceptors.add(Checks.notNull(interceptor, "interceptor"));
+      http.interceptor(interceptor);
       return this;
     }
 
@@ -578,24 +501,11 @@ public final class ServiceMeshClient implements AutoCloseable {
       Checks.state(discovery != null, "discovery must be set (a ConsulDiscovery, a StaticServiceDiscovery, ...)");
       Checks.state(cacheRoutes.isEmpty() || responseStore != null,
           "cacheRoute needs responseCache(...) to be set");
-      Checks.state(httpClient == null || ownClientSettings.isEmpty(),
-          "%s configure the OkHttp client the mesh creates; with httpClient(...) given, set them on that client",
-          ownClientSettings);
+      http.checkConsistent();
       if (mapper == null) {
         mapper = new ObjectMapper();
       }
-      boolean owns = httpClient == null;
-      OkHttpClient base = owns ? OwnHttpClient.create(maxRequests, maxRequestsPerHost, connectTimeout) : httpClient;
-      Interceptor attempts = observer.attemptInterceptor();
-      OkHttpClient.Builder withInterceptors = base.newBuilder();
-      interceptors.forEach(withInterceptors::addInterceptor);
-      if (attempts != null) {
-        withInterceptors.addInterceptor(attempts); // innermost: times the attempt as sent
-      }
-      // Tells a pooled connection the server closed as idle from a sick instance.
-      withInterceptors.addNetworkInterceptor(new StaleConnections(base.connectionPool()));
-      base = withInterceptors.build();
-      return new ServiceMeshClient(this, base, owns);
+      return new ServiceMeshClient(this, http.build(observer), http.owns());
     }
   }
 }

@@ -1,37 +1,25 @@
 package io.mesh4j.discovery;
 
 import io.mesh4j.api.HealthCheck;
-import io.mesh4j.api.MeshEvent;
 import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.api.MeshException;
 import io.mesh4j.api.ServiceInstance;
 import io.mesh4j.api.ServiceRegistration;
 import io.mesh4j.api.ServiceRegistry;
 import io.mesh4j.api.internal.Checks;
-import io.mesh4j.discovery.internal.Backoff;
 import io.mesh4j.discovery.internal.ConnectionConfig;
 import io.mesh4j.discovery.internal.ConsulFailure;
 import io.mesh4j.discovery.internal.ConsulHandle;
-import io.mesh4j.discovery.internal.ConsulModes;
-import io.mesh4j.discovery.internal.Events;
 import io.mesh4j.discovery.internal.HostAddresses;
 import io.mesh4j.discovery.internal.NamedThreadFactory;
 import io.mesh4j.discovery.internal.Secrets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.kiwiproject.consul.ConsulException;
 import org.kiwiproject.consul.NotRegisteredException;
-import org.kiwiproject.consul.model.State;
-import org.kiwiproject.consul.model.agent.ImmutableRegCheck;
-import org.kiwiproject.consul.model.agent.ImmutableRegistration;
 import org.kiwiproject.consul.model.agent.Registration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,24 +65,17 @@ public final class ConsulRegistry implements ServiceRegistry {
 
   private final ConnectionConfig connection;
   private final ConsulHandle consul;
-  private final MeshEventListener events;
-  private final RandomGenerator random;
-  private final Duration reconcileInterval;
-  private final ConcurrentHashMap<String, Registered> registered = new ConcurrentHashMap<>();
-  private final Object schedulerLock = new Object();
-  private ScheduledThreadPoolExecutor scheduler; // created with the first registration
-  private ScheduledFuture<?> reconciliation;
+  private final ConcurrentHashMap<String, RegisteredInstance> registered = new ConcurrentHashMap<>();
+  private final RegistryKeepalive keepalive;
   private final Thread shutdownHook;
-  private volatile boolean closed;
   /** Test seam: runs in a heartbeat after it decided to beat and before it asks the agent. */
   volatile Runnable beforeHeartbeat;
 
   private ConsulRegistry(Builder b, ConnectionConfig connection) {
     this.connection = connection;
-    this.events = b.events;
-    this.random = b.random;
-    this.reconcileInterval = b.reconcileInterval;
     this.consul = ConsulHandle.open(connection, "registry", "ConsulRegistry.builder()");
+    this.keepalive = new RegistryKeepalive(consul, registered, b.events, b.random, b.reconcileInterval,
+        () -> beforeHeartbeat);
     if (b.shutdownHook) {
       shutdownHook = new NamedThreadFactory("registry-shutdown").newThread(this::close);
       Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -128,17 +109,16 @@ public final class ConsulRegistry implements ServiceRegistry {
     Checks.notNull(registration, "registration");
     checkOpen();
     ServiceInstance i = registration.instance();
-    Registration r = toConsul(registration);
-    put(i.serviceName(), i.id(), r, "registration");
-    Registered reg = new Registered(registration, r);
-    Registered previous = registered.put(i.id(), reg);
+    RegisteredInstance reg = RegisteredInstance.of(registration);
+    put(i.serviceName(), i.id(), reg.consul, "registration");
+    RegisteredInstance previous = registered.put(i.id(), reg);
     if (previous != null) { // re-registration of the same id: the new one's heartbeat replaces it
       previous.retire();
     }
     HealthCheck check = registration.healthCheck().orElse(null);
     if (check != null && check.kind() == HealthCheck.Kind.TTL) {
       try {
-        pass(i.id());
+        keepalive.pass(i.id());
       } catch (NotRegisteredException | RuntimeException e) {
         // All or nothing: a registration whose TTL check cannot be fed would turn critical.
         registered.remove(i.id(), reg);
@@ -150,10 +130,10 @@ public final class ConsulRegistry implements ServiceRegistry {
         throw failure(i.serviceName(), "first heartbeat of '" + i.id() + "'", e);
       }
       synchronized (reg.lock) { // a deregister() racing with us then either precedes or sees it
-        scheduleHeartbeat(reg);
+        keepalive.scheduleHeartbeat(reg);
       }
     } else {
-      startReconciliation();
+      keepalive.startReconciliation();
     }
     LOG.debug("registered {} with {}", i, check);
   }
@@ -166,7 +146,7 @@ public final class ConsulRegistry implements ServiceRegistry {
   @Override
   public void deregister(String instanceId) {
     Checks.notBlank(instanceId, "instanceId");
-    Registered reg = registered.remove(instanceId);
+    RegisteredInstance reg = registered.remove(instanceId);
     if (reg != null) {
       // Waits for a heartbeat or re-registration of it in progress, which could otherwise put the
       // instance back on the agent after the request below, out of our reach (a zombie).
@@ -196,168 +176,6 @@ public final class ConsulRegistry implements ServiceRegistry {
     }
   }
 
-  private void pass(String instanceId) throws NotRegisteredException {
-    consul.consul().agentClient().pass(instanceId);
-  }
-
-  private void scheduleHeartbeat(Registered reg) {
-    long interval = reg.registration.healthCheck().orElseThrow().heartbeatInterval().orElseThrow().toNanos();
-    long delay;
-    synchronized (random) {
-      delay = Backoff.heartbeatDelayNanos(interval, random.nextDouble());
-    }
-    synchronized (schedulerLock) {
-      if (closed || reg.retired) {
-        return;
-      }
-      reg.next = scheduler().schedule(() -> beat(reg), delay, TimeUnit.NANOSECONDS);
-    }
-  }
-
-  /** Call with schedulerLock held. */
-  private ScheduledThreadPoolExecutor scheduler() {
-    if (scheduler == null) {
-      scheduler = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory("registry-scheduler"));
-      scheduler.setRemoveOnCancelPolicy(true);
-    }
-    return scheduler;
-  }
-
-  private void startReconciliation() {
-    synchronized (schedulerLock) {
-      if (closed || reconciliation != null) {
-        return;
-      }
-      long every = reconcileInterval.toNanos();
-      reconciliation = scheduler().scheduleWithFixedDelay(this::reconcile, every, every, TimeUnit.NANOSECONDS);
-    }
-  }
-
-  /**
-   * Runs a reconciliation round now, on the scheduler thread, when instances without a TTL check
-   * are registered: a heartbeat just learnt that the agent lost its state, so it forgot them too.
-   */
-  private void reconcileSoon() {
-    boolean any = registered.values().stream().anyMatch(reg -> !hasTtl(reg.registration));
-    synchronized (schedulerLock) {
-      if (any && !closed) {
-        scheduler().execute(this::reconcile);
-      }
-    }
-  }
-
-  private static boolean hasTtl(ServiceRegistration registration) {
-    return registration.healthCheck().map(c -> c.kind() == HealthCheck.Kind.TTL).orElse(false);
-  }
-
-  /**
-   * Registers again the instances without a TTL check that the agent no longer lists: nothing
-   * else would notice that a restarted agent forgot them. One request per round for all of them.
-   */
-  private void reconcile() {
-    if (closed || registered.values().stream().allMatch(reg -> hasTtl(reg.registration))) {
-      return; // nothing to reconcile: no request
-    }
-    Map<String, ?> known;
-    try {
-      known = consul.consul().agentClient().getServices();
-    } catch (RuntimeException e) {
-      LOG.debug("reconciliation could not list the agent's services: {}",
-          consul.failure(e).message());
-      return;
-    }
-    for (Registered reg : registered.values()) {
-      String id = reg.registration.instance().id();
-      if (!hasTtl(reg.registration) && !known.containsKey(id)) {
-        MeshEvent event;
-        synchronized (reg.lock) {
-          event = reregister(reg);
-        }
-        Events.publish(events, event);
-      }
-    }
-  }
-
-  /** Whether {@code reg} is still ours to keep alive; call with {@code reg.lock} held. */
-  private boolean live(Registered reg) {
-    return !closed && !reg.retired && registered.get(reg.registration.instance().id()) == reg;
-  }
-
-  private void beat(Registered reg) {
-    ServiceInstance i = reg.registration.instance();
-    MeshEvent event = null;
-    // Under the registration's lock, so deregister() waits for a heartbeat in progress and a
-    // heartbeat never starts after it: an "unknown check" can then only mean the agent forgot.
-    synchronized (reg.lock) {
-      if (!live(reg)) {
-        return;
-      }
-      Runnable hook = beforeHeartbeat;
-      if (hook != null) {
-        hook.run();
-      }
-      try {
-        pass(i.id());
-      } catch (NotRegisteredException e) {
-        if (agentForgot(e)) {
-          event = reregister(reg);
-          reconcileSoon();
-        } else {
-          ConsulFailure f = consul.failure(e.getCause() == null ? e : e.getCause());
-          LOG.debug("heartbeat of {} failed: {}", i.id(), f.message());
-          event = new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(), i.id(), f.message());
-        }
-      } catch (RuntimeException e) {
-        ConsulFailure f = consul.failure(e);
-        event = new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(), i.id(), f.message());
-      } finally {
-        if (live(reg)) {
-          scheduleHeartbeat(reg);
-        }
-      }
-    }
-    // Outside the lock: a listener may call deregister() from another thread without waiting on us.
-    Events.publish(events, event);
-  }
-
-  /**
-   * Registers {@code reg} again unless it was deregistered, replaced or the registry closed
-   * meanwhile; call with {@code reg.lock} held. Returns the event to publish, or null.
-   */
-  private MeshEvent reregister(Registered reg) {
-    ServiceInstance i = reg.registration.instance();
-    if (!live(reg)) {
-      return null;
-    }
-    try {
-      consul.consul().agentClient().register(reg.consul);
-      if (hasTtl(reg.registration)) {
-        pass(i.id());
-      }
-      LOG.info("the agent had forgotten {}; registered it again", i.id());
-      return new ServiceReregisteredEvent(i.serviceName(), System.currentTimeMillis(), i.id());
-    } catch (NotRegisteredException | RuntimeException e) {
-      ConsulFailure f = consul.failure(e.getCause() == null ? e : e.getCause());
-      return new HeartbeatFailedEvent(i.serviceName(), System.currentTimeMillis(),
-          i.id(), "re-registration failed: " + f.message());
-    }
-  }
-
-  /**
-   * True when Consul answered that it does not know the check: 404 on newer agents, 500 with
-   * "does not have associated TTL" or "Unknown check" on 1.x agents such as 1.8.
-   */
-  static boolean agentForgot(NotRegisteredException e) {
-    Throwable c = e.getCause();
-    if (!(c instanceof ConsulException) || !((ConsulException) c).hasCode()) {
-      return false;
-    }
-    int code = ((ConsulException) c).getCode();
-    String m = String.valueOf(c.getMessage());
-    return code == 404 || (code == 500 && (m.contains("does not have associated TTL")
-        || m.contains("Unknown check") || m.contains("Unknown service")));
-  }
-
   private MeshException failure(String service, String what, Throwable e) {
     ConsulFailure f = consul.failure(e instanceof NotRegisteredException && e.getCause() != null
         ? e.getCause() : e);
@@ -367,38 +185,8 @@ public final class ConsulRegistry implements ServiceRegistry {
     return new MeshException(service, message, Secrets.mentions(e, connection.token()) ? null : e);
   }
 
-  private static Registration toConsul(ServiceRegistration reg) {
-    ServiceInstance i = reg.instance();
-    Map<String, String> meta = new LinkedHashMap<>(i.metadata());
-    if (i.secure()) {
-      meta.put(ConsulModes.SECURE_META_KEY, "true");
-    }
-    ImmutableRegistration.Builder b = ImmutableRegistration.builder()
-        .id(i.id())
-        .name(i.serviceName())
-        .address(i.host())
-        .port(i.port())
-        .tags(new ArrayList<>(i.tags()))
-        .meta(meta);
-    reg.healthCheck().ifPresent(c -> b.check(toConsul(i, c)));
-    return b.build();
-  }
-
-  private static Registration.RegCheck toConsul(ServiceInstance i, HealthCheck c) {
-    ImmutableRegCheck.Builder b = ImmutableRegCheck.builder();
-    if (c.kind() == HealthCheck.Kind.HTTP) {
-      b.http(i.uri() + c.path().orElseThrow())
-          .interval(ConsulModes.goDuration(c.interval().orElseThrow()))
-          .timeout(ConsulModes.goDuration(c.timeout().orElseThrow()));
-    } else {
-      b.ttl(ConsulModes.goDuration(c.ttl().orElseThrow()));
-    }
-    c.deregisterCriticalAfter().ifPresent(d -> b.deregisterCriticalServiceAfter(ConsulModes.goDuration(d)));
-    return b.build();
-  }
-
   private void checkOpen() {
-    if (closed) {
+    if (keepalive.closed()) {
       throw new IllegalStateException("ConsulRegistry is closed");
     }
   }
@@ -410,14 +198,8 @@ public final class ConsulRegistry implements ServiceRegistry {
    */
   @Override
   public void close() {
-    synchronized (schedulerLock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      if (scheduler != null) {
-        scheduler.shutdownNow();
-      }
+    if (!keepalive.close()) {
+      return;
     }
     for (String id : new ArrayList<>(registered.keySet())) {
       try {
@@ -427,13 +209,7 @@ public final class ConsulRegistry implements ServiceRegistry {
             + " health check fails, or, without a check, until it is deregistered by hand", id, e.getMessage());
       }
     }
-    try {
-      if (scheduler != null) {
-        scheduler.awaitTermination(2, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    keepalive.awaitClosed();
     consul.close();
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {
@@ -447,33 +223,7 @@ public final class ConsulRegistry implements ServiceRegistry {
   @Override
   public String toString() {
     return "ConsulRegistry{" + connection.url() + ", " + registered.size() + " registered"
-        + (closed ? ", closed" : "") + "}";
-  }
-
-  /** What we registered, to re-register it verbatim. */
-  private static final class Registered {
-    final ServiceRegistration registration;
-    final Registration consul;
-    /** Serializes heartbeat, re-registration and retirement of this registration. */
-    final Object lock = new Object();
-    volatile ScheduledFuture<?> next;
-    volatile boolean retired; // deregistered or replaced: never heartbeat or re-register again
-
-    Registered(ServiceRegistration registration, Registration consul) {
-      this.registration = registration;
-      this.consul = consul;
-    }
-
-    /** Stops it for good; waits for a heartbeat or re-registration of it in progress to finish. */
-    void retire() {
-      synchronized (lock) {
-        retired = true;
-        ScheduledFuture<?> f = next;
-        if (f != null) {
-          f.cancel(false);
-        }
-      }
-    }
+        + (keepalive.closed() ? ", closed" : "") + "}";
   }
 
   /**

@@ -10,13 +10,9 @@ import io.mesh4j.discovery.WatchFailedEvent;
 import io.mesh4j.discovery.WatchSyncedEvent;
 import java.math.BigInteger;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -52,6 +48,11 @@ import org.slf4j.LoggerFactory;
  *       {@code idleTimeout} (on the ticker) retires: it ends its thread and tells its owner, who
  *       forgets it; the next reader starts a fresh one.</li>
  * </ol>
+ *
+ * <p>This class holds the snapshot, the subscribers and the idle state, and applies answers;
+ * {@link LongPoll} runs the loop above on the watch's own thread (a {@link SharedView} calls
+ * {@link #fetchOnce()} instead), {@link WatchFailures} reports failures and picks the backoff, and
+ * {@link WatchSubscriber} delivers changes to one listener.
  */
 public final class Watch {
   private static final Logger LOG = LoggerFactory.getLogger(Watch.class);
@@ -60,7 +61,7 @@ public final class Watch {
   private final WatchSettings settings;
   private final ConsulHandle consul;
   private final Object lock = new Object();
-  private final CopyOnWriteArrayList<Sub> subs = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<WatchSubscriber> subs = new CopyOnWriteArrayList<>();
   private final CountDownLatch firstLoad = new CountDownLatch(1);
   private final Thread thread; // null when a SharedView drives this watch
   private final SharedView view; // null: a long poll of its own
@@ -70,8 +71,7 @@ public final class Watch {
   private volatile long fetchedIndex; // shared mode: X-Consul-Index of the last applied fetch
 
   private volatile List<ServiceInstance> snapshot; // null until the first good answer
-  private volatile ConsulFailure lastFailure;
-  private volatile Throwable lastFailureCause;
+  private final WatchFailures failures;
   private volatile boolean stopped;
   private volatile boolean used = true; // set by readers, cleared by the loop
   private long idleSinceNanos; // the loop thread's own
@@ -98,7 +98,8 @@ public final class Watch {
     this.consul = consul;
     this.onRetired = onRetired;
     this.view = view;
-    this.thread = view == null ? threads.newThread(this::run, service) : null;
+    this.failures = new WatchFailures(service, settings, consul, this::snapshot);
+    this.thread = view == null ? threads.newThread(new LongPoll(this, settings, consul, failures), service) : null;
   }
 
   /** Starts the query loop thread, or joins the shared view, which fetches the list at once. */
@@ -138,7 +139,7 @@ public final class Watch {
 
   /** The last failure since the last good answer, or null. */
   public ConsulFailure lastFailure() {
-    return lastFailure;
+    return failures.last();
   }
 
   /**
@@ -146,7 +147,7 @@ public final class Watch {
    * failure, say), or null: none, or one whose chain mentions the token.
    */
   public Throwable lastFailureCause() {
-    return lastFailureCause;
+    return failures.lastCause();
   }
 
   /**
@@ -165,7 +166,8 @@ public final class Watch {
    * @return the subscription, or null if this watch has retired as idle (subscribe to a new one)
    */
   public Subscription subscribe(ServiceChangeListener listener) {
-    Sub sub = new Sub(listener, MoreExecutors.newSequentialExecutor(settings.listenerExecutor()));
+    WatchSubscriber sub = new WatchSubscriber(service, listener,
+        MoreExecutors.newSequentialExecutor(settings.listenerExecutor()), () -> stopped);
     synchronized (lock) {
       if (retired) {
         return null;
@@ -185,7 +187,7 @@ public final class Watch {
   /** Stops the loop: no more queries, no more notifications. Does not wait. */
   public void stop() {
     stopped = true;
-    for (Sub s : subs) {
+    for (WatchSubscriber s : subs) {
       s.active = false;
     }
     firstLoad.countDown(); // wake readers waiting for a first load that will not come
@@ -225,15 +227,14 @@ public final class Watch {
         }
         ConsulFailure refused = refusal(r);
         if (refused != null) {
-          return failedSafely(refused, ++fetchFailures);
+          return failures.failedSafely(refused, ++fetchFailures);
         }
         if (fetchFailures > 0) {
           LOG.info("watch of '{}' recovered after {} failed fetches: serving Consul's answer again", service,
               fetchFailures);
         }
         fetchFailures = 0;
-        lastFailure = null;
-        lastFailureCause = null;
+        failures.clear();
         if (r.entries().isEmpty()) {
           consul.anonymousUnderAcl();
         }
@@ -245,8 +246,7 @@ public final class Watch {
         if (stopped) {
           return 0;
         }
-        lastFailureCause = Secrets.mentions(e, consul.token()) ? null : e;
-        return failedSafely(consul.failure(e), ++fetchFailures);
+        return failures.failedSafely(failures.thrown(e), ++fetchFailures);
       }
     }
   }
@@ -266,7 +266,7 @@ public final class Watch {
   }
 
   /** Why an answer cannot be applied (no leader, no body), or null when it can. */
-  private ConsulFailure refusal(HealthAnswer r) {
+  ConsulFailure refusal(HealthAnswer r) {
     boolean stale = settings.consistency() == ConsistencyMode.STALE;
     if (!r.knownLeader() && (!stale || r.entries() == null || r.entries().isEmpty())) {
       return ConsulFailure.noLeader();
@@ -279,100 +279,35 @@ public final class Watch {
     if (stopped || !retiresIdle()) {
       return false;
     }
-    LOG.info("watch of '{}' stopped: nobody asked for the service for {} (watchIdleTimeout); the next call starts it again",
-        service, settings.idleTimeout());
+    logRetired();
     view.remove(this);
     onRetired.accept(this);
     return true;
   }
 
-  private void run() {
-    BigInteger index = BigInteger.ZERO;
-    int failures = 0;
-    // When the loop last skipped the minimum interval after a real change; at most one skip per interval.
-    long lastSkip = settings.ticker().read() - settings.minQueryInterval().toNanos();
+  /** Long poll mode: the loop starts counting idle time. */
+  void startIdleClock() {
     idleSinceNanos = settings.ticker().read();
-    while (!stopped) {
-      if (retiresIdle()) {
-        LOG.info("watch of '{}' stopped: nobody asked for the service for {} (watchIdleTimeout); the next call starts it again",
-            service, settings.idleTimeout());
-        onRetired.accept(this);
-        break;
-      }
-      long started = settings.ticker().read();
-      long delayNanos;
-      try {
-        HealthAnswer r = query(index);
-        if (stopped) {
-          break;
-        }
-        // Without a leader, only the stale mode takes an answer, and never "none": a server that
-        // lost its state would otherwise empty every caller's list. "null" is no answer either.
-        ConsulFailure refused = refusal(r);
-        if (refused != null) {
-          failures++;
-          delayNanos = failed(refused, failures);
-        } else {
-          BigInteger got = r.index() == null ? BigInteger.ZERO : r.index();
-          if (got.signum() <= 0) {
-            got = BigInteger.ONE;
-          }
-          BigInteger next = got.compareTo(index) < 0 ? BigInteger.ZERO : got;
-          if (next.signum() == 0) {
-            LOG.debug("watch of '{}': index went back from {} to {}; resetting to 0", service, index, got);
-          }
-          // A blocking query (not the first read) that ended because of a newer index.
-          boolean blockedThenMoved = index.signum() > 0 && got.compareTo(index) > 0;
-          index = next;
-          if (failures > 0) {
-            LOG.info("watch of '{}' recovered after {} failed rounds: serving Consul's answer again", service, failures);
-          }
-          failures = 0;
-          lastFailure = null;
-          lastFailureCause = null;
-          if (r.entries().isEmpty()) {
-            // Before readers see "none": learn whether ACLs may have hidden instances from us.
-            consul.anonymousUnderAcl();
-          }
-          boolean changed = applied(r.entries(), got.longValue(), r.knownLeader(), r.lastContactMillis());
-          long now = settings.ticker().read();
-          long interval = settings.minQueryInterval().toNanos();
-          if (blockedThenMoved && changed && now - lastSkip >= interval) {
-            // A real change: the next one may already be on its way, so ask again at once. Once per
-            // interval only, so an agent whose answers change every time cannot make the loop spin.
-            lastSkip = now;
-            delayNanos = 0;
-          } else {
-            delayNanos = Backoff.minIntervalDelayNanos(now - started, interval, settings.nextRandom());
-          }
-        }
-      } catch (Throwable e) {
-        // Anything, even an Error (a StackOverflowError from an event listener, say), is one failed
-        // round: a watch thread that died would freeze the snapshot with nobody told. Errors are
-        // not rethrown for the same reason; the backoff keeps a persistent one from spinning.
-        if (stopped) {
-          break;
-        }
-        failures++;
-        // The agent may come back restarted, with indexes lower than ours: a blocking query on our
-        // old index would then wait out its whole wait time before the first fresh answer. The first
-        // query after a failure is a plain read.
-        index = BigInteger.ZERO;
-        if (!(e instanceof RuntimeException)) {
-          LOG.warn("watch of '{}' caught {}; callers get the last known instances while it retries after a"
-              + " backoff", service, e.toString());
-        }
-        lastFailureCause = Secrets.mentions(e, consul.token()) ? null : e;
-        delayNanos = failedSafely(consul.failure(e), failures);
-      }
-      if (delayNanos > 0 && !pause(delayNanos)) {
-        break;
-      }
-    }
+  }
+
+  /** Whether {@link #stop()} was called or the watch retired. */
+  boolean stopped() {
+    return stopped;
+  }
+
+  /** Long poll mode: {@link #retiresIdle()} said yes; tells the owner, on the loop thread. */
+  void retired() {
+    logRetired();
+    onRetired.accept(this);
+  }
+
+  private void logRetired() {
+    LOG.info("watch of '{}' stopped: nobody asked for the service for {} (watchIdleTimeout); the next call starts it again",
+        service, settings.idleTimeout());
   }
 
   /** True when nobody read nor subscribed for idleTimeout: the watch is then retired and stopped. */
-  private boolean retiresIdle() {
+  boolean retiresIdle() {
     long timeout = settings.idleTimeout().toNanos();
     if (timeout <= 0) {
       return false;
@@ -401,13 +336,13 @@ public final class Watch {
    * A blocking query on {@code index} with a jittered wait, or a plain read when {@code index} is
    * null ({@link HealthQuery}: streamed, only the fields an instance needs).
    */
-  private HealthAnswer query(BigInteger index) throws java.io.IOException {
+  HealthAnswer query(BigInteger index) throws java.io.IOException {
     String wait = index == null ? null : Backoff.jitteredWait(settings.queryWait(), settings.nextRandom());
     return HealthQuery.read(consul, service, settings, index, wait);
   }
 
   /** Applies a good answer; true when its content differed from the snapshot. */
-  private boolean applied(List<HealthEntry> answer, long index, boolean knownLeader, long lastContactMillis) {
+  boolean applied(List<HealthEntry> answer, long index, boolean knownLeader, long lastContactMillis) {
     List<ServiceInstance> next = HealthEntries.toInstances(service, answer, snapshot);
     boolean changed;
     synchronized (lock) {
@@ -418,7 +353,7 @@ public final class Watch {
         ServiceChange change = ServiceChange.between(service, previous == null ? List.of() : previous, next);
         // The first load of an unknown service tells nobody of "nothing".
         if (previous != null || !next.isEmpty()) {
-          for (Sub s : subs) {
+          for (WatchSubscriber s : subs) {
             s.deliver(change);
           }
         }
@@ -432,89 +367,9 @@ public final class Watch {
     return changed;
   }
 
-  private long failed(ConsulFailure f, int failures) {
-    lastFailure = f;
-    consul.warnIfAgentLimit(f);
-    long delay = Backoff.errorDelayNanos(failures, settings.backoffMin().toNanos(),
-        settings.backoffMax().toNanos(), settings.nextRandom());
-    List<ServiceInstance> serving = snapshot;
-    if (failures == 1) {
-      // Once per outage (recovery is logged at INFO); every round is at DEBUG and in the events.
-      LOG.warn("watch of '{}' is failing ({}): callers get the {} last known instances until Consul answers "
-          + "again; retrying with backoff up to {} ms", service, f.message(),
-          serving == null ? "no (none loaded yet)" : serving.size(), settings.backoffMax().toMillis());
-    }
-    LOG.debug("watch of '{}' failed ({} in a row), serving {} last known instances, retry in {} ms: {}",
-        service, failures, serving == null ? "no" : serving.size(), delay / 1_000_000, f.message());
-    if (settings.events() != null) {
-      Events.publish(settings.events(), new WatchFailedEvent(service, System.currentTimeMillis(),
-          f.reason(), f.status(), f.message(), failures, Duration.ofNanos(delay),
-          serving == null ? -1 : serving.size()));
-    }
-    return delay;
-  }
-
-  /** {@link #failed}, whose event listener may itself throw an Error: then just the backoff. */
-  private long failedSafely(ConsulFailure f, int failures) {
-    try {
-      return failed(f, failures);
-    } catch (Throwable e) {
-      LOG.warn("watch of '{}': reporting a failure threw {}, so its event may be missing;"
-          + " the watch retries after a backoff and callers get the last known instances", service, e.toString());
-      return Backoff.errorDelayNanos(failures, settings.backoffMin().toNanos(),
-          settings.backoffMax().toNanos(), settings.nextRandom());
-    }
-  }
-
-  /**
-   * Sleeps; false when stopped meanwhile. Only {@link #stop()} ends the loop: an interrupt from
-   * anyone else (a listener, a pool shutting down what it did not start) finishes the sleep.
-   */
-  private boolean pause(long nanos) {
-    long deadline = System.nanoTime() + nanos;
-    for (long left = nanos; left > 0 && !stopped; left = deadline - System.nanoTime()) {
-      try {
-        TimeUnit.NANOSECONDS.sleep(left);
-      } catch (InterruptedException e) {
-        // the flag is now clear; stop() sets stopped before it interrupts, checked by the loop
-      }
-    }
-    return !stopped;
-  }
-
   @Override
   public String toString() {
     List<ServiceInstance> s = snapshot;
     return "Watch{" + service + ", " + (s == null ? "not loaded" : s.size() + " instances") + "}";
-  }
-
-  /** One subscribed listener with its own in-order lane on the listener executor. */
-  private final class Sub {
-    private final ServiceChangeListener listener;
-    private final Executor lane;
-    volatile boolean active = true;
-
-    Sub(ServiceChangeListener listener, Executor lane) {
-      this.listener = listener;
-      this.lane = lane;
-    }
-
-    void deliver(ServiceChange change) {
-      try {
-        lane.execute(() -> {
-          if (!active || stopped) {
-            return;
-          }
-          try {
-            listener.onChange(change);
-          } catch (RuntimeException e) {
-            LOG.warn("a listener of service '{}' threw on a change, so it may not have applied it; the other"
-                + " listeners got the change and later changes still reach this one", service, e);
-          }
-        });
-      } catch (RejectedExecutionException e) {
-        LOG.debug("listener executor rejected a change of '{}' (shutting down?)", service);
-      }
-    }
   }
 }

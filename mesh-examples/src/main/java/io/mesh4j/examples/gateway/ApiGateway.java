@@ -7,20 +7,10 @@ import io.mesh4j.cache.DistributedCache;
 import io.mesh4j.client.CachedResponse;
 import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.discovery.ConsulDiscovery;
-import io.mesh4j.examples.gateway.internal.Authenticator;
-import io.mesh4j.examples.gateway.internal.GatewayHandler;
-import io.mesh4j.examples.gateway.internal.GatewayMeters;
 import io.mesh4j.examples.gateway.internal.GatewayServer;
-import io.mesh4j.examples.gateway.internal.IpRateLimiter;
-import io.mesh4j.examples.gateway.internal.MetricsHandler;
-import io.mesh4j.examples.gateway.internal.RouteTable;
-import io.mesh4j.examples.gateway.internal.SharedRateLimiter;
 import io.mesh4j.examples.gateway.internal.TrustedProxies;
-import io.mesh4j.micrometer.MeshCacheMetrics;
 import io.mesh4j.micrometer.MeshMeters;
 import io.mesh4j.micrometer.MeshObservations;
-import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
-import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,7 +20,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.eclipse.jetty.server.Handler;
@@ -230,31 +219,32 @@ public final class ApiGateway implements AutoCloseable {
    * message naming it. Not thread safe.
    */
   public static final class Builder {
-    private GatewayConfig config;
-    private ServiceDiscovery discovery;
-    private DistributedCache<CachedResponse> responseCache;
-    private DistributedCache<Long> rateLimitCounters;
-    private String bindHost = "127.0.0.1";
-    private int port = -1;
-    private int workerThreads = 32;
-    private long maxRequestBytes = 8L * 1024 * 1024;
-    private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
-    private int ipRateLimitPerMinute = DEFAULT_IP_RATE_LIMIT_PER_MINUTE;
-    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
-    private Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
-    private Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
-    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
-    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-    private int maxQueuedRequests = DEFAULT_MAX_QUEUED_REQUESTS;
-    private Duration maxQueueWait = DEFAULT_MAX_QUEUE_WAIT;
-    private Consumer<ServiceMeshClient.Builder> meshSettings = m -> { };
-    private Consumer<String> accessLog;
-    private Clock clock = Clock.systemUTC();
-    private Ticker ticker = Ticker.system();
-    private PrometheusMeterRegistry metricsRegistry;
-    private TrustedProxies trustedProxies = TrustedProxies.none();
-    private boolean demo;
-    private MeshMeters meters;
+    // Package-private: read by GatewayAssembly.
+    GatewayConfig config;
+    ServiceDiscovery discovery;
+    DistributedCache<CachedResponse> responseCache;
+    DistributedCache<Long> rateLimitCounters;
+    String bindHost = "127.0.0.1";
+    int port = -1;
+    int workerThreads = 32;
+    long maxRequestBytes = 8L * 1024 * 1024;
+    int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+    int ipRateLimitPerMinute = DEFAULT_IP_RATE_LIMIT_PER_MINUTE;
+    Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    Duration headerTimeout = DEFAULT_HEADER_TIMEOUT;
+    Duration bodyTimeout = DEFAULT_BODY_TIMEOUT;
+    Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    int maxQueuedRequests = DEFAULT_MAX_QUEUED_REQUESTS;
+    Duration maxQueueWait = DEFAULT_MAX_QUEUE_WAIT;
+    Consumer<ServiceMeshClient.Builder> meshSettings = m -> { };
+    Consumer<String> accessLog;
+    Clock clock = Clock.systemUTC();
+    Ticker ticker = Ticker.system();
+    PrometheusMeterRegistry metricsRegistry;
+    TrustedProxies trustedProxies = TrustedProxies.none();
+    boolean demo;
+    MeshMeters meters;
 
     private Builder() {}
 
@@ -473,78 +463,8 @@ public final class ApiGateway implements AutoCloseable {
     public ApiGateway build() {
       Args.state(config != null, "config must be set (GatewayConfig.load(path))");
       Args.state(discovery != null, "discovery must be set (a ConsulDiscovery)");
-      String demoClient = config.apiKeyClientsBySha256().get(DEMO_KEY_SHA256);
-      Args.state(demo || demoClient == null, "auth.apiKeys gives client '%s' the bundled demo key, which is published "
-          + "in the docs: replace its sha256 with the hash of a secret key (printf %%s \"$KEY\" | sha256sum), or, for "
-          + "the demo only, set %s=true (ApiGateway.Builder.demo(true))", demoClient, DEMO_ENV);
-      List<String> limited = new ArrayList<>();
-      List<String> cached = new ArrayList<>();
-      RouteTable.Builder<Route> table = RouteTable.builder();
-      boolean auth = false;
-      for (Route r : config.routes()) {
-        table.add(r.path(), r.methods(), r);
-        auth |= r.authRequired();
-        if (r.rateLimitPerMinute() > 0) {
-          limited.add(r.name());
-        }
-        if (r.cacheTtl().isPresent()) {
-          cached.add(r.name());
-        }
-      }
-      Args.state(limited.isEmpty() || rateLimitCounters != null,
-          "rateLimitCounters must be set: routes %s have a rateLimitPerMinute", limited);
-      Args.state(cached.isEmpty() || responseCache != null,
-          "responseCache must be set: routes %s have a cacheTtl", cached);
-
-      if (metricsRegistry != null) {
-        RouteTable<Route> routes = table.build();
-        for (String method : List.of("GET", "HEAD")) {
-          Route shadowed = routes.find(method, List.of(MetricsHandler.PATH.substring(1))).route();
-          Args.state(shadowed == null, "route '%s' matches %s %s, which the gateway answers itself when metrics "
-              + "are on: move the route or leave metrics off", shadowed == null ? "" : shadowed.name(), method,
-              MetricsHandler.PATH);
-        }
-      }
-
-      ServiceMeshClient.Builder m = ServiceMeshClient.builder();
-      meshSettings.accept(m);
-      if (metricsRegistry != null) {
-        ObservationRegistry observations = ObservationRegistry.create();
-        observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(metricsRegistry));
-        m.observer(MeshObservations.create(observations)).listener(meters);
-        if (responseCache != null) {
-          MeshCacheMetrics.monitor(metricsRegistry, responseCache);
-        }
-      }
-      // Each request sets its route's attempt count; this is only the policy's fallback.
-      m.discovery(discovery).ticker(ticker);
-      config.circuitBreaker().ifPresent(m::circuitBreaker);
-      if (responseCache != null) {
-        // Every request names its route's TTL; this default is never used.
-        m.responseCache(responseCache, Duration.ofMinutes(1));
-      }
-      ServiceMeshClient mesh = m.build();
-      if (metricsRegistry != null) {
-        meters.bind(mesh); // the retry budget gauges
-      }
-      Authenticator authenticator = auth
-          ? new Authenticator(config.apiKeyHeader(), config.apiKeyClientsBySha256(), config.jwtSecret(),
-              config.jwtIssuer(), config.jwtAudience(), config.jwtClockSkew(), clock)
-          : null;
-      SharedRateLimiter limiter = limited.isEmpty() ? null : new SharedRateLimiter(rateLimitCounters, clock);
-      Consumer<String> log = accessLog;
-      if (log == null) {
-        Logger access = LoggerFactory.getLogger(ACCESS_LOGGER);
-        log = access::info;
-      }
-      Handler handler = new GatewayHandler(table.build(), authenticator, config.jwtEnabled(), limiter,
-          mesh, log, ticker, maxRequestBytes, "http", metricsRegistry == null ? null : new GatewayMeters(metricsRegistry),
-          trustedProxies, bodyTimeout.toNanos(),
-          ipRateLimitPerMinute > 0 ? new IpRateLimiter(ipRateLimitPerMinute, clock) : null);
-      if (metricsRegistry != null) {
-        handler = new MetricsHandler(metricsRegistry, handler);
-      }
-      return new ApiGateway(this, mesh, handler);
+      GatewayAssembly parts = new GatewayAssembly(this);
+      return new ApiGateway(this, parts.mesh(), parts.handler());
     }
   }
 }
