@@ -10,8 +10,10 @@ import io.mesh4j.examples.gateway.internal.MetricsHandler;
 import io.mesh4j.examples.gateway.internal.RouteTable;
 import io.mesh4j.examples.gateway.internal.SharedRateLimiter;
 import io.mesh4j.micrometer.MeshCacheMetrics;
+import io.mesh4j.micrometer.MeshMeterObservationHandler;
 import io.mesh4j.micrometer.MeshObservations;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -97,7 +99,8 @@ final class GatewayAssembly {
     b.meshSettings.accept(m);
     if (b.metricsRegistry != null) {
       ObservationRegistry observations = ObservationRegistry.create();
-      observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(b.metricsRegistry));
+      observations.observationConfig().observationHandler(new ObservationHandler.FirstMatchingCompositeObservationHandler(
+          new MeshMeterObservationHandler(b.metricsRegistry), new DefaultMeterObservationHandler(b.metricsRegistry)));
       m.observer(MeshObservations.create(observations)).listener(b.meters);
       if (b.responseCache != null) {
         MeshCacheMetrics.monitor(b.metricsRegistry, b.responseCache);
