@@ -40,7 +40,7 @@ public final class ClientOverheadBench {
   private static final String SERVICE = "users";
   private static final int THREADS = 2;
   private static final int BODY_BYTES = 1024;
-  private static final double TARGET = 0.90;
+  private static final double TARGET = 0.97; // issue 18 (scripts/bench-targets.tsv)
 
   private ClientOverheadBench() {}
 
@@ -150,7 +150,7 @@ public final class ClientOverheadBench {
         System.out.printf("pairs' ratios: quartiles %.3f / %.3f / %.3f, min %.3f, max %.3f%n",
             Throughput.quantile(ratio, 0.25), result, Throughput.quantile(ratio, 0.75), Throughput.quantile(ratio, 0),
             Throughput.quantile(ratio, 1));
-        System.out.printf("throughput ratio mesh/raw (median of %d pairs): %.3f, target >= %.2f (aim 0.95): %s%n",
+        System.out.printf("throughput ratio mesh/raw (median of %d pairs): %.3f, target >= %.2f: %s%n",
             pairs, result, TARGET, result >= TARGET ? "met" : "MISSED");
         System.out.printf("RESULT client_throughput_ratio=%.3f x%n", result);
       } finally {
