@@ -2,7 +2,6 @@ package io.mesh4j.resilience.internal;
 
 import dev.failsafe.Bulkhead;
 import dev.failsafe.RateLimiter;
-import io.mesh4j.api.CircuitOpenException;
 import io.mesh4j.api.LoadBalancer;
 import io.mesh4j.api.MeshException;
 import io.mesh4j.api.MeshTimeoutException;
@@ -13,7 +12,6 @@ import io.mesh4j.api.Ticker;
 import io.mesh4j.api.internal.Checks;
 import io.mesh4j.resilience.AsyncAttempt;
 import io.mesh4j.resilience.Attempt;
-import io.mesh4j.resilience.AttemptContext;
 import io.mesh4j.resilience.CallOptions;
 import io.mesh4j.resilience.CircuitState;
 import io.mesh4j.resilience.HedgingConfig;
@@ -27,20 +25,17 @@ import io.mesh4j.resilience.RetryBudgetState;
 import io.mesh4j.resilience.TimeoutConfig;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * The {@link ResilientExecutor}. The sync path runs on the caller's thread and allocates little:
- * one attempt context per attempt, and a set of tried instances only when it retries. The async
- * path is {@link AsyncCall}. Failsafe supplies the rate limiter, the bulkhead and the breaker's
+ * The {@link ResilientExecutor}: the per-service policy state and the rules every call follows
+ * (choosing and admitting an instance, attempt timeouts, retry delays, judging an attempt). A call
+ * on the caller's thread is {@link SyncCall}, an asynchronous one {@link AsyncCall}, a hedged one
+ * {@link HedgedCall}. Failsafe supplies the rate limiter, the bulkhead and the breaker's
  * statistics; the retry loop is ours, because the instance must be chosen inside it (Failsafe's
  * OkHttp module retries by cloning the call, which goes to the same host).
  */
@@ -410,156 +405,7 @@ public final class DefaultResilientExecutor implements ResilientExecutor {
     if (hedged(options)) {
       return HedgedCall.runSync(this, s, options, attempt);
     }
-    if (s.rateLimiter != null && !acquireRate(s)) {
-      throw reject(serviceName, rateLimited(serviceName));
-    }
-    if (s.bulkhead != null && !acquireBulkhead(s)) {
-      throw reject(serviceName, bulkheadFull(serviceName));
-    }
-    try {
-      long permit = 0;
-      if (s.breaker != null) {
-        permit = s.breaker.tryAcquire();
-        if (permit == ServiceBreaker.REFUSED) {
-          throw reject(serviceName, new CircuitOpenException(serviceName, s.breaker.remainingOpen()));
-        }
-      }
-      return retryLoop(s, permit, options, attempt);
-    } finally {
-      if (s.bulkhead != null) {
-        s.bulkhead.releasePermit();
-      }
-    }
-  }
-
-  private boolean acquireRate(ServiceState s) {
-    if (s.rateLimitWait.isZero()) {
-      return s.rateLimiter.tryAcquirePermit();
-    }
-    try {
-      return s.rateLimiter.tryAcquirePermit(s.rateLimitWait);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private boolean acquireBulkhead(ServiceState s) {
-    if (s.bulkheadWait.isZero()) {
-      return s.bulkhead.tryAcquirePermit();
-    }
-    try {
-      return s.bulkhead.tryAcquirePermit(s.bulkheadWait);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private <T> T retryLoop(ServiceState s, long permit, CallOptions<T> options, Attempt<? extends T> attempt) {
-    String serviceName = s.name;
-    long start = ticker.read();
-    long callTimeout = options.callTimeout() != null ? options.callTimeout().toNanos() : callTimeoutNanos;
-    long attemptTimeout = attemptTimeoutNanos(s, options);
-    long deadline = start + callTimeout;
-    int attemptLimit = attemptLimit(options);
-    boolean attempted = false;
-    boolean success = false;
-    Set<ServiceInstance> tried = null;
-    try {
-      if (s.budget != null) {
-        s.budget.recordCall();
-      }
-      for (int n = 1; ; n++) {
-        ServiceInstance instance = choose(serviceName, tried);
-        long now = ticker.read();
-        long remaining = deadline - now;
-        if (remaining <= 0) {
-          unused(instance);
-          callTimedOut(serviceName, callTimeout, n - 1);
-          throw new MeshTimeoutException(serviceName, "call", Duration.ofNanos(callTimeout), null);
-        }
-        long timeout = Math.min(attemptTimeout, remaining);
-        Context ctx = new Context(serviceName, instance, n, options.isIdempotent(), timeout, remaining);
-        SyncInterrupter interrupter = settings.timeouts().interruptSyncAttempts()
-            ? SyncInterrupter.arm(settings.scheduler(), timeout) : null;
-        loadBalancer.onAttemptStart(instance);
-        T value = null;
-        Throwable error = null;
-        try {
-          value = attempt.call(instance, ctx);
-        } catch (Throwable e) {
-          error = e;
-        }
-        boolean interrupted = interrupter != null && interrupter.disarm();
-        long took = ticker.read() - now;
-        if (interrupted || (error == null && took > timeout)) {
-          // Past its timeout: the value, if any, is discarded (the caller stopped waiting for it),
-          // and closed if it holds a resource (an open response body, say).
-          closeQuietly(value);
-          error = new MeshTimeoutException(serviceName, "attempt", Duration.ofNanos(timeout), error);
-          value = null;
-        } else if (error instanceof InterruptedException || error instanceof Error) {
-          abandoned(instance, took);
-          if (error instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
-            throw new MeshException(serviceName, "call to service '" + serviceName + "' interrupted", error);
-          }
-          throw (Error) error;
-        }
-        Outcome outcome;
-        try {
-          outcome = classify(options.classifier(), value, error);
-        } catch (RuntimeException e) {
-          // A classifier that throws must not leak the balancer's count or a trial slot.
-          outcome = Outcome.failure();
-          error = e;
-          value = null;
-        }
-        attemptEnded(s, instance, n, took, outcome, error);
-        attempted = true;
-        if (outcome.isSuccess()) {
-          success = true;
-          return value;
-        }
-        long delay = nextDelay(s, n, outcome, attemptLimit, deadline);
-        if (delay < 0) {
-          if (delay == DEADLINE) {
-            callTimedOut(serviceName, callTimeout, n);
-          }
-          if (error == null) {
-            return value;
-          }
-          throw delay == BUDGET_EXHAUSTED ? budgetExhausted(serviceName, error) : unchecked(serviceName, error);
-        }
-        if (events.enabled) {
-          events.emit(new ResilienceEvent.RetryScheduled(serviceName, instance, n + 1, Duration.ofNanos(delay)));
-        }
-        if (delay > 0) {
-          try {
-            TimeUnit.NANOSECONDS.sleep(delay);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            if (error == null) {
-              return value;
-            }
-            throw unchecked(serviceName, error);
-          }
-        }
-        if (tried == null) {
-          tried = new HashSet<>(4);
-        }
-        tried.add(instance);
-      }
-    } finally {
-      if (s.breaker != null) {
-        if (attempted) {
-          s.breaker.record(permit, success);
-        } else {
-          s.breaker.releaseUnused(permit);
-        }
-      }
-    }
+    return SyncCall.run(this, s, options, attempt);
   }
 
   static void closeQuietly(Object value) {
