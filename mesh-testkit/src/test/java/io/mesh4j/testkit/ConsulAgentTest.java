@@ -72,4 +72,19 @@ class ConsulAgentTest {
       assertEquals("[]", send("GET", url + "/v1/health/service/outage", null).body().trim());
     }
   }
+
+  @Test
+  void aServerAgentAnswersCompactJsonAndKeepsItsStateThroughARestart() throws Exception {
+    try (ConsulAgent agent = ConsulAgent.startPrivateServer()) {
+      String url = agent.baseUrl();
+      register(agent, "kept", 9200);
+      String body = send("GET", url + "/v1/health/service/kept", null).body();
+      assertTrue(body.contains("\"Port\":9200"), "compact JSON, as deployed agents answer: " + body);
+      assertFalse(body.contains("\n "), "not pretty-printed as in dev mode: " + body);
+      agent.stop();
+      agent.start();
+      String after = send("GET", url + "/v1/health/service/kept", null).body();
+      assertTrue(after.contains("\"Port\":9200"), "a server keeps its registrations: " + after);
+    }
+  }
 }
