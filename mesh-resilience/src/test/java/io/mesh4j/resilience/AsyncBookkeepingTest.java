@@ -2,7 +2,6 @@ package io.mesh4j.resilience;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mesh4j.api.CircuitOpenException;
@@ -19,8 +18,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -72,20 +69,12 @@ class AsyncBookkeepingTest {
         .bulkhead(BulkheadConfig.disabled());
   }
 
-  private static <T> T get(CompletableFuture<T> f) throws Exception {
-    return f.get(10, TimeUnit.SECONDS);
-  }
-
-  private static Throwable failure(CompletableFuture<?> f) {
-    return assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS)).getCause();
-  }
-
   @Test
   void theBalancerHearsEveryAsyncAttemptStartAndEnd() throws Exception {
     CountingBalancer lb = new CountingBalancer();
     ResilientExecutor ex = executor().loadBalancer(lb).build();
     AtomicInteger attempts = new AtomicInteger();
-    String r = get(ex.executeAsync(SVC, CallOptions.idempotent(), (instance, ctx) -> {
+    String r = Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(), (instance, ctx) -> {
       attempts.incrementAndGet();
       return ctx.attempt() < 3 ? CompletableFuture.failedFuture(new IOException("reset"))
           : CompletableFuture.completedFuture("third");
@@ -109,7 +98,7 @@ class AsyncBookkeepingTest {
     }
     assertEquals(1, inFlight, "the attempt started");
     hanging.complete("done");
-    assertEquals("done", get(call));
+    assertEquals("done", Fixtures.result(call));
     for (ServiceInstance i : instances) {
       assertEquals(0, lb.outstanding(i));
     }
@@ -122,18 +111,18 @@ class AsyncBookkeepingTest {
             .openFor(Duration.ofSeconds(5)).openJitter(0).halfOpenTrials(1).build()).build();
     for (int i = 0; i < 4; i++) {
       assertInstanceOf(IOException.class,
-          failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))));
+          Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))));
     }
     assertEquals(CircuitState.OPEN, ex.circuitState(SVC));
     AtomicInteger attempts = new AtomicInteger();
-    CircuitOpenException open = assertInstanceOf(CircuitOpenException.class, failure(ex.executeAsync(SVC, (inst, c) -> {
+    CircuitOpenException open = assertInstanceOf(CircuitOpenException.class, Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> {
       attempts.incrementAndGet();
       return CompletableFuture.completedFuture("x");
     })));
     assertEquals(Duration.ofSeconds(5), open.remaining());
     assertEquals(0, attempts.get());
     ticker.advance(Duration.ofSeconds(5));
-    assertEquals("trial", get(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("trial"))));
+    assertEquals("trial", Fixtures.result(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("trial"))));
     assertEquals(CircuitState.CLOSED, ex.circuitState(SVC), "the successful trial closed it");
   }
 
@@ -143,10 +132,10 @@ class AsyncBookkeepingTest {
         .circuitBreaker(CircuitBreakerConfig.builder().failureRate(50, 2, Duration.ofSeconds(10))
             .openFor(Duration.ofSeconds(5)).openJitter(0).halfOpenTrials(1).build()).build();
     for (int i = 0; i < 2; i++) {
-      failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("down"))));
+      Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("down"))));
     }
     ticker.advance(Duration.ofSeconds(5));
-    failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("still down"))));
+    Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("still down"))));
     assertEquals(CircuitState.OPEN, ex.circuitState(SVC));
   }
 
@@ -155,8 +144,8 @@ class AsyncBookkeepingTest {
     ResilientExecutor ex = executor().retry(RetryConfig.disabled())
         .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).build()).build();
     for (int i = 0; i < 3; i++) {
-      assertEquals("ok", get(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("ok"))));
-      failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("x"))));
+      assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("ok"))));
+      Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("x"))));
       CompletableFuture<String> cancelled = ex.executeAsync(SVC, (inst, c) -> new CompletableFuture<>());
       assertTrue(cancelled.cancel(true));
     }
@@ -164,11 +153,11 @@ class AsyncBookkeepingTest {
     CompletableFuture<String> hold = new CompletableFuture<>();
     CompletableFuture<String> holding = ex.executeAsync(SVC, (inst, c) -> hold);
     RejectedException full = assertInstanceOf(RejectedException.class,
-        failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("x"))));
+        Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("x"))));
     assertEquals(RejectedException.Reason.BULKHEAD, full.reason());
     hold.complete("held");
-    assertEquals("held", get(holding));
-    assertEquals("free again", get(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("free again"))));
+    assertEquals("held", Fixtures.result(holding));
+    assertEquals("free again", Fixtures.result(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("free again"))));
   }
 
   @Test
@@ -176,12 +165,12 @@ class AsyncBookkeepingTest {
     DefaultResilientExecutor ex = (DefaultResilientExecutor) executor()
         .retryBudget(RetryBudgetConfig.builder().ratio(0.5).minRetriesPerSecond(0).build()).build();
     for (int i = 0; i < 4; i++) {
-      assertEquals("ok", get(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("ok"))));
+      assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("ok"))));
     }
     assertEquals(4, ex.retryBudget(SVC).calls());
     assertEquals(0, ex.retryBudget(SVC).retries());
     AtomicInteger attempts = new AtomicInteger();
-    Throwable e = failure(ex.executeAsync(SVC, CallOptions.idempotent(), (inst, c) -> {
+    Throwable e = Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(), (inst, c) -> {
       attempts.incrementAndGet();
       return CompletableFuture.failedFuture(new IOException("down"));
     }));
@@ -196,7 +185,7 @@ class AsyncBookkeepingTest {
   void anAsyncCallRefusedByTheBudgetSaysSo() throws Exception {
     DefaultResilientExecutor ex = (DefaultResilientExecutor) executor()
         .retryBudget(RetryBudgetConfig.builder().ratio(0).minRetriesPerSecond(0).build()).build();
-    RejectedException e = assertInstanceOf(RejectedException.class, failure(ex.executeAsync(SVC, CallOptions.idempotent(),
+    RejectedException e = assertInstanceOf(RejectedException.class, Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(),
         (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))));
     assertEquals(RejectedException.Reason.RETRY_BUDGET, e.reason());
     assertInstanceOf(IOException.class, e.getCause());
@@ -207,20 +196,20 @@ class AsyncBookkeepingTest {
   void anAsyncCallWithNoInstanceFailsThroughItsFuture() {
     ResilientExecutor ex = ResilientExecutor.builder().instances(s -> List.of()).build();
     assertInstanceOf(NoInstanceAvailableException.class,
-        failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("x"))));
+        Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("x"))));
   }
 
   @Test
   void anAsyncFallbackAnswersFailures() throws Exception {
     ResilientExecutor ex = executor().retry(RetryConfig.disabled()).build();
     CallOptions<String> withFallback = CallOptions.<String>builder().fallback(e -> "fallback: " + e.getMessage()).build();
-    assertEquals("fallback: down", get(ex.executeAsync(SVC, withFallback,
+    assertEquals("fallback: down", Fixtures.result(ex.executeAsync(SVC, withFallback,
         (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))));
-    assertEquals("fine", get(ex.executeAsync(SVC, withFallback, (inst, c) -> CompletableFuture.completedFuture("fine"))));
+    assertEquals("fine", Fixtures.result(ex.executeAsync(SVC, withFallback, (inst, c) -> CompletableFuture.completedFuture("fine"))));
     CallOptions<String> throwingFallback = CallOptions.<String>builder().fallback(e -> {
       throw new IllegalStateException("fallback failed too");
     }).build();
-    assertEquals("fallback failed too", failure(ex.executeAsync(SVC, throwingFallback,
+    assertEquals("fallback failed too", Fixtures.failure(ex.executeAsync(SVC, throwingFallback,
         (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))).getMessage());
   }
 }

@@ -46,11 +46,11 @@ class HedgingTest {
   }
 
   @Test
-  void anAsyncCallStuckOnASlowInstanceIsAnsweredByItsHedgeAndTheLoserIsCancelled() {
+  void anAsyncCallStuckOnASlowInstanceIsAnsweredByItsHedgeAndTheLoserIsCancelled() throws Exception {
     ResilientExecutor ex = executor(HedgingConfig.fixedDelay(Duration.ofMillis(20)), RetryBudgetConfig.defaults());
     for (int i = 0; i < 4; i++) {
       long start = System.nanoTime();
-      assertEquals("fast", ex.executeAsync(SVC, CallOptions.idempotent(), (inst, ctx) -> attempt(inst)).join());
+      assertEquals("fast", Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(), (inst, ctx) -> attempt(inst))));
       assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(4), "answered by the hedge, not the timeout");
     }
     assertTrue(slowAttempts.size() >= 1);
@@ -83,31 +83,33 @@ class HedgingTest {
   }
 
   @Test
-  void hedgesArePaidFromTheRetryBudget() {
+  void hedgesArePaidFromTheRetryBudget() throws Exception {
     RetryBudgetConfig none = RetryBudgetConfig.builder().ratio(0).minRetriesPerSecond(0).build();
     ResilientExecutor ex = ResilientExecutor.builder().instances(s -> two).hedging(HedgingConfig.fixedDelay(
         Duration.ofMillis(10))).retryBudget(none).listener(Fixtures.collecting(events))
         .timeouts(TimeoutConfig.builder().attemptTimeout(Duration.ofMillis(300)).build()).build();
     for (int i = 0; i < 2; i++) {
-      ex.executeAsync(SVC, CallOptions.idempotent(), (inst, ctx) -> attempt(inst)).handle((v, e) -> v).join();
+      Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(), (inst, ctx) -> attempt(inst)).handle((v, e) -> v),
+          Duration.ofSeconds(1)); // up to three 300 ms attempts
     }
     assertEquals(0, count(ResilienceEvent.HedgeSent.class));
     assertTrue(count(ResilienceEvent.RetryBudgetExhausted.class) >= 1);
   }
 
   @Test
-  void nonIdempotentCallsAreNeverHedged() {
+  void nonIdempotentCallsAreNeverHedged() throws Exception {
     ResilientExecutor ex = ResilientExecutor.builder().instances(s -> two)
         .hedging(HedgingConfig.fixedDelay(Duration.ofMillis(10))).listener(Fixtures.collecting(events))
         .timeouts(TimeoutConfig.builder().attemptTimeout(Duration.ofMillis(200)).build()).build();
     for (int i = 0; i < 2; i++) {
-      ex.executeAsync(SVC, CallOptions.defaults(), (inst, ctx) -> attempt(inst)).handle((v, e) -> v).join();
+      Fixtures.result(ex.executeAsync(SVC, CallOptions.defaults(), (inst, ctx) -> attempt(inst)).handle((v, e) -> v),
+          Duration.ofMillis(200)); // one 200 ms attempt
     }
     assertEquals(0, count(ResilienceEvent.HedgeSent.class));
   }
 
   @Test
-  void anInstanceThatIsAlwaysOvertakenIsEjected() {
+  void anInstanceThatIsAlwaysOvertakenIsEjected() throws Exception {
     List<ServiceInstance> three = Fixtures.instances(SVC, 3);
     ServiceInstance hole = three.get(0);
     ResilientExecutor ex = ResilientExecutor.builder().instances(s -> three)
@@ -116,24 +118,24 @@ class HedgingTest {
     // Ten overtaken in a row over at least a second (real time here): about 1 s of calls.
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     for (int i = 0; System.nanoTime() < deadline && !ex.outlierDetector().isEjected(hole); i++) {
-      assertEquals("ok", ex.executeAsync(SVC, CallOptions.idempotent(), (inst, ctx) -> inst.equals(hole)
-          ? new CompletableFuture<String>() : CompletableFuture.completedFuture("ok")).join());
+      assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(), (inst, ctx) -> inst.equals(hole)
+          ? new CompletableFuture<String>() : CompletableFuture.completedFuture("ok"))));
     }
     assertTrue(ex.outlierDetector().isEjected(hole), "ejected although no attempt on it ever timed out");
   }
 
   @Test
-  void atMostMaxHedgesPerCall() {
+  void atMostMaxHedgesPerCall() throws Exception {
     List<ServiceInstance> four = Fixtures.instances(SVC, 4);
     AtomicInteger attempts = new AtomicInteger();
     ResilientExecutor ex = ResilientExecutor.builder().instances(s -> four)
         .retry(RetryConfig.builder().maxAttempts(4).build())
         .hedging(HedgingConfig.fixedDelay(Duration.ofMillis(5)).withMaxHedges(2))
         .timeouts(TimeoutConfig.builder().attemptTimeout(Duration.ofMillis(300)).build()).build();
-    ex.executeAsync(SVC, CallOptions.idempotent(), (inst, ctx) -> {
+    Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(), (inst, ctx) -> {
       attempts.incrementAndGet();
       return new CompletableFuture<String>();
-    }).handle((v, e) -> v).join();
+    }).handle((v, e) -> v), Duration.ofMillis(600)); // two rounds of 300 ms attempts
     // First attempt, 2 hedges, then (all timed out) one retry: 4 = maxAttempts, never more.
     assertTrue(attempts.get() <= 4, "attempts " + attempts.get());
     assertTrue(attempts.get() >= 3, "attempts " + attempts.get());
