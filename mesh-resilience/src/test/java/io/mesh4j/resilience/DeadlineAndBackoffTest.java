@@ -321,6 +321,58 @@ class DeadlineAndBackoffTest {
   }
 
   @Test
+  void aSyncCallInterruptedWhileWaitingForARatePermitIsRejectedAndKeepsItsInterrupt() {
+    ResilientExecutor ex = executor(1, Duration.ZERO)
+        .rateLimiter(RateLimiterConfig.smooth(1, Duration.ofMillis(500)).withMaxWait(Duration.ofSeconds(5))).build();
+    assertEquals("a", ex.execute(SVC, (i, c) -> "a"));
+    AtomicInteger attempts = new AtomicInteger();
+    Thread.currentThread().interrupt(); // the wait for the next permit is interrupted at once
+    try {
+      RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
+        attempts.incrementAndGet();
+        return "b";
+      }));
+      assertEquals(RejectedException.Reason.RATE_LIMIT, e.reason());
+      assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
+    } finally {
+      Thread.interrupted();
+    }
+    assertEquals(0, attempts.get());
+  }
+
+  @Test
+  void aSyncCallInterruptedWhileWaitingForABulkheadSlotIsRejectedAndKeepsItsInterrupt() throws Exception {
+    ResilientExecutor ex = executor(1, Duration.ZERO)
+        .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).maxWait(Duration.ofSeconds(10)).build()).build();
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> ex.execute(SVC, (i, c) -> {
+      inside.countDown();
+      assertTrue(release.await(20, TimeUnit.SECONDS));
+      return "held";
+    }));
+    try {
+      assertTrue(inside.await(Fixtures.WAIT.toMillis(), TimeUnit.MILLISECONDS), "the first call never ran its attempt");
+      AtomicInteger attempts = new AtomicInteger();
+      Thread.currentThread().interrupt();
+      try {
+        RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
+          attempts.incrementAndGet();
+          return "waited";
+        }));
+        assertEquals(RejectedException.Reason.BULKHEAD, e.reason());
+        assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
+      } finally {
+        Thread.interrupted();
+      }
+      assertEquals(0, attempts.get());
+    } finally {
+      release.countDown();
+    }
+    assertEquals("held", Fixtures.result(holder));
+  }
+
+  @Test
   void aSyncCallWaitsForABulkheadSlotUpToItsMaxWait() throws Exception {
     ResilientExecutor ex = executor(1, Duration.ZERO)
         .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).maxWait(Duration.ofSeconds(10)).build()).build();

@@ -18,8 +18,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Failure paths found in review: a throwing classifier, cancelled trials, the timer thread. */
+@Timeout(30)
 class EdgeCasesTest {
   private static final String SVC = "edge";
   private final List<ServiceInstance> instances = Fixtures.instances(SVC, 3);
@@ -68,6 +70,8 @@ class EdgeCasesTest {
     });
     Fixtures.await(Fixtures.WAIT, () -> trialsSent.get() == 1, "the trial went out");
     trial.cancel(true);
+    // It cannot be handed back, nor left unrecorded: it counts as a failed trial, which reopens the breaker.
+    assertEquals(CircuitState.OPEN, ex.circuitState(SVC), "the cancelled trial on the wire counts as a failure");
     // The one trial permit was used by a request that went out: no second trial may be admitted.
     assertThrows(CircuitOpenException.class, () -> ex.execute(SVC, (instance, ctx) -> {
       trialsSent.incrementAndGet();
