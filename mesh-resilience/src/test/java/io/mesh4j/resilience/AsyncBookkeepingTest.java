@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mesh4j.api.CircuitOpenException;
 import io.mesh4j.api.LoadBalancer;
+import io.mesh4j.api.MeshEvent;
 import io.mesh4j.api.NoInstanceAvailableException;
 import io.mesh4j.api.RejectedException;
 import io.mesh4j.api.ServiceInstance;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -211,5 +213,60 @@ class AsyncBookkeepingTest {
     }).build();
     assertEquals("fallback failed too", Fixtures.failure(ex.executeAsync(SVC, throwingFallback,
         (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))).getMessage());
+  }
+
+  @Test
+  void aRejectedAsyncCallMakesNoAttemptAndIsNoTimeout() throws Exception {
+    List<MeshEvent> events = new CopyOnWriteArrayList<>();
+    ResilientExecutor ex = executor().retry(RetryConfig.disabled()).listener(Fixtures.collecting(events))
+        .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).build())
+        .circuitBreaker(CircuitBreakerConfig.builder().failureRate(50, 2, Duration.ofSeconds(10))
+            .openFor(Duration.ofSeconds(5)).openJitter(0).halfOpenTrials(1).build()).build();
+    AtomicInteger attempts = new AtomicInteger();
+    CompletableFuture<String> hold = new CompletableFuture<>();
+    CompletableFuture<String> holding = ex.executeAsync(SVC, (inst, c) -> hold);
+    assertInstanceOf(RejectedException.class, Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> {
+      attempts.incrementAndGet();
+      return CompletableFuture.completedFuture("x");
+    })), "bulkhead full");
+    hold.complete("held");
+    assertEquals("held", Fixtures.result(holding));
+    for (int i = 0; i < 2; i++) {
+      Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("down"))));
+    }
+    assertInstanceOf(CircuitOpenException.class, Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> {
+      attempts.incrementAndGet();
+      return CompletableFuture.completedFuture("x");
+    })), "breaker open");
+    assertEquals(0, attempts.get());
+    assertTrue(events.stream().filter(ResilienceEvent.CallRejected.class::isInstance).count() >= 2, "rejections");
+    assertTrue(events.stream().noneMatch(ResilienceEvent.CallTimedOut.class::isInstance),
+        "a rejected call is no call timeout: " + events);
+  }
+
+  @Test
+  void theBalancerHearsTheEndOfACancelledAttemptAndOfEveryHedge() throws Exception {
+    CountingBalancer lb = new CountingBalancer();
+    ResilientExecutor ex = executor().loadBalancer(lb).build();
+    CompletableFuture<String> call = ex.executeAsync(SVC, (inst, c) -> new CompletableFuture<String>());
+    assertEquals(1, lb.starts.get());
+    assertTrue(call.cancel(true));
+    assertEquals(1, lb.ends.get(), "the cancelled attempt ended for the balancer");
+
+    CountingBalancer hedgedLb = new CountingBalancer();
+    ResilientExecutor hedged = executor().loadBalancer(hedgedLb).hedging(HedgingConfig.fixedDelay(Duration.ofMillis(5)))
+        .build();
+    List<CompletableFuture<String>> sent = new CopyOnWriteArrayList<>();
+    CompletableFuture<String> h = hedged.executeAsync(SVC, CallOptions.idempotent(), (inst, c) -> {
+      CompletableFuture<String> f = new CompletableFuture<>();
+      sent.add(f);
+      return f;
+    });
+    Fixtures.await(Fixtures.WAIT, () -> sent.size() == 2, "the hedge");
+    assertEquals(2, hedgedLb.starts.get(), "the first attempt and the hedge started");
+    sent.get(1).complete("hedge");
+    assertEquals("hedge", Fixtures.result(h));
+    Fixtures.await(Fixtures.WAIT, () -> hedgedLb.ends.get() == 2, "the end of both attempts");
+    assertEquals(2, hedgedLb.starts.get(), "no start without its end");
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mesh4j.api.LoadBalancer;
+import io.mesh4j.api.MeshTimeoutException;
 import io.mesh4j.api.NoInstanceAvailableException;
 import io.mesh4j.api.RejectedException;
 import io.mesh4j.api.ServiceInstance;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,13 +35,20 @@ class ChooseBookkeepingTest {
   private final List<ServiceInstance> two = List.of(p, q);
   private final AtomicReference<List<ServiceInstance>> listed = new AtomicReference<>(two);
   private final FakeTicker ticker = new FakeTicker();
+  /** When set, listing the instances (the first step of an attempt) uses up a 1 s call deadline, exactly. */
+  private final AtomicBoolean spendDeadline = new AtomicBoolean();
   /** The instances attempts were sent to, in order; every attempt stays in flight. */
   private final List<ServiceInstance> sentTo = new CopyOnWriteArrayList<>();
   private final LoadBalancer firstListed = (service, candidates, excluded) ->
       candidates.stream().filter(c -> !excluded.contains(c)).findFirst().orElseThrow();
 
   private final ResilientExecutor ex = ResilientExecutor.builder()
-      .instances(s -> listed.get())
+      .instances(s -> {
+        if (spendDeadline.get()) {
+          ticker.advance(Duration.ofSeconds(1));
+        }
+        return listed.get();
+      })
       .ticker(ticker)
       .loadBalancer(firstListed)
       .retry(RetryConfig.disabled())
@@ -121,5 +130,22 @@ class ChooseBookkeepingTest {
     assertEquals(2, sentTo.size(), "no attempt was sent");
     onQ.cancel(true);
     trialP.cancel(true);
+  }
+
+  @Test
+  void aCallWhoseDeadlinePassedBeforeItsAttemptGivesTheReturningInstanceItsTrialBack() {
+    eject(p);
+    ticker.advance(Duration.ofSeconds(11)); // p may return, with one trial call
+    spendDeadline.set(true);
+    CompletableFuture<String> late = ex.executeAsync(SVC,
+        CallOptions.<String>builder().callTimeout(Duration.ofSeconds(1)).build(), (instance, ctx) -> {
+          sentTo.add(instance);
+          return CompletableFuture.completedFuture("never");
+        });
+    assertInstanceOf(MeshTimeoutException.class, refusedAtOnce(late));
+    spendDeadline.set(false);
+    CompletableFuture<String> trial = call();
+    assertEquals(List.of(p), sentTo, "p's trial call was given back, and p is chosen first again");
+    trial.cancel(true);
   }
 }

@@ -321,6 +321,70 @@ class DeadlineAndBackoffTest {
   }
 
   @Test
+  void aSyncCallWhosePermitIsFurtherThanItsMaxWaitIsRejected() {
+    ResilientExecutor ex = executor(1, Duration.ZERO)
+        .rateLimiter(RateLimiterConfig.bursty(1, Duration.ofHours(1)).withMaxWait(Duration.ofMillis(100))).build();
+    assertEquals("a", ex.execute(SVC, (i, c) -> "a"));
+    AtomicInteger attempts = new AtomicInteger();
+    RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
+      attempts.incrementAndGet();
+      return "b";
+    }));
+    assertEquals(RejectedException.Reason.RATE_LIMIT, e.reason());
+    assertEquals(0, attempts.get());
+  }
+
+  @Test
+  void aSyncCallWhoseBulkheadWaitRunsOutIsRejected() throws Exception {
+    ResilientExecutor ex = executor(1, Duration.ZERO)
+        .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).maxWait(Duration.ofMillis(100)).build()).build();
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> ex.execute(SVC, (i, c) -> {
+      inside.countDown();
+      assertTrue(release.await(20, TimeUnit.SECONDS));
+      return "held";
+    }));
+    try {
+      assertTrue(inside.await(Fixtures.WAIT.toMillis(), TimeUnit.MILLISECONDS), "the first call never ran its attempt");
+      AtomicInteger attempts = new AtomicInteger();
+      RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
+        attempts.incrementAndGet();
+        return "too late";
+      }));
+      assertEquals(RejectedException.Reason.BULKHEAD, e.reason());
+      assertEquals(0, attempts.get());
+    } finally {
+      release.countDown();
+    }
+    assertEquals("held", Fixtures.result(holder));
+  }
+
+  @Test
+  void eachAttemptReportsItsNumberAndDurationSyncAndAsync() throws Exception {
+    ResilientExecutor ex = executor(2, Duration.ZERO).build();
+    assertEquals("ok", ex.execute(SVC, retryOnBusy(), (i, c) -> {
+      ticker.advance(Duration.ofMillis(30));
+      return c.attempt() == 1 ? "busy" : "ok";
+    }));
+    assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, retryOnBusy(), (i, c) -> {
+      ticker.advance(Duration.ofMillis(30));
+      return CompletableFuture.completedFuture(c.attempt() == 1 ? "busy" : "ok");
+    })));
+    List<ResilienceEvent.RetryScheduled> retries = eventsOf(ResilienceEvent.RetryScheduled.class);
+    assertEquals(2, retries.size());
+    for (ResilienceEvent.RetryScheduled r : retries) {
+      assertEquals(2, r.nextAttempt());
+    }
+    List<ResilienceEvent.AttemptFinished> finished = eventsOf(ResilienceEvent.AttemptFinished.class);
+    assertEquals(4, finished.size());
+    for (int k = 0; k < 4; k++) {
+      assertEquals(k % 2 + 1, finished.get(k).attempt());
+      assertEquals(Duration.ofMillis(30).toNanos(), finished.get(k).durationNanos(), "attempt " + k + " took 30 ms");
+    }
+  }
+
+  @Test
   void aSyncCallInterruptedWhileWaitingForARatePermitIsRejectedAndKeepsItsInterrupt() {
     ResilientExecutor ex = executor(1, Duration.ZERO)
         .rateLimiter(RateLimiterConfig.smooth(1, Duration.ofMillis(500)).withMaxWait(Duration.ofSeconds(5))).build();

@@ -324,6 +324,53 @@ class HedgedCallStepsTest {
     assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(150), "admitted after the wait");
   }
 
+  /** Fails if more than {@code n} attempts start within {@code d} (many hedge delays). */
+  private void noMoreAttemptsThan(int n, Duration d) {
+    long end = System.nanoTime() + d.toNanos();
+    while (System.nanoTime() - end < 0) {
+      assertEquals(n, attempts.size(), "attempts started");
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void atMostMaxHedgesAndNeverMoreAttemptsThanTheLimit() throws Exception {
+    List<ServiceInstance> three = Fixtures.instances(SVC, 3);
+    ResilientExecutor oneHedge = executor().instances(s -> three) // maxHedges 1 of 3 attempts
+        .retry(RetryConfig.builder().maxAttempts(3).backoff(Duration.ZERO, Duration.ZERO).build()).build();
+    CompletableFuture<String> call = oneHedge.executeAsync(SVC, CallOptions.idempotent(), this::pending);
+    awaitAttempts(2);
+    noMoreAttemptsThan(2, Duration.ofMillis(200));
+    attempts.get(1).future().complete("hedge");
+    assertEquals("hedge", Fixtures.result(call));
+
+    // The first attempt fails before the hedge delay: its retry is the 2nd and last attempt, so the
+    // hedge timer, when it fires, sends nothing.
+    attempts.clear();
+    ResilientExecutor limited = executor().instances(s -> three)
+        .hedging(HedgingConfig.fixedDelay(Duration.ofMillis(50)).withMaxHedges(2)).build(); // 2 attempts
+    CompletableFuture<String> retried = limited.executeAsync(SVC, CallOptions.idempotent(), this::pending);
+    awaitAttempts(1);
+    attempts.get(0).future().completeExceptionally(new IOException("reset"));
+    awaitAttempts(2);
+    noMoreAttemptsThan(2, Duration.ofMillis(250));
+    attempts.get(1).future().complete("retry");
+    assertEquals("retry", Fixtures.result(retried));
+  }
+
+  @Test
+  void aHedgeTheRetryBudgetRefusesIsNotSentAndIsReported() throws Exception {
+    ResilientExecutor ex = executor()
+        .retryBudget(RetryBudgetConfig.builder().ratio(0).minRetriesPerSecond(0).build()).build();
+    CompletableFuture<String> call = ex.executeAsync(SVC, CallOptions.idempotent(), this::pending);
+    Fixtures.await(WAIT, () -> !eventsOf(ResilienceEvent.RetryBudgetExhausted.class).isEmpty(), "the refused hedge");
+    assertEquals(1, eventsOf(ResilienceEvent.RetryBudgetExhausted.class).get(0).attempts());
+    assertEquals(1, attempts.size(), "no hedge sent");
+    assertTrue(eventsOf(ResilienceEvent.HedgeSent.class).isEmpty());
+    attempts.get(0).future().complete("alone");
+    assertEquals("alone", Fixtures.result(call));
+  }
+
   @Test
   void aHedgedCallHoldsOneBulkheadSlotUntilItEnds() throws Exception {
     ResilientExecutor ex = executor().bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).build()).build();

@@ -1,6 +1,8 @@
 package io.mesh4j.resilience;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mesh4j.api.MeshEvent;
@@ -12,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -139,5 +142,39 @@ class HedgingTest {
     // First attempt, 2 hedges, then (all timed out) one retry: 4 = maxAttempts, never more.
     assertTrue(attempts.get() <= 4, "attempts " + attempts.get());
     assertTrue(attempts.get() >= 3, "attempts " + attempts.get());
+  }
+
+  @Test
+  void aCallThatMayMakeOneAttemptOnlyIsNotHedged() {
+    ResilientExecutor ex = executor(HedgingConfig.fixedDelay(Duration.ofMillis(20)), RetryBudgetConfig.defaults());
+    AtomicReference<Thread> ranOn = new AtomicReference<>();
+    CallOptions<String> once = CallOptions.<String>builder().idempotent(true).maxAttempts(1).build();
+    assertEquals("once", ex.execute(SVC, once, (inst, ctx) -> {
+      ranOn.set(Thread.currentThread());
+      return "once";
+    }));
+    assertSame(Thread.currentThread(), ranOn.get(), "not hedged: the attempt ran on the caller's thread");
+    assertEquals(0, count(ResilienceEvent.HedgeSent.class));
+  }
+
+  @Test
+  void aSyncHedgedCallKeepsTheWinnersValueOpenAndClosesTheLosersLateOne() {
+    ResilientExecutor ex = executor(HedgingConfig.fixedDelay(Duration.ofMillis(20)), RetryBudgetConfig.defaults());
+    DeadlineAndBackoffTest.Resource late = new DeadlineAndBackoffTest.Resource("late");
+    DeadlineAndBackoffTest.Resource winner = new DeadlineAndBackoffTest.Resource("winner");
+    CountDownLatch never = new CountDownLatch(1);
+    DeadlineAndBackoffTest.Resource r = ex.execute(SVC, CallOptions.idempotent(), (inst, ctx) -> {
+      if (ctx.attempt() == 1) {
+        try {
+          never.await(); // until the hedge wins and this thread is interrupted
+        } catch (InterruptedException e) {
+          return late; // answers anyway, too late
+        }
+      }
+      return winner;
+    });
+    assertSame(winner, r);
+    assertFalse(winner.closed, "the value returned to the caller is not closed");
+    Fixtures.await(Fixtures.WAIT, () -> late.closed, "the loser's late value to be closed");
   }
 }
