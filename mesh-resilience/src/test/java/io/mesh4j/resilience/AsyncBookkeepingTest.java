@@ -2,11 +2,11 @@ package io.mesh4j.resilience;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mesh4j.api.CircuitOpenException;
 import io.mesh4j.api.LoadBalancer;
+import io.mesh4j.api.MeshEvent;
 import io.mesh4j.api.NoInstanceAvailableException;
 import io.mesh4j.api.RejectedException;
 import io.mesh4j.api.ServiceInstance;
@@ -19,8 +19,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -72,20 +71,12 @@ class AsyncBookkeepingTest {
         .bulkhead(BulkheadConfig.disabled());
   }
 
-  private static <T> T get(CompletableFuture<T> f) throws Exception {
-    return f.get(10, TimeUnit.SECONDS);
-  }
-
-  private static Throwable failure(CompletableFuture<?> f) {
-    return assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS)).getCause();
-  }
-
   @Test
   void theBalancerHearsEveryAsyncAttemptStartAndEnd() throws Exception {
     CountingBalancer lb = new CountingBalancer();
     ResilientExecutor ex = executor().loadBalancer(lb).build();
     AtomicInteger attempts = new AtomicInteger();
-    String r = get(ex.executeAsync(SVC, CallOptions.idempotent(), (instance, ctx) -> {
+    String r = Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(), (instance, ctx) -> {
       attempts.incrementAndGet();
       return ctx.attempt() < 3 ? CompletableFuture.failedFuture(new IOException("reset"))
           : CompletableFuture.completedFuture("third");
@@ -109,7 +100,7 @@ class AsyncBookkeepingTest {
     }
     assertEquals(1, inFlight, "the attempt started");
     hanging.complete("done");
-    assertEquals("done", get(call));
+    assertEquals("done", Fixtures.result(call));
     for (ServiceInstance i : instances) {
       assertEquals(0, lb.outstanding(i));
     }
@@ -122,18 +113,18 @@ class AsyncBookkeepingTest {
             .openFor(Duration.ofSeconds(5)).openJitter(0).halfOpenTrials(1).build()).build();
     for (int i = 0; i < 4; i++) {
       assertInstanceOf(IOException.class,
-          failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))));
+          Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))));
     }
     assertEquals(CircuitState.OPEN, ex.circuitState(SVC));
     AtomicInteger attempts = new AtomicInteger();
-    CircuitOpenException open = assertInstanceOf(CircuitOpenException.class, failure(ex.executeAsync(SVC, (inst, c) -> {
+    CircuitOpenException open = assertInstanceOf(CircuitOpenException.class, Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> {
       attempts.incrementAndGet();
       return CompletableFuture.completedFuture("x");
     })));
     assertEquals(Duration.ofSeconds(5), open.remaining());
     assertEquals(0, attempts.get());
     ticker.advance(Duration.ofSeconds(5));
-    assertEquals("trial", get(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("trial"))));
+    assertEquals("trial", Fixtures.result(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("trial"))));
     assertEquals(CircuitState.CLOSED, ex.circuitState(SVC), "the successful trial closed it");
   }
 
@@ -143,10 +134,10 @@ class AsyncBookkeepingTest {
         .circuitBreaker(CircuitBreakerConfig.builder().failureRate(50, 2, Duration.ofSeconds(10))
             .openFor(Duration.ofSeconds(5)).openJitter(0).halfOpenTrials(1).build()).build();
     for (int i = 0; i < 2; i++) {
-      failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("down"))));
+      Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("down"))));
     }
     ticker.advance(Duration.ofSeconds(5));
-    failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("still down"))));
+    Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("still down"))));
     assertEquals(CircuitState.OPEN, ex.circuitState(SVC));
   }
 
@@ -155,8 +146,8 @@ class AsyncBookkeepingTest {
     ResilientExecutor ex = executor().retry(RetryConfig.disabled())
         .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).build()).build();
     for (int i = 0; i < 3; i++) {
-      assertEquals("ok", get(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("ok"))));
-      failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("x"))));
+      assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("ok"))));
+      Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("x"))));
       CompletableFuture<String> cancelled = ex.executeAsync(SVC, (inst, c) -> new CompletableFuture<>());
       assertTrue(cancelled.cancel(true));
     }
@@ -164,11 +155,11 @@ class AsyncBookkeepingTest {
     CompletableFuture<String> hold = new CompletableFuture<>();
     CompletableFuture<String> holding = ex.executeAsync(SVC, (inst, c) -> hold);
     RejectedException full = assertInstanceOf(RejectedException.class,
-        failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("x"))));
+        Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("x"))));
     assertEquals(RejectedException.Reason.BULKHEAD, full.reason());
     hold.complete("held");
-    assertEquals("held", get(holding));
-    assertEquals("free again", get(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("free again"))));
+    assertEquals("held", Fixtures.result(holding));
+    assertEquals("free again", Fixtures.result(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("free again"))));
   }
 
   @Test
@@ -176,12 +167,12 @@ class AsyncBookkeepingTest {
     DefaultResilientExecutor ex = (DefaultResilientExecutor) executor()
         .retryBudget(RetryBudgetConfig.builder().ratio(0.5).minRetriesPerSecond(0).build()).build();
     for (int i = 0; i < 4; i++) {
-      assertEquals("ok", get(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("ok"))));
+      assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("ok"))));
     }
     assertEquals(4, ex.retryBudget(SVC).calls());
     assertEquals(0, ex.retryBudget(SVC).retries());
     AtomicInteger attempts = new AtomicInteger();
-    Throwable e = failure(ex.executeAsync(SVC, CallOptions.idempotent(), (inst, c) -> {
+    Throwable e = Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(), (inst, c) -> {
       attempts.incrementAndGet();
       return CompletableFuture.failedFuture(new IOException("down"));
     }));
@@ -196,7 +187,7 @@ class AsyncBookkeepingTest {
   void anAsyncCallRefusedByTheBudgetSaysSo() throws Exception {
     DefaultResilientExecutor ex = (DefaultResilientExecutor) executor()
         .retryBudget(RetryBudgetConfig.builder().ratio(0).minRetriesPerSecond(0).build()).build();
-    RejectedException e = assertInstanceOf(RejectedException.class, failure(ex.executeAsync(SVC, CallOptions.idempotent(),
+    RejectedException e = assertInstanceOf(RejectedException.class, Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(),
         (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))));
     assertEquals(RejectedException.Reason.RETRY_BUDGET, e.reason());
     assertInstanceOf(IOException.class, e.getCause());
@@ -207,20 +198,75 @@ class AsyncBookkeepingTest {
   void anAsyncCallWithNoInstanceFailsThroughItsFuture() {
     ResilientExecutor ex = ResilientExecutor.builder().instances(s -> List.of()).build();
     assertInstanceOf(NoInstanceAvailableException.class,
-        failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("x"))));
+        Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.completedFuture("x"))));
   }
 
   @Test
   void anAsyncFallbackAnswersFailures() throws Exception {
     ResilientExecutor ex = executor().retry(RetryConfig.disabled()).build();
     CallOptions<String> withFallback = CallOptions.<String>builder().fallback(e -> "fallback: " + e.getMessage()).build();
-    assertEquals("fallback: down", get(ex.executeAsync(SVC, withFallback,
+    assertEquals("fallback: down", Fixtures.result(ex.executeAsync(SVC, withFallback,
         (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))));
-    assertEquals("fine", get(ex.executeAsync(SVC, withFallback, (inst, c) -> CompletableFuture.completedFuture("fine"))));
+    assertEquals("fine", Fixtures.result(ex.executeAsync(SVC, withFallback, (inst, c) -> CompletableFuture.completedFuture("fine"))));
     CallOptions<String> throwingFallback = CallOptions.<String>builder().fallback(e -> {
       throw new IllegalStateException("fallback failed too");
     }).build();
-    assertEquals("fallback failed too", failure(ex.executeAsync(SVC, throwingFallback,
+    assertEquals("fallback failed too", Fixtures.failure(ex.executeAsync(SVC, throwingFallback,
         (inst, c) -> CompletableFuture.failedFuture(new IOException("down")))).getMessage());
+  }
+
+  @Test
+  void aRejectedAsyncCallMakesNoAttemptAndIsNoTimeout() throws Exception {
+    List<MeshEvent> events = new CopyOnWriteArrayList<>();
+    ResilientExecutor ex = executor().retry(RetryConfig.disabled()).listener(Fixtures.collecting(events))
+        .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).build())
+        .circuitBreaker(CircuitBreakerConfig.builder().failureRate(50, 2, Duration.ofSeconds(10))
+            .openFor(Duration.ofSeconds(5)).openJitter(0).halfOpenTrials(1).build()).build();
+    AtomicInteger attempts = new AtomicInteger();
+    CompletableFuture<String> hold = new CompletableFuture<>();
+    CompletableFuture<String> holding = ex.executeAsync(SVC, (inst, c) -> hold);
+    assertInstanceOf(RejectedException.class, Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> {
+      attempts.incrementAndGet();
+      return CompletableFuture.completedFuture("x");
+    })), "bulkhead full");
+    hold.complete("held");
+    assertEquals("held", Fixtures.result(holding));
+    for (int i = 0; i < 2; i++) {
+      Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> CompletableFuture.failedFuture(new IOException("down"))));
+    }
+    assertInstanceOf(CircuitOpenException.class, Fixtures.failure(ex.executeAsync(SVC, (inst, c) -> {
+      attempts.incrementAndGet();
+      return CompletableFuture.completedFuture("x");
+    })), "breaker open");
+    assertEquals(0, attempts.get());
+    assertTrue(events.stream().filter(ResilienceEvent.CallRejected.class::isInstance).count() >= 2, "rejections");
+    assertTrue(events.stream().noneMatch(ResilienceEvent.CallTimedOut.class::isInstance),
+        "a rejected call is no call timeout: " + events);
+  }
+
+  @Test
+  void theBalancerHearsTheEndOfACancelledAttemptAndOfEveryHedge() throws Exception {
+    CountingBalancer lb = new CountingBalancer();
+    ResilientExecutor ex = executor().loadBalancer(lb).build();
+    CompletableFuture<String> call = ex.executeAsync(SVC, (inst, c) -> new CompletableFuture<String>());
+    assertEquals(1, lb.starts.get());
+    assertTrue(call.cancel(true));
+    assertEquals(1, lb.ends.get(), "the cancelled attempt ended for the balancer");
+
+    CountingBalancer hedgedLb = new CountingBalancer();
+    ResilientExecutor hedged = executor().loadBalancer(hedgedLb).hedging(HedgingConfig.fixedDelay(Duration.ofMillis(5)))
+        .build();
+    List<CompletableFuture<String>> sent = new CopyOnWriteArrayList<>();
+    CompletableFuture<String> h = hedged.executeAsync(SVC, CallOptions.idempotent(), (inst, c) -> {
+      CompletableFuture<String> f = new CompletableFuture<>();
+      sent.add(f);
+      return f;
+    });
+    Fixtures.await(Fixtures.WAIT, () -> sent.size() == 2, "the hedge");
+    assertEquals(2, hedgedLb.starts.get(), "the first attempt and the hedge started");
+    sent.get(1).complete("hedge");
+    assertEquals("hedge", Fixtures.result(h));
+    Fixtures.await(Fixtures.WAIT, () -> hedgedLb.ends.get() == 2, "the end of both attempts");
+    assertEquals(2, hedgedLb.starts.get(), "no start without its end");
   }
 }

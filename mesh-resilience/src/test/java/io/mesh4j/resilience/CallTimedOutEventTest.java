@@ -2,6 +2,7 @@ package io.mesh4j.resilience;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mesh4j.api.MeshEvent;
@@ -11,9 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -87,10 +86,10 @@ class CallTimedOutEventTest {
   @Test
   void anAsyncCallWithNoTimeLeftForItsRetryTimesOut() throws Exception {
     ResilientExecutor ex = executor(3, Duration.ofMillis(400)).build();
-    String r = ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
+    String r = Fixtures.result(ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
       ticker.advance(Duration.ofMillis(600));
       return CompletableFuture.completedFuture("busy");
-    }).get(10, TimeUnit.SECONDS);
+    }));
     assertEquals("busy", r);
     assertOneTimeout(1);
   }
@@ -99,10 +98,10 @@ class CallTimedOutEventTest {
   void aHedgedCallWithNoTimeLeftForItsRetryTimesOut() throws Exception {
     ResilientExecutor ex = executor(3, Duration.ofMillis(400))
         .hedging(HedgingConfig.fixedDelay(Duration.ofSeconds(5))).build();
-    String r = ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
+    String r = Fixtures.result(ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
       ticker.advance(Duration.ofMillis(600));
       return CompletableFuture.completedFuture("busy");
-    }).get(10, TimeUnit.SECONDS);
+    }));
     assertEquals("busy", r);
     assertOneTimeout(1);
   }
@@ -127,7 +126,7 @@ class CallTimedOutEventTest {
       ticker.advance(Duration.ofMillis(990));
       return CompletableFuture.completedFuture("busy");
     });
-    assertThrows(ExecutionException.class, () -> async.get(10, TimeUnit.SECONDS));
+    assertInstanceOf(io.mesh4j.api.MeshTimeoutException.class, Fixtures.failure(async));
     assertOneTimeout(1);
   }
 
@@ -136,8 +135,8 @@ class CallTimedOutEventTest {
     ResilientExecutor ex = executor(2, Duration.ZERO).build();
     assertEquals("busy", ex.execute(SVC, retryOnBusy(), (instance, ctx) -> "busy"), "attempts used up");
     assertEquals("ok", ex.execute(SVC, retryOnBusy(), (instance, ctx) -> "ok"));
-    assertEquals("busy", ex.executeAsync(SVC, retryOnBusy(),
-        (instance, ctx) -> CompletableFuture.completedFuture("busy")).get(10, TimeUnit.SECONDS));
+    assertEquals("busy", Fixtures.result(ex.executeAsync(SVC, retryOnBusy(),
+        (instance, ctx) -> CompletableFuture.completedFuture("busy"))));
     ResilientExecutor budgeted = executor(3, Duration.ZERO)
         .retryBudget(RetryBudgetConfig.builder().ratio(0.0).minRetriesPerSecond(0).build()).build();
     assertThrows(RuntimeException.class, () -> budgeted.execute(SVC, retryOnBusy(), (instance, ctx) -> {

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -215,8 +214,7 @@ class DeadlineAndBackoffTest {
       ticker.advance(Duration.ofMillis(990));
       return CompletableFuture.completedFuture("busy");
     });
-    ExecutionException ae = assertThrows(ExecutionException.class, () -> async.get(10, TimeUnit.SECONDS));
-    MeshTimeoutException callTimeout = assertInstanceOf(MeshTimeoutException.class, ae.getCause());
+    MeshTimeoutException callTimeout = assertInstanceOf(MeshTimeoutException.class, Fixtures.failure(async));
     assertTrue(callTimeout.getMessage().startsWith("call to service 'deadline'"), callTimeout.getMessage());
     assertEquals(2, attempts.get());
   }
@@ -276,10 +274,10 @@ class DeadlineAndBackoffTest {
     ResilientExecutor ex = executor(1, Duration.ZERO)
         .rateLimiter(RateLimiterConfig.bursty(1, Duration.ofMillis(300)).withMaxWait(Duration.ofSeconds(5))).build();
     AtomicInteger attempts = new AtomicInteger();
-    assertEquals("first", ex.executeAsync(SVC, (i, c) -> {
+    assertEquals("first", Fixtures.result(ex.executeAsync(SVC, (i, c) -> {
       attempts.incrementAndGet();
       return CompletableFuture.completedFuture("first");
-    }).get(5, TimeUnit.SECONDS));
+    })));
     CompletableFuture<String> second = ex.executeAsync(SVC, (i, c) -> {
       attempts.incrementAndGet();
       return CompletableFuture.completedFuture("second");
@@ -288,23 +286,22 @@ class DeadlineAndBackoffTest {
     assertEquals(1, attempts.get(), "the second call has not started yet");
     assertFalse(second.isDone());
     assertEquals(1, timer.getQueue().size(), "its start is scheduled");
-    assertEquals("second", second.get(10, TimeUnit.SECONDS));
+    assertEquals("second", Fixtures.result(second, Duration.ofMillis(300)));
     assertEquals(2, attempts.get());
     assertTrue(eventsOf(ResilienceEvent.CallRejected.class).isEmpty());
   }
 
   @Test
-  void anAsyncCallOverTheRateLimitsWaitIsRejected() {
+  void anAsyncCallOverTheRateLimitsWaitIsRejected() throws Exception {
     ResilientExecutor ex = executor(1, Duration.ZERO)
         .rateLimiter(RateLimiterConfig.bursty(1, Duration.ofHours(1)).withMaxWait(Duration.ofMillis(100))).build();
-    assertEquals("ok", ex.executeAsync(SVC, (i, c) -> CompletableFuture.completedFuture("ok")).join());
+    assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, (i, c) -> CompletableFuture.completedFuture("ok"))));
     AtomicInteger attempts = new AtomicInteger();
     CompletableFuture<String> over = ex.executeAsync(SVC, (i, c) -> {
       attempts.incrementAndGet();
       return CompletableFuture.completedFuture("never");
     });
-    ExecutionException e = assertThrows(ExecutionException.class, () -> over.get(5, TimeUnit.SECONDS));
-    RejectedException rejected = assertInstanceOf(RejectedException.class, e.getCause());
+    RejectedException rejected = assertInstanceOf(RejectedException.class, Fixtures.failure(over, Duration.ofMillis(100)));
     assertEquals(RejectedException.Reason.RATE_LIMIT, rejected.reason());
     assertEquals(0, attempts.get());
     assertSame(rejected, eventsOf(ResilienceEvent.CallRejected.class).get(0).exception());
@@ -324,6 +321,122 @@ class DeadlineAndBackoffTest {
   }
 
   @Test
+  void aSyncCallWhosePermitIsFurtherThanItsMaxWaitIsRejected() {
+    ResilientExecutor ex = executor(1, Duration.ZERO)
+        .rateLimiter(RateLimiterConfig.bursty(1, Duration.ofHours(1)).withMaxWait(Duration.ofMillis(100))).build();
+    assertEquals("a", ex.execute(SVC, (i, c) -> "a"));
+    AtomicInteger attempts = new AtomicInteger();
+    RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
+      attempts.incrementAndGet();
+      return "b";
+    }));
+    assertEquals(RejectedException.Reason.RATE_LIMIT, e.reason());
+    assertEquals(0, attempts.get());
+  }
+
+  @Test
+  void aSyncCallWhoseBulkheadWaitRunsOutIsRejected() throws Exception {
+    ResilientExecutor ex = executor(1, Duration.ZERO)
+        .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).maxWait(Duration.ofMillis(100)).build()).build();
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> ex.execute(SVC, (i, c) -> {
+      inside.countDown();
+      assertTrue(release.await(20, TimeUnit.SECONDS));
+      return "held";
+    }));
+    try {
+      assertTrue(inside.await(Fixtures.WAIT.toMillis(), TimeUnit.MILLISECONDS), "the first call never ran its attempt");
+      AtomicInteger attempts = new AtomicInteger();
+      RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
+        attempts.incrementAndGet();
+        return "too late";
+      }));
+      assertEquals(RejectedException.Reason.BULKHEAD, e.reason());
+      assertEquals(0, attempts.get());
+    } finally {
+      release.countDown();
+    }
+    assertEquals("held", Fixtures.result(holder));
+  }
+
+  @Test
+  void eachAttemptReportsItsNumberAndDurationSyncAndAsync() throws Exception {
+    ResilientExecutor ex = executor(2, Duration.ZERO).build();
+    assertEquals("ok", ex.execute(SVC, retryOnBusy(), (i, c) -> {
+      ticker.advance(Duration.ofMillis(30));
+      return c.attempt() == 1 ? "busy" : "ok";
+    }));
+    assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, retryOnBusy(), (i, c) -> {
+      ticker.advance(Duration.ofMillis(30));
+      return CompletableFuture.completedFuture(c.attempt() == 1 ? "busy" : "ok");
+    })));
+    List<ResilienceEvent.RetryScheduled> retries = eventsOf(ResilienceEvent.RetryScheduled.class);
+    assertEquals(2, retries.size());
+    for (ResilienceEvent.RetryScheduled r : retries) {
+      assertEquals(2, r.nextAttempt());
+    }
+    List<ResilienceEvent.AttemptFinished> finished = eventsOf(ResilienceEvent.AttemptFinished.class);
+    assertEquals(4, finished.size());
+    for (int k = 0; k < 4; k++) {
+      assertEquals(k % 2 + 1, finished.get(k).attempt());
+      assertEquals(Duration.ofMillis(30).toNanos(), finished.get(k).durationNanos(), "attempt " + k + " took 30 ms");
+    }
+  }
+
+  @Test
+  void aSyncCallInterruptedWhileWaitingForARatePermitIsRejectedAndKeepsItsInterrupt() {
+    ResilientExecutor ex = executor(1, Duration.ZERO)
+        .rateLimiter(RateLimiterConfig.smooth(1, Duration.ofMillis(500)).withMaxWait(Duration.ofSeconds(5))).build();
+    assertEquals("a", ex.execute(SVC, (i, c) -> "a"));
+    AtomicInteger attempts = new AtomicInteger();
+    Thread.currentThread().interrupt(); // the wait for the next permit is interrupted at once
+    try {
+      RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
+        attempts.incrementAndGet();
+        return "b";
+      }));
+      assertEquals(RejectedException.Reason.RATE_LIMIT, e.reason());
+      assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
+    } finally {
+      Thread.interrupted();
+    }
+    assertEquals(0, attempts.get());
+  }
+
+  @Test
+  void aSyncCallInterruptedWhileWaitingForABulkheadSlotIsRejectedAndKeepsItsInterrupt() throws Exception {
+    ResilientExecutor ex = executor(1, Duration.ZERO)
+        .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).maxWait(Duration.ofSeconds(10)).build()).build();
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> ex.execute(SVC, (i, c) -> {
+      inside.countDown();
+      assertTrue(release.await(20, TimeUnit.SECONDS));
+      return "held";
+    }));
+    try {
+      assertTrue(inside.await(Fixtures.WAIT.toMillis(), TimeUnit.MILLISECONDS), "the first call never ran its attempt");
+      AtomicInteger attempts = new AtomicInteger();
+      Thread.currentThread().interrupt();
+      try {
+        RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
+          attempts.incrementAndGet();
+          return "waited";
+        }));
+        assertEquals(RejectedException.Reason.BULKHEAD, e.reason());
+        assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
+      } finally {
+        Thread.interrupted();
+      }
+      assertEquals(0, attempts.get());
+    } finally {
+      release.countDown();
+    }
+    assertEquals("held", Fixtures.result(holder));
+  }
+
+  @Test
   void aSyncCallWaitsForABulkheadSlotUpToItsMaxWait() throws Exception {
     ResilientExecutor ex = executor(1, Duration.ZERO)
         .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).maxWait(Duration.ofSeconds(10)).build()).build();
@@ -334,7 +447,7 @@ class DeadlineAndBackoffTest {
       assertTrue(release.await(20, TimeUnit.SECONDS));
       return "held";
     }));
-    assertTrue(inside.await(10, TimeUnit.SECONDS));
+    assertTrue(inside.await(Fixtures.WAIT.toMillis(), TimeUnit.MILLISECONDS), "the first call never ran its attempt");
     CompletableFuture<String> waiter = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
@@ -345,11 +458,11 @@ class DeadlineAndBackoffTest {
     }, "bulkhead-waiter");
     t.start();
     // Released only once the second caller is parked waiting for the slot (or already failed).
-    Fixtures.await(Duration.ofSeconds(10),
+    Fixtures.await(Fixtures.WAIT,
         () -> waiter.isDone() || t.getState() == Thread.State.TIMED_WAITING, "the second caller to wait");
     release.countDown();
-    assertEquals("held", holder.get(10, TimeUnit.SECONDS));
-    assertEquals("waited", waiter.get(10, TimeUnit.SECONDS));
+    assertEquals("held", Fixtures.result(holder));
+    assertEquals("waited", Fixtures.result(waiter));
     t.join(10_000);
   }
 }

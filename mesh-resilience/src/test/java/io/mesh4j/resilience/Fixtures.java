@@ -6,6 +6,10 @@ import io.mesh4j.api.ServiceInstance;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /** Shared test helpers. */
@@ -34,6 +38,54 @@ public final class Fixtures {
         sink.add(event);
       }
     };
+  }
+
+  /**
+   * How long a test waits for a call, an attempt or an event that needs milliseconds: far more than
+   * that on a loaded 2-core machine, and less than PIT's per-test timeout (1.25 x the test's normal
+   * time + 4 s), so a mutant whose call never ends fails the test (killed) instead of hanging it
+   * (timed out). A step that really needs time waits {@code needed} plus this ({@link #result(Future,
+   * Duration)}).
+   */
+  public static final Duration WAIT = Duration.ofSeconds(2);
+
+  /** The value of {@code call}, failing the test if it has not ended within {@link #WAIT}. */
+  public static <T> T result(Future<T> call) throws ExecutionException {
+    return result(call, Duration.ZERO);
+  }
+
+  /**
+   * The value of {@code call}, which needs about {@code needed} (a deadline, a backoff), failing the
+   * test if it has not ended within {@code needed} + {@link #WAIT}.
+   */
+  public static <T> T result(Future<T> call, Duration needed) throws ExecutionException {
+    Duration bound = needed.plus(WAIT);
+    try {
+      return call.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("the call did not end within " + bound.toMillis()
+          + " ms (it needs milliseconds" + (needed.isZero() ? "" : " after " + needed.toMillis() + " ms")
+          + "): its future was never completed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while waiting for the call", e);
+    }
+  }
+
+  /** The cause of {@code call}'s failure, failing the test if it succeeded or has not ended within {@link #WAIT}. */
+  public static Throwable failure(Future<?> call) {
+    return failure(call, Duration.ZERO);
+  }
+
+  /** {@link #failure(Future)} for a call that needs about {@code needed} to fail. */
+  public static Throwable failure(Future<?> call, Duration needed) {
+    Object value;
+    try {
+      value = result(call, needed);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    }
+    throw new AssertionError("expected the call to fail, it returned " + value);
   }
 
   /** Polls every 5 ms until {@code condition} holds, failing after {@code timeout}. */

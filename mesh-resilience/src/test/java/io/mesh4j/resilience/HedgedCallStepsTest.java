@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mesh4j.api.CircuitOpenException;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -33,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class HedgedCallStepsTest {
   private static final String SVC = "hedged";
-  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final Duration WAIT = Fixtures.WAIT;
   private final List<ServiceInstance> two = Fixtures.instances(SVC, 2);
   private final List<MeshEvent> events = new CopyOnWriteArrayList<>();
   private final List<Pending> attempts = new CopyOnWriteArrayList<>();
@@ -64,14 +62,6 @@ class HedgedCallStepsTest {
     Fixtures.await(WAIT, () -> attempts.size() >= n, n + " attempts started");
   }
 
-  private static <T> T get(CompletableFuture<T> f) throws Exception {
-    return f.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-  }
-
-  private static Throwable failure(CompletableFuture<?> f) {
-    return assertThrows(ExecutionException.class, () -> get(f)).getCause();
-  }
-
   private <E> List<E> eventsOf(Class<E> type) {
     return events.stream().filter(type::isInstance).map(type::cast).toList();
   }
@@ -93,7 +83,7 @@ class HedgedCallStepsTest {
     assertEquals(Duration.ofMillis(10), sent.delay());
 
     hedge.future().complete("second");
-    assertEquals("second", get(call));
+    assertEquals("second", Fixtures.result(call));
     assertTrue(first.future().isCancelled(), "the overtaken attempt is cancelled");
     List<ResilienceEvent.AttemptFinished> finished = eventsOf(ResilienceEvent.AttemptFinished.class);
     assertEquals(1, finished.size(), "the loser is not judged");
@@ -110,7 +100,7 @@ class HedgedCallStepsTest {
     attempts.get(0).future().completeExceptionally(new IOException("reset"));
     assertFalse(call.isDone(), "the hedge in flight may still answer");
     attempts.get(1).future().complete("late but fine");
-    assertEquals("late but fine", get(call));
+    assertEquals("late but fine", Fixtures.result(call));
   }
 
   @Test
@@ -123,7 +113,7 @@ class HedgedCallStepsTest {
     assertFalse(call.isDone(), "the hedge in flight may still answer");
     assertEquals(2, attempts.size(), "no retry after a failure that is not retried");
     attempts.get(1).future().completeExceptionally(new IllegalStateException("second"));
-    Throwable e = failure(call);
+    Throwable e = Fixtures.failure(call);
     assertEquals("second", e.getMessage(), "the last failure ends the call");
   }
 
@@ -136,7 +126,7 @@ class HedgedCallStepsTest {
     assertFalse(call.isDone());
     IOException last = new IOException("first failed last");
     attempts.get(0).future().completeExceptionally(last);
-    assertSame(last, failure(call));
+    assertSame(last, Fixtures.failure(call));
     assertEquals(2, eventsOf(ResilienceEvent.AttemptFinished.class).size());
   }
 
@@ -153,18 +143,18 @@ class HedgedCallStepsTest {
     assertEquals(Duration.ZERO, retry.delay());
     assertFalse(attempts.get(0).instance().equals(attempts.get(1).instance()), "the retry avoids the failed one");
     attempts.get(1).future().complete("retried");
-    assertEquals("retried", get(call));
+    assertEquals("retried", Fixtures.result(call));
     assertTrue(eventsOf(ResilienceEvent.HedgeSent.class).isEmpty());
   }
 
   @Test
   void aNullStageAndAThrowingAttemptAreFailuresOfTheAttempt() {
     ResilientExecutor ex = executor().retry(RetryConfig.builder().maxAttempts(2).build()).build();
-    Throwable npe = failure(ex.executeAsync(SVC, CallOptions.idempotent(), (i, c) -> null));
+    Throwable npe = Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(), (i, c) -> null));
     assertInstanceOf(NullPointerException.class, npe);
     assertEquals("attempt returned a null stage", npe.getMessage());
     IllegalArgumentException boom = new IllegalArgumentException("boom");
-    assertSame(boom, failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(), (i, c) -> {
+    assertSame(boom, Fixtures.failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(), (i, c) -> {
       throw boom;
     })));
   }
@@ -177,7 +167,7 @@ class HedgedCallStepsTest {
       throw bad;
     }).build();
     CompletableFuture<String> call = ex.executeAsync(SVC, options, (i, c) -> CompletableFuture.completedFuture("v"));
-    assertSame(bad, failure(call));
+    assertSame(bad, Fixtures.failure(call));
   }
 
   @Test
@@ -202,7 +192,7 @@ class HedgedCallStepsTest {
 
   private static String assertDoesNotThrowGet(CompletableFuture<String> f) {
     try {
-      return get(f);
+      return Fixtures.result(f);
     } catch (Exception e) {
       throw new AssertionError("the call failed", e);
     }
@@ -222,7 +212,7 @@ class HedgedCallStepsTest {
     assertFalse(e.getMessage().contains("cancelled"), e.getMessage());
     assertEquals(Duration.ofMillis(30), attempts.get(1).ctx().timeout());
     attempts.get(1).future().complete("in time");
-    assertEquals("in time", get(call));
+    assertEquals("in time", Fixtures.result(call));
   }
 
   @Test
@@ -236,7 +226,7 @@ class HedgedCallStepsTest {
     assertTrue(ctx.timeout().compareTo(Duration.ofSeconds(3)) <= 0, "attempt timeout " + ctx.timeout());
     assertTrue(ctx.timeout().compareTo(Duration.ofSeconds(2)) > 0, "attempt timeout " + ctx.timeout());
     attempts.get(0).future().complete("ok");
-    assertEquals("ok", get(call));
+    assertEquals("ok", Fixtures.result(call));
   }
 
   @Test
@@ -253,7 +243,7 @@ class HedgedCallStepsTest {
     assertEquals(1, attempts.size(), "no hedge after the deadline");
     assertFalse(call.isDone(), "the attempt in flight may still answer");
     attempts.get(0).future().complete("just in time");
-    assertEquals("just in time", get(call));
+    assertEquals("just in time", Fixtures.result(call));
   }
 
   @Test
@@ -270,7 +260,7 @@ class HedgedCallStepsTest {
     attempts.get(0).future().completeExceptionally(new IOException("reset"));
     Fixtures.await(WAIT, () -> !eventsOf(ResilienceEvent.RetryScheduled.class).isEmpty(), "the retry scheduled");
     ticker.advance(Duration.ofSeconds(2));
-    MeshTimeoutException e = assertInstanceOf(MeshTimeoutException.class, failure(call));
+    MeshTimeoutException e = assertInstanceOf(MeshTimeoutException.class, Fixtures.failure(call));
     assertTrue(e.getMessage().contains("call"), e.getMessage());
     assertEquals(1, attempts.size(), "no attempt after the deadline");
   }
@@ -281,7 +271,7 @@ class HedgedCallStepsTest {
     ResilientExecutor ex = executor().instances(s -> listed.get())
         .hedging(HedgingConfig.fixedDelay(Duration.ofMillis(200))).build();
     assertInstanceOf(NoInstanceAvailableException.class,
-        failure(ex.executeAsync(SVC, CallOptions.idempotent(), this::pending)));
+        Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(), this::pending)));
     assertTrue(attempts.isEmpty());
 
     // The instances leave while the first attempt is in flight: no hedge can go out, the attempt goes on.
@@ -302,7 +292,7 @@ class HedgedCallStepsTest {
     listed.set(List.of());
     IOException last = new IOException("the attempt failed");
     attempts.get(1).future().completeExceptionally(last);
-    assertSame(last, failure(failed), "the last error ends the call");
+    assertSame(last, Fixtures.failure(failed), "the last error ends the call");
   }
 
   @Test
@@ -314,7 +304,7 @@ class HedgedCallStepsTest {
         (i, c) -> CompletableFuture.completedFuture("ok"));
     assertEquals("ok", assertDoesNotThrowGet(first));
     RejectedException e = assertInstanceOf(RejectedException.class,
-        failure(ex.executeAsync(SVC, CallOptions.idempotent(), this::pending)));
+        Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(), this::pending)));
     assertEquals(RejectedException.Reason.RATE_LIMIT, e.reason());
     assertTrue(attempts.isEmpty(), "a rejected call makes no attempt");
     assertEquals(1, eventsOf(ResilienceEvent.CallRejected.class).size());
@@ -324,14 +314,62 @@ class HedgedCallStepsTest {
   void aHedgedCallWaitsForItsRatePermitWhenAllowedTo() throws Exception {
     ResilientExecutor ex = executor().rateLimiter(RateLimiterConfig.smooth(1, Duration.ofMillis(300))
         .withMaxWait(Duration.ofSeconds(2))).build();
-    assertEquals("a", get(ex.executeAsync(SVC, CallOptions.idempotent(),
+    assertEquals("a", Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(),
         (i, c) -> CompletableFuture.completedFuture("a"))));
     long start = System.nanoTime();
     CompletableFuture<String> second = ex.executeAsync(SVC, CallOptions.idempotent(),
         (i, c) -> CompletableFuture.completedFuture("b"));
     assertFalse(second.isDone(), "waits for the next permit");
-    assertEquals("b", get(second));
+    assertEquals("b", Fixtures.result(second, Duration.ofMillis(300)));
     assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(150), "admitted after the wait");
+  }
+
+  /** Fails if more than {@code n} attempts start within {@code d} (many hedge delays). */
+  private void noMoreAttemptsThan(int n, Duration d) throws InterruptedException {
+    long end = System.nanoTime() + d.toNanos();
+    while (System.nanoTime() - end < 0) {
+      assertEquals(n, attempts.size(), "attempts started");
+      Thread.sleep(5);
+    }
+    assertEquals(n, attempts.size(), "attempts started");
+  }
+
+  @Test
+  void atMostMaxHedgesAndNeverMoreAttemptsThanTheLimit() throws Exception {
+    List<ServiceInstance> three = Fixtures.instances(SVC, 3);
+    ResilientExecutor oneHedge = executor().instances(s -> three) // maxHedges 1 of 3 attempts
+        .retry(RetryConfig.builder().maxAttempts(3).backoff(Duration.ZERO, Duration.ZERO).build()).build();
+    CompletableFuture<String> call = oneHedge.executeAsync(SVC, CallOptions.idempotent(), this::pending);
+    awaitAttempts(2);
+    noMoreAttemptsThan(2, Duration.ofMillis(200));
+    attempts.get(1).future().complete("hedge");
+    assertEquals("hedge", Fixtures.result(call));
+
+    // The first attempt fails before the hedge delay: its retry is the 2nd and last attempt, so the
+    // hedge timer, when it fires, sends nothing.
+    attempts.clear();
+    ResilientExecutor limited = executor().instances(s -> three)
+        .hedging(HedgingConfig.fixedDelay(Duration.ofMillis(50)).withMaxHedges(2)).build(); // 2 attempts
+    CompletableFuture<String> retried = limited.executeAsync(SVC, CallOptions.idempotent(), this::pending);
+    awaitAttempts(1);
+    attempts.get(0).future().completeExceptionally(new IOException("reset"));
+    awaitAttempts(2);
+    noMoreAttemptsThan(2, Duration.ofMillis(250));
+    attempts.get(1).future().complete("retry");
+    assertEquals("retry", Fixtures.result(retried));
+  }
+
+  @Test
+  void aHedgeTheRetryBudgetRefusesIsNotSentAndIsReported() throws Exception {
+    ResilientExecutor ex = executor()
+        .retryBudget(RetryBudgetConfig.builder().ratio(0).minRetriesPerSecond(0).build()).build();
+    CompletableFuture<String> call = ex.executeAsync(SVC, CallOptions.idempotent(), this::pending);
+    Fixtures.await(WAIT, () -> !eventsOf(ResilienceEvent.RetryBudgetExhausted.class).isEmpty(), "the refused hedge");
+    assertEquals(1, eventsOf(ResilienceEvent.RetryBudgetExhausted.class).get(0).attempts());
+    assertEquals(1, attempts.size(), "no hedge sent");
+    assertTrue(eventsOf(ResilienceEvent.HedgeSent.class).isEmpty());
+    attempts.get(0).future().complete("alone");
+    assertEquals("alone", Fixtures.result(call));
   }
 
   @Test
@@ -340,11 +378,11 @@ class HedgedCallStepsTest {
     CompletableFuture<String> call = ex.executeAsync(SVC, CallOptions.idempotent(), this::pending);
     awaitAttempts(2);
     RejectedException e = assertInstanceOf(RejectedException.class,
-        failure(ex.executeAsync(SVC, CallOptions.idempotent(), this::pending)));
+        Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(), this::pending)));
     assertEquals(RejectedException.Reason.BULKHEAD, e.reason());
     attempts.get(0).future().complete("ok");
-    assertEquals("ok", get(call));
-    assertEquals("again", get(ex.executeAsync(SVC, CallOptions.idempotent(),
+    assertEquals("ok", Fixtures.result(call));
+    assertEquals("again", Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(),
         (i, c) -> CompletableFuture.completedFuture("again"))), "the slot was given back");
   }
 
@@ -359,11 +397,11 @@ class HedgedCallStepsTest {
     FakeTicker ticker = new FakeTicker();
     ResilientExecutor ex = withBreaker(ticker).build();
     for (int i = 0; i < 2; i++) {
-      failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(),
+      Fixtures.failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(),
           (inst, c) -> CompletableFuture.failedFuture(new IllegalStateException("down"))));
     }
     assertEquals(CircuitState.OPEN, ex.circuitState(SVC));
-    assertInstanceOf(CircuitOpenException.class, failure(ex.executeAsync(SVC, CallOptions.idempotent(),
+    assertInstanceOf(CircuitOpenException.class, Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(),
         this::pending)));
     assertTrue(attempts.isEmpty());
   }
@@ -372,7 +410,7 @@ class HedgedCallStepsTest {
   void successesKeepTheBreakerClosed() throws Exception {
     ResilientExecutor ex = withBreaker(new FakeTicker()).build();
     for (int i = 0; i < 4; i++) {
-      assertEquals("ok", get(ex.executeAsync(SVC, CallOptions.idempotent(),
+      assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(),
           (inst, c) -> CompletableFuture.completedFuture("ok"))));
     }
     assertEquals(CircuitState.CLOSED, ex.circuitState(SVC));
@@ -384,15 +422,15 @@ class HedgedCallStepsTest {
     AtomicReference<List<ServiceInstance>> listed = new AtomicReference<>(two);
     ResilientExecutor ex = withBreaker(ticker).instances(s -> listed.get()).build();
     for (int i = 0; i < 2; i++) {
-      failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(),
+      Fixtures.failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(),
           (inst, c) -> CompletableFuture.failedFuture(new IllegalStateException("down"))));
     }
     ticker.advance(Duration.ofSeconds(6));
     listed.set(List.of());
-    assertInstanceOf(NoInstanceAvailableException.class, failure(ex.executeAsync(SVC, CallOptions.idempotent(),
+    assertInstanceOf(NoInstanceAvailableException.class, Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(),
         this::pending)));
     listed.set(two);
-    assertEquals("trial", get(ex.executeAsync(SVC, CallOptions.idempotent(),
+    assertEquals("trial", Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(),
         (inst, c) -> CompletableFuture.completedFuture("trial"))), "the unused trial is still there");
     assertEquals(CircuitState.CLOSED, ex.circuitState(SVC));
   }
@@ -418,7 +456,7 @@ class HedgedCallStepsTest {
     FakeTicker ticker = new FakeTicker();
     ResilientExecutor ex = withBreaker(ticker).build();
     for (int i = 0; i < 2; i++) {
-      failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(),
+      Fixtures.failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(),
           (inst, c) -> CompletableFuture.failedFuture(new IllegalStateException("down"))));
     }
     ticker.advance(Duration.ofSeconds(6));
@@ -426,7 +464,7 @@ class HedgedCallStepsTest {
     awaitAttempts(1);
     trial.cancel(true);
     // The trial's request went out: its slot is not handed back, so the breaker does not admit another now.
-    assertInstanceOf(CircuitOpenException.class, failure(ex.executeAsync(SVC, CallOptions.idempotent(),
+    assertInstanceOf(CircuitOpenException.class, Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(),
         (inst, c) -> CompletableFuture.completedFuture("x"))));
   }
 
@@ -435,15 +473,15 @@ class HedgedCallStepsTest {
     ResilientExecutor ex = executor().build();
     CallOptions<String> fallback = CallOptions.<String>builder().idempotent(true)
         .fallback(e -> "fallback for " + e.getMessage()).build();
-    assertEquals("fallback for down", get(ex.executeAsync(SVC, fallback,
+    assertEquals("fallback for down", Fixtures.result(ex.executeAsync(SVC, fallback,
         (i, c) -> CompletableFuture.failedFuture(new IllegalStateException("down")))));
     IllegalArgumentException thrown = new IllegalArgumentException("fallback broke");
     CallOptions<String> broken = CallOptions.<String>builder().idempotent(true).fallback(e -> {
       throw thrown;
     }).build();
-    assertSame(thrown, failure(ex.executeAsync(SVC, broken,
+    assertSame(thrown, Fixtures.failure(ex.executeAsync(SVC, broken,
         (i, c) -> CompletableFuture.failedFuture(new IllegalStateException("down")))));
-    assertEquals("fine", get(ex.executeAsync(SVC, fallback, (i, c) -> CompletableFuture.completedFuture("fine"))),
+    assertEquals("fine", Fixtures.result(ex.executeAsync(SVC, fallback, (i, c) -> CompletableFuture.completedFuture("fine"))),
         "no fallback for a success");
   }
 
@@ -464,7 +502,7 @@ class HedgedCallStepsTest {
     Fixtures.await(WAIT, () -> futures.size() == 2, "the hedge");
     AutoCloseable winner = () -> { };
     futures.get(1).complete(winner);
-    assertSame(winner, get(call));
+    assertSame(winner, Fixtures.result(call));
     java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     futures.get(0).complete(() -> closed.set(true));
     assertTrue(closed.get(), "the loser's late value is closed");
