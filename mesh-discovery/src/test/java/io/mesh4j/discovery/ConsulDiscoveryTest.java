@@ -1,5 +1,11 @@
 package io.mesh4j.discovery;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static io.mesh4j.discovery.TestSupport.await;
 import static io.mesh4j.discovery.TestSupport.threadsNamed;
 import static io.mesh4j.discovery.TestSupport.uniqueService;
@@ -8,6 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.mesh4j.api.NoInstanceAvailableException;
 import io.mesh4j.api.ServiceChange;
 import io.mesh4j.api.ServiceInstance;
@@ -154,6 +162,26 @@ class ConsulDiscoveryTest {
     }
     assertEquals(1, threadsNamed(prefix).size(), "one watch thread for 100 callers: " + threadsNamed(prefix));
     assertEquals(Set.of(svc), discovery.watchedServices());
+  }
+
+  @Test
+  void healthQueries_askForUncompressedAnswers() {
+    // The agent is local: a gzip answer would cost CPU on both sides for nothing.
+    String svc = uniqueService("identity");
+    registry.register(ServiceRegistration.withoutHealthCheck(instance(svc, 9801)));
+    WireMockServer proxy = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    proxy.start();
+    try (ConsulDiscovery d = ConsulDiscovery.builder().url(proxy.baseUrl()).build()) {
+      proxy.stubFor(any(anyUrl()).willReturn(aResponse().proxiedFrom(CONSUL.agent().baseUrl())));
+      assertEquals(1, d.instances(svc).size());
+      List<LoggedRequest> reads = proxy.findAll(getRequestedFor(urlPathEqualTo("/v1/health/service/" + svc)));
+      assertFalse(reads.isEmpty());
+      for (LoggedRequest r : reads) {
+        assertEquals("identity", r.getHeader("Accept-Encoding"), r.getUrl());
+      }
+    } finally {
+      proxy.stop();
+    }
   }
 
   @Test
