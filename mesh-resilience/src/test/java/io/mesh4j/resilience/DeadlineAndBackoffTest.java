@@ -325,39 +325,14 @@ class DeadlineAndBackoffTest {
     ResilientExecutor ex = executor(1, Duration.ZERO)
         .rateLimiter(RateLimiterConfig.bursty(1, Duration.ofHours(1)).withMaxWait(Duration.ofMillis(100))).build();
     assertEquals("a", ex.execute(SVC, (i, c) -> "a"));
-    AtomicInteger attempts = new AtomicInteger();
-    RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
-      attempts.incrementAndGet();
-      return "b";
-    }));
-    assertEquals(RejectedException.Reason.RATE_LIMIT, e.reason());
-    assertEquals(0, attempts.get());
+    rejectedWithoutAttempt(ex, RejectedException.Reason.RATE_LIMIT);
   }
 
   @Test
   void aSyncCallWhoseBulkheadWaitRunsOutIsRejected() throws Exception {
     ResilientExecutor ex = executor(1, Duration.ZERO)
         .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).maxWait(Duration.ofMillis(100)).build()).build();
-    CountDownLatch inside = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> ex.execute(SVC, (i, c) -> {
-      inside.countDown();
-      assertTrue(release.await(20, TimeUnit.SECONDS));
-      return "held";
-    }));
-    try {
-      assertTrue(inside.await(Fixtures.WAIT.toMillis(), TimeUnit.MILLISECONDS), "the first call never ran its attempt");
-      AtomicInteger attempts = new AtomicInteger();
-      RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
-        attempts.incrementAndGet();
-        return "too late";
-      }));
-      assertEquals(RejectedException.Reason.BULKHEAD, e.reason());
-      assertEquals(0, attempts.get());
-    } finally {
-      release.countDown();
-    }
-    assertEquals("held", Fixtures.result(holder));
+    whileTheSlotIsHeld(ex, () -> rejectedWithoutAttempt(ex, RejectedException.Reason.BULKHEAD));
   }
 
   @Test
@@ -389,25 +364,62 @@ class DeadlineAndBackoffTest {
     ResilientExecutor ex = executor(1, Duration.ZERO)
         .rateLimiter(RateLimiterConfig.smooth(1, Duration.ofMillis(500)).withMaxWait(Duration.ofSeconds(5))).build();
     assertEquals("a", ex.execute(SVC, (i, c) -> "a"));
-    AtomicInteger attempts = new AtomicInteger();
-    Thread.currentThread().interrupt(); // the wait for the next permit is interrupted at once
-    try {
-      RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
-        attempts.incrementAndGet();
-        return "b";
-      }));
-      assertEquals(RejectedException.Reason.RATE_LIMIT, e.reason());
-      assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
-    } finally {
-      Thread.interrupted();
-    }
-    assertEquals(0, attempts.get());
+    rejectedWhenInterrupted(ex, RejectedException.Reason.RATE_LIMIT); // the wait for the next permit
   }
 
   @Test
   void aSyncCallInterruptedWhileWaitingForABulkheadSlotIsRejectedAndKeepsItsInterrupt() throws Exception {
     ResilientExecutor ex = executor(1, Duration.ZERO)
         .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).maxWait(Duration.ofSeconds(10)).build()).build();
+    whileTheSlotIsHeld(ex, () -> rejectedWhenInterrupted(ex, RejectedException.Reason.BULKHEAD));
+  }
+
+  @Test
+  void aSyncCallWaitsForABulkheadSlotUpToItsMaxWait() throws Exception {
+    ResilientExecutor ex = executor(1, Duration.ZERO)
+        .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).maxWait(Duration.ofSeconds(10)).build()).build();
+    CompletableFuture<String> waiter = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        waiter.complete(ex.execute(SVC, (i, c) -> "waited"));
+      } catch (RuntimeException e) {
+        waiter.completeExceptionally(e);
+      }
+    }, "bulkhead-waiter");
+    whileTheSlotIsHeld(ex, () -> {
+      t.start();
+      // Released only once the second caller is parked waiting for the slot (or already failed).
+      Fixtures.await(Fixtures.WAIT,
+          () -> waiter.isDone() || t.getState() == Thread.State.TIMED_WAITING, "the second caller to wait");
+    });
+    assertEquals("waited", Fixtures.result(waiter));
+    t.join(10_000);
+  }
+
+  /** A call made now is refused for {@code reason} before any attempt. */
+  private static void rejectedWithoutAttempt(ResilientExecutor ex, RejectedException.Reason reason) {
+    AtomicInteger attempts = new AtomicInteger();
+    RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
+      attempts.incrementAndGet();
+      return "too late";
+    }));
+    assertEquals(reason, e.reason());
+    assertEquals(0, attempts.get());
+  }
+
+  /** A call made by an interrupted caller is refused for {@code reason}, and the interrupt is kept. */
+  private static void rejectedWhenInterrupted(ResilientExecutor ex, RejectedException.Reason reason) {
+    Thread.currentThread().interrupt();
+    try {
+      rejectedWithoutAttempt(ex, reason);
+      assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  /** Runs {@code body} while a call on another thread holds the service's only bulkhead slot. */
+  private static void whileTheSlotIsHeld(ResilientExecutor ex, Runnable body) throws Exception {
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> ex.execute(SVC, (i, c) -> {
@@ -417,52 +429,10 @@ class DeadlineAndBackoffTest {
     }));
     try {
       assertTrue(inside.await(Fixtures.WAIT.toMillis(), TimeUnit.MILLISECONDS), "the first call never ran its attempt");
-      AtomicInteger attempts = new AtomicInteger();
-      Thread.currentThread().interrupt();
-      try {
-        RejectedException e = assertThrows(RejectedException.class, () -> ex.execute(SVC, (i, c) -> {
-          attempts.incrementAndGet();
-          return "waited";
-        }));
-        assertEquals(RejectedException.Reason.BULKHEAD, e.reason());
-        assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept");
-      } finally {
-        Thread.interrupted();
-      }
-      assertEquals(0, attempts.get());
+      body.run();
     } finally {
       release.countDown();
     }
     assertEquals("held", Fixtures.result(holder));
-  }
-
-  @Test
-  void aSyncCallWaitsForABulkheadSlotUpToItsMaxWait() throws Exception {
-    ResilientExecutor ex = executor(1, Duration.ZERO)
-        .bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).maxWait(Duration.ofSeconds(10)).build()).build();
-    CountDownLatch inside = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<String> holder = CompletableFuture.supplyAsync(() -> ex.execute(SVC, (i, c) -> {
-      inside.countDown();
-      assertTrue(release.await(20, TimeUnit.SECONDS));
-      return "held";
-    }));
-    assertTrue(inside.await(Fixtures.WAIT.toMillis(), TimeUnit.MILLISECONDS), "the first call never ran its attempt");
-    CompletableFuture<String> waiter = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
-      try {
-        waiter.complete(ex.execute(SVC, (i, c) -> "waited"));
-      } catch (RuntimeException e) {
-        waiter.completeExceptionally(e);
-      }
-    }, "bulkhead-waiter");
-    t.start();
-    // Released only once the second caller is parked waiting for the slot (or already failed).
-    Fixtures.await(Fixtures.WAIT,
-        () -> waiter.isDone() || t.getState() == Thread.State.TIMED_WAITING, "the second caller to wait");
-    release.countDown();
-    assertEquals("held", Fixtures.result(holder));
-    assertEquals("waited", Fixtures.result(waiter));
-    t.join(10_000);
   }
 }
