@@ -95,14 +95,14 @@ class ChaosClientTest {
   }
 
   @Test
-  void anInjectedDelayCountsAgainstTheAttemptTimeoutSyncAndAsync() {
+  void anInjectedDelayCountsAgainstTheAttemptTimeoutSyncAndAsync() throws Exception {
     ServiceMeshClient mesh = mesh(backends.instances(SVC), s -> { });
     mesh.faults(SVC).delay(100, Duration.ofMillis(150));
     long start = System.nanoTime();
     assertEquals(200, mesh.service(SVC).get("/x").execute().status());
     assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(150));
     start = System.nanoTime();
-    assertEquals(200, mesh.service(SVC).get("/x").executeAsync().join().status());
+    assertEquals(200, mesh.service(SVC).get("/x").executeAsync().get(10, TimeUnit.SECONDS).status());
     assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(150));
     assertThrows(RuntimeException.class, () -> mesh.service(SVC).get("/x").maxAttempts(1)
         .timeout(Duration.ofMillis(50)).execute());

@@ -67,7 +67,9 @@ class MeshCacheManagerRedisTest {
         for (int i = 0; i < 16; i++) {
           UserService service = i % 2 == 0 ? inA : inB;
           results.add(pool.submit(() -> {
-            start.await();
+            if (!start.await(30, SECONDS)) {
+              throw new IllegalStateException("the callers were never released");
+            }
             return service.find(key);
           }));
         }
