@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mesh4j.api.MeshEvent;
 import io.mesh4j.api.ServiceInstance;
-import io.mesh4j.api.StaticServiceDiscovery;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -37,25 +36,11 @@ class CallTimedOutEventTest {
     timer.shutdownNow();
   }
 
+  /** {@link Fixtures#quietExecutor} with a 1 s call timeout (attempts 10 s, not interrupted). */
   private ResilientExecutor.Builder executor(int attempts, Duration backoff) {
-    return ResilientExecutor.builder()
-        .discovery(StaticServiceDiscovery.of(SVC, instances))
-        .ticker(ticker)
-        .random(DeadlineAndBackoffTest.fixed(1.0))
-        .scheduler(timer)
-        .retry(RetryConfig.builder().maxAttempts(attempts).backoff(backoff, backoff).build())
-        .retryBudget(RetryBudgetConfig.disabled())
-        .circuitBreaker(CircuitBreakerConfig.disabled())
-        .outlierEjection(OutlierEjectionConfig.disabled())
-        .bulkhead(BulkheadConfig.disabled())
+    return Fixtures.quietExecutor(SVC, instances, ticker, timer, events, attempts, backoff)
         .timeouts(TimeoutConfig.builder().attemptTimeout(Duration.ofSeconds(10)).callTimeout(Duration.ofSeconds(1))
-            .interruptSyncAttempts(false).build())
-        .listener(Fixtures.collecting(events));
-  }
-
-  private static <T> CallOptions<T> retryOnBusy() {
-    return CallOptions.<T>builder().idempotent(true)
-        .classifier(v -> "busy".equals(String.valueOf(v)) ? Outcome.retryableFailure() : Outcome.success()).build();
+            .interruptSyncAttempts(false).build());
   }
 
   private List<ResilienceEvent.CallTimedOut> timedOut() {
@@ -75,7 +60,7 @@ class CallTimedOutEventTest {
   @Test
   void aSyncCallWithNoTimeLeftForItsRetryTimesOut() {
     ResilientExecutor ex = executor(3, Duration.ofMillis(400)).build();
-    String r = ex.execute(SVC, retryOnBusy(), (instance, ctx) -> {
+    String r = ex.execute(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> {
       ticker.advance(Duration.ofMillis(600)); // 600 ms + 400 ms backoff reaches the 1 s deadline
       return "busy";
     });
@@ -85,21 +70,18 @@ class CallTimedOutEventTest {
 
   @Test
   void anAsyncCallWithNoTimeLeftForItsRetryTimesOut() throws Exception {
-    ResilientExecutor ex = executor(3, Duration.ofMillis(400)).build();
-    String r = Fixtures.result(ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
-      ticker.advance(Duration.ofMillis(600));
-      return CompletableFuture.completedFuture("busy");
-    }));
-    assertEquals("busy", r);
-    assertOneTimeout(1);
+    asyncCallWithNoTimeLeftForItsRetryTimesOut(executor(3, Duration.ofMillis(400)).build());
   }
 
   @Test
   void aHedgedCallWithNoTimeLeftForItsRetryTimesOut() throws Exception {
-    ResilientExecutor ex = executor(3, Duration.ofMillis(400))
-        .hedging(HedgingConfig.fixedDelay(Duration.ofSeconds(5))).build();
-    String r = Fixtures.result(ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
-      ticker.advance(Duration.ofMillis(600));
+    asyncCallWithNoTimeLeftForItsRetryTimesOut(executor(3, Duration.ofMillis(400))
+        .hedging(HedgingConfig.fixedDelay(Duration.ofSeconds(5))).build());
+  }
+
+  private void asyncCallWithNoTimeLeftForItsRetryTimesOut(ResilientExecutor ex) throws Exception {
+    String r = Fixtures.result(ex.executeAsync(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> {
+      ticker.advance(Duration.ofMillis(600)); // 600 ms + 400 ms backoff reaches the 1 s deadline
       return CompletableFuture.completedFuture("busy");
     }));
     assertEquals("busy", r);
@@ -116,13 +98,13 @@ class CallTimedOutEventTest {
         }
       }
     }).build();
-    assertThrows(io.mesh4j.api.MeshTimeoutException.class, () -> ex.execute(SVC, retryOnBusy(), (instance, ctx) -> {
+    assertThrows(io.mesh4j.api.MeshTimeoutException.class, () -> ex.execute(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> {
       ticker.advance(Duration.ofMillis(990));
       return "busy";
     }));
     assertOneTimeout(1);
     events.clear();
-    CompletableFuture<String> async = ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
+    CompletableFuture<String> async = ex.executeAsync(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> {
       ticker.advance(Duration.ofMillis(990));
       return CompletableFuture.completedFuture("busy");
     });
@@ -133,13 +115,13 @@ class CallTimedOutEventTest {
   @Test
   void callsEndedForOtherReasonsAreNotTimeouts() throws Exception {
     ResilientExecutor ex = executor(2, Duration.ZERO).build();
-    assertEquals("busy", ex.execute(SVC, retryOnBusy(), (instance, ctx) -> "busy"), "attempts used up");
-    assertEquals("ok", ex.execute(SVC, retryOnBusy(), (instance, ctx) -> "ok"));
-    assertEquals("busy", Fixtures.result(ex.executeAsync(SVC, retryOnBusy(),
+    assertEquals("busy", ex.execute(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> "busy"), "attempts used up");
+    assertEquals("ok", ex.execute(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> "ok"));
+    assertEquals("busy", Fixtures.result(ex.executeAsync(SVC, Fixtures.retryOnBusy(),
         (instance, ctx) -> CompletableFuture.completedFuture("busy"))));
     ResilientExecutor budgeted = executor(3, Duration.ZERO)
         .retryBudget(RetryBudgetConfig.builder().ratio(0.0).minRetriesPerSecond(0).build()).build();
-    assertThrows(RuntimeException.class, () -> budgeted.execute(SVC, retryOnBusy(), (instance, ctx) -> {
+    assertThrows(RuntimeException.class, () -> budgeted.execute(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> {
       throw new IllegalStateException("down");
     }));
     assertTrue(timedOut().isEmpty(), "no call ended by its deadline: " + events);

@@ -13,7 +13,6 @@ import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.api.MeshTimeoutException;
 import io.mesh4j.api.RejectedException;
 import io.mesh4j.api.ServiceInstance;
-import io.mesh4j.api.StaticServiceDiscovery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +22,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -49,45 +47,15 @@ class DeadlineAndBackoffTest {
     timer.shutdownNow();
   }
 
-  /** A random source whose doubles are all {@code u}: full jitter then waits {@code u} of the window. */
-  static RandomGenerator fixed(double u) {
-    return new RandomGenerator() {
-      @Override
-      public long nextLong() {
-        return 0;
-      }
-
-      @Override
-      public double nextDouble() {
-        return u;
-      }
-    };
-  }
-
   /** Every policy that could interfere is off; retries up to {@code attempts}, backoff exactly {@code backoff}. */
   private ResilientExecutor.Builder executor(int attempts, Duration backoff) {
-    return ResilientExecutor.builder()
-        .discovery(StaticServiceDiscovery.of(SVC, instances))
-        .ticker(ticker)
-        .random(fixed(1.0))
-        .scheduler(timer)
-        .retry(RetryConfig.builder().maxAttempts(attempts).backoff(backoff, backoff).build())
-        .retryBudget(RetryBudgetConfig.disabled())
-        .circuitBreaker(CircuitBreakerConfig.disabled())
-        .outlierEjection(OutlierEjectionConfig.disabled())
-        .bulkhead(BulkheadConfig.disabled())
-        .listener(Fixtures.collecting(events));
+    return Fixtures.quietExecutor(SVC, instances, ticker, timer, events, attempts, backoff);
   }
 
   private static TimeoutConfig timeouts(Duration attempt, Duration call) {
     return TimeoutConfig.builder().attemptTimeout(attempt).callTimeout(call).interruptSyncAttempts(false).build();
   }
 
-  /** "busy" is a retryable failure, anything else a success. */
-  private static <T> CallOptions<T> retryOnBusy() {
-    return CallOptions.<T>builder().idempotent(true)
-        .classifier(v -> "busy".equals(String.valueOf(v)) ? Outcome.retryableFailure() : Outcome.success()).build();
-  }
 
   private <E extends MeshEvent> List<E> eventsOf(Class<E> type) {
     List<E> out = new ArrayList<>();
@@ -123,7 +91,7 @@ class DeadlineAndBackoffTest {
   void theBackoffIsWaitedBeforeTheRetry() {
     ResilientExecutor ex = executor(2, Duration.ofMillis(80)).ticker(io.mesh4j.api.Ticker.system()).build();
     List<Long> starts = new CopyOnWriteArrayList<>();
-    String r = ex.execute(SVC, retryOnBusy(), (instance, ctx) -> {
+    String r = ex.execute(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> {
       starts.add(System.nanoTime());
       return ctx.attempt() == 1 ? "busy" : "ok";
     });
@@ -140,7 +108,7 @@ class DeadlineAndBackoffTest {
         .timeouts(timeouts(Duration.ofSeconds(10), Duration.ofSeconds(1))).build();
     List<Duration> remaining = new ArrayList<>();
     List<Duration> attemptTimeouts = new ArrayList<>();
-    MeshTimeoutException e = assertThrows(MeshTimeoutException.class, () -> ex.execute(SVC, retryOnBusy(),
+    MeshTimeoutException e = assertThrows(MeshTimeoutException.class, () -> ex.execute(SVC, Fixtures.retryOnBusy(),
         (instance, ctx) -> {
           remaining.add(ctx.remaining());
           attemptTimeouts.add(ctx.timeout());
@@ -159,7 +127,7 @@ class DeadlineAndBackoffTest {
         .timeouts(timeouts(Duration.ofSeconds(10), Duration.ofSeconds(1))).build();
     AtomicInteger attempts = new AtomicInteger();
     // 600 ms spent + 400 ms backoff = exactly the 1 s deadline: no time left for the retry.
-    String r = ex.execute(SVC, retryOnBusy(), (instance, ctx) -> {
+    String r = ex.execute(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> {
       attempts.incrementAndGet();
       ticker.advance(Duration.ofMillis(600));
       return "busy";
@@ -174,7 +142,7 @@ class DeadlineAndBackoffTest {
     ResilientExecutor ex = executor(2, Duration.ofMillis(40))
         .timeouts(timeouts(Duration.ofSeconds(10), Duration.ofSeconds(1))).build();
     AtomicInteger attempts = new AtomicInteger();
-    String r = ex.execute(SVC, retryOnBusy(), (instance, ctx) -> {
+    String r = ex.execute(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> {
       if (attempts.incrementAndGet() == 1) {
         ticker.advance(Duration.ofMillis(959)); // 959 + 40 = 999 ms < 1 s
         return "busy";
@@ -199,7 +167,7 @@ class DeadlineAndBackoffTest {
           }
         }).build();
     AtomicInteger attempts = new AtomicInteger();
-    MeshTimeoutException e = assertThrows(MeshTimeoutException.class, () -> ex.execute(SVC, retryOnBusy(),
+    MeshTimeoutException e = assertThrows(MeshTimeoutException.class, () -> ex.execute(SVC, Fixtures.retryOnBusy(),
         (instance, ctx) -> {
           attempts.incrementAndGet();
           ticker.advance(Duration.ofMillis(990));
@@ -209,7 +177,7 @@ class DeadlineAndBackoffTest {
     assertEquals(Duration.ofSeconds(1), e.timeout());
     assertTrue(e.getMessage().startsWith("call to service 'deadline'"), e.getMessage());
 
-    CompletableFuture<String> async = ex.executeAsync(SVC, retryOnBusy(), (instance, ctx) -> {
+    CompletableFuture<String> async = ex.executeAsync(SVC, Fixtures.retryOnBusy(), (instance, ctx) -> {
       attempts.incrementAndGet();
       ticker.advance(Duration.ofMillis(990));
       return CompletableFuture.completedFuture("busy");
@@ -338,11 +306,11 @@ class DeadlineAndBackoffTest {
   @Test
   void eachAttemptReportsItsNumberAndDurationSyncAndAsync() throws Exception {
     ResilientExecutor ex = executor(2, Duration.ZERO).build();
-    assertEquals("ok", ex.execute(SVC, retryOnBusy(), (i, c) -> {
+    assertEquals("ok", ex.execute(SVC, Fixtures.retryOnBusy(), (i, c) -> {
       ticker.advance(Duration.ofMillis(30));
       return c.attempt() == 1 ? "busy" : "ok";
     }));
-    assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, retryOnBusy(), (i, c) -> {
+    assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, Fixtures.retryOnBusy(), (i, c) -> {
       ticker.advance(Duration.ofMillis(30));
       return CompletableFuture.completedFuture(c.attempt() == 1 ? "busy" : "ok");
     })));

@@ -3,18 +3,63 @@ package io.mesh4j.resilience;
 import io.mesh4j.api.MeshEvent;
 import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.api.ServiceInstance;
+import io.mesh4j.api.StaticServiceDiscovery;
+import io.mesh4j.api.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
 
 /** Shared test helpers. */
 public final class Fixtures {
   private Fixtures() {}
+
+  /**
+   * An executor for {@code service} over {@code instances} with every policy that could interfere
+   * off (budget, breaker, ejection, bulkhead): retries up to {@code attempts}, backoff exactly
+   * {@code backoff} (full jitter drawn at its top), time from {@code ticker}, events into {@code sink}.
+   */
+  public static ResilientExecutor.Builder quietExecutor(String service, List<ServiceInstance> instances, Ticker ticker,
+      ScheduledExecutorService scheduler, List<MeshEvent> sink, int attempts, Duration backoff) {
+    return ResilientExecutor.builder()
+        .discovery(StaticServiceDiscovery.of(service, instances))
+        .ticker(ticker)
+        .random(fixedRandom(1.0))
+        .scheduler(scheduler)
+        .retry(RetryConfig.builder().maxAttempts(attempts).backoff(backoff, backoff).build())
+        .retryBudget(RetryBudgetConfig.disabled())
+        .circuitBreaker(CircuitBreakerConfig.disabled())
+        .outlierEjection(OutlierEjectionConfig.disabled())
+        .bulkhead(BulkheadConfig.disabled())
+        .listener(collecting(sink));
+  }
+
+  /** A random source whose doubles are all {@code u}: full jitter then waits {@code u} of the window. */
+  public static RandomGenerator fixedRandom(double u) {
+    return new RandomGenerator() {
+      @Override
+      public long nextLong() {
+        return 0;
+      }
+
+      @Override
+      public double nextDouble() {
+        return u;
+      }
+    };
+  }
+
+  /** Idempotent calls where "busy" is a retryable failure and anything else a success. */
+  public static <T> CallOptions<T> retryOnBusy() {
+    return CallOptions.<T>builder().idempotent(true)
+        .classifier(v -> "busy".equals(String.valueOf(v)) ? Outcome.retryableFailure() : Outcome.success()).build();
+  }
 
   /** {@code n} instances of {@code service} on ports 10001... */
   public static List<ServiceInstance> instances(String service, int n) {
