@@ -1,6 +1,7 @@
 package io.mesh4j.spring.boot.autoconfigure;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler.IgnoredMeters;
 import io.micrometer.observation.ObservationRegistry;
 import io.mesh4j.client.ServiceMeshClient;
 import io.mesh4j.micrometer.MeshMeterObservationHandler;
@@ -76,12 +77,10 @@ public class Mesh4jMicrometerAutoConfiguration {
     @ConditionalOnBean(MeterRegistry.class)
     @ConditionalOnMissingBean
     MeshMeterObservationHandler meshMeterObservationHandler(MeterRegistry registry, Environment environment) {
-      Set<String> ignored = Binder.get(environment)
-          .bind("management.metrics.observations.ignored-meters", Bindable.setOf(String.class))
+      Set<IgnoredMeters> ignored = Binder.get(environment)
+          .bind("management.metrics.observations.ignored-meters", Bindable.setOf(IgnoredMeters.class))
           .orElse(Set.of());
-      boolean longTaskTimers = ignored.stream()
-          .noneMatch(m -> m.replace("-", "_").equalsIgnoreCase("long_task_timer"));
-      return new MeshMeterObservationHandler(registry, longTaskTimers);
+      return new MeshMeterObservationHandler(registry, !ignored.contains(IgnoredMeters.LONG_TASK_TIMER));
     }
   }
 }
