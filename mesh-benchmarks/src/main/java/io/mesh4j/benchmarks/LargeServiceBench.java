@@ -82,8 +82,8 @@ public final class LargeServiceBench {
           Thread.sleep(20);
         }
         System.out.printf("large-service: %d instances of '%s' (health answer %d bytes), one check flipped every %d ms, "
-            + "%d flips; Consul %s as one server (not -dev)%n", INSTANCES, SERVICE, answerBytes, PERIOD_MS, FLIPS,
-            "agent");
+            + "%d flips; the Consul agent runs as one server (not -dev)%n", INSTANCES, SERVICE, answerBytes, PERIOD_MS,
+            FLIPS);
         long changesBefore = changes.get();
         long cpuBefore = processCpuNanos();
         long watchCpuBefore = threadCpuNanos(WATCH_THREADS);
