@@ -1,9 +1,8 @@
 package io.mesh4j.client.internal;
 
 import java.util.Iterator;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import okhttp3.Call;
 
@@ -13,26 +12,33 @@ import okhttp3.Call;
  * <p>{@code call.timeout()} puts every call into Okio's watchdog queue under a lock and, whenever
  * the call's deadline is the earliest, wakes the watchdog thread: one futex wake-up and one
  * context switch per call, most of what the mesh cost over raw OkHttp in {@code client-overhead}
- * (issue 18). Here, a call in flight costs one lock-free enqueue and, when it ends, one volatile
- * write. One daemon thread per JVM looks at the calls still in flight every {@link #TICK_NANOS}
- * and cancels those past their deadline; it drops the finished ones as it goes, so the queue holds
- * the calls in flight plus at most one tick's worth of finished ones. With nothing in flight for
- * 100 ms it parks until the next call arrives (that call pays one wake-up), so a quiet client
- * costs no CPU.
+ * (issue 18). Here, a call in flight costs one entry added to a concurrent set and removed when it
+ * ends. One daemon thread per JVM sleeps until the earliest deadline of the calls in flight,
+ * cancels those past it and sleeps again until the next one; with nothing in flight it parks
+ * until a call arrives. A call whose deadline comes before the thread's next wake-up (a shorter
+ * timeout than those in flight, or the first call after a quiet spell) wakes it; calls with the
+ * same timeout never do, since each new deadline comes after those already watched. So a busy
+ * client with a 10 s attempt timeout wakes the thread about once in 10 s, not once per call or
+ * per tick.
  *
- * <p>Precision: a call ends between its deadline and one tick (plus scheduling delay) after it.
- * A cancelled call fails with OkHttp's "Canceled" {@link java.io.IOException}; {@link
+ * <p>Precision: a call is cancelled at its deadline, plus the thread's scheduling delay. A
+ * cancelled call fails with OkHttp's "Canceled" {@link java.io.IOException}; {@link
  * Watch#expired()} tells the caller it was this deadline, to report a timeout instead.
  */
 public final class AttemptDeadlines {
-  /** How often the calls in flight are looked at: deadlines are kept to within this. */
-  static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-  /** Idle ticks before the thread parks until the next call. */
-  private static final int IDLE_TICKS_BEFORE_PARKING = 50;
+  /**
+   * The thread's next wake-up while it sweeps: any call watched then wakes it again (the sweep may
+   * have passed it by), and while it is parked with nothing in flight: any call wakes it.
+   */
+  private static final long AWAKE_OR_IDLE = Long.MAX_VALUE / 4;
 
-  private static final ConcurrentLinkedQueue<Watch> IN_FLIGHT = new ConcurrentLinkedQueue<>();
-  private static final AtomicBoolean PARKED = new AtomicBoolean();
+  private static final Set<Watch> IN_FLIGHT = ConcurrentHashMap.newKeySet();
+  /** When the thread looks next, as a {@link System#nanoTime()} value, or offset by {@link #AWAKE_OR_IDLE}. */
+  private static volatile long nextWakeNanos = System.nanoTime() + AWAKE_OR_IDLE;
+  private static volatile boolean idle;
   private static volatile Thread reaper;
+  /** Whether the last sweep left a call in flight (the reaper thread's own). */
+  private static boolean sweptAny;
 
   private AttemptDeadlines() {}
 
@@ -41,7 +47,6 @@ public final class AttemptDeadlines {
     private final Call call;
     private final long deadlineNanos;
     private final long timeoutNanos;
-    private volatile boolean done;
     private volatile boolean expired;
 
     Watch(Call call, long deadlineNanos, long timeoutNanos) {
@@ -52,7 +57,7 @@ public final class AttemptDeadlines {
 
     /** The call ended (answered, failed or read): stop watching it. */
     public void done() {
-      done = true;
+      IN_FLIGHT.remove(this);
     }
 
     /** Whether the call was cancelled because it ran past its deadline. */
@@ -64,6 +69,18 @@ public final class AttemptDeadlines {
     public long timeoutNanos() {
       return timeoutNanos;
     }
+
+    @Override
+    public int hashCode() {
+      // Spares the identity hash (an object header update) on the hot path; equality stays identity.
+      long h = deadlineNanos * 0x9E3779B97F4A7C15L;
+      return (int) (h ^ (h >>> 32));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return this == o;
+    }
   }
 
   /**
@@ -71,13 +88,17 @@ public final class AttemptDeadlines {
    * {@link Watch#done()} was called first. Call it just before executing or enqueueing the call.
    */
   public static Watch watch(Call call, long timeoutNanos) {
-    Watch w = new Watch(call, System.nanoTime() + timeoutNanos, timeoutNanos);
-    IN_FLIGHT.offer(w);
+    // A timeout of decades is no limit; capping it keeps the deadline from overflowing.
+    long deadline = System.nanoTime() + Math.min(timeoutNanos, AWAKE_OR_IDLE / 2);
+    Watch w = new Watch(call, deadline, timeoutNanos);
+    IN_FLIGHT.add(w);
     Thread t = reaper;
     if (t == null) {
       t = start();
     }
-    if (PARKED.get() && PARKED.compareAndSet(true, false)) {
+    // Added before the read: a thread that reads the set after it sees the call; one that read it
+    // before and planned a later wake-up is woken here.
+    if (deadline - nextWakeNanos < 0) {
       LockSupport.unpark(t);
     }
     return w;
@@ -88,9 +109,9 @@ public final class AttemptDeadlines {
     return IN_FLIGHT.contains(watch);
   }
 
-  /** Whether the thread is parked until the next call (for tests). */
+  /** Whether the thread is parked until the next call, nothing being in flight (for tests). */
   static boolean parked() {
-    return PARKED.get();
+    return idle;
   }
 
   private static synchronized Thread start() {
@@ -105,41 +126,38 @@ public final class AttemptDeadlines {
   }
 
   private static void run() {
-    int idleTicks = 0;
     while (true) {
-      LockSupport.parkNanos(TICK_NANOS);
-      if (sweep()) {
-        idleTicks = 0;
+      // Awake: a call watched from here on wakes the thread again, as the sweep may miss it.
+      nextWakeNanos = System.nanoTime() + AWAKE_OR_IDLE;
+      long earliest = sweep();
+      if (!sweptAny) {
+        // Nothing in flight: park until watch() wakes this thread. Any call watched after the
+        // sweep sees the far wake-up above and unparks (a permit given before park() counts).
+        idle = true;
+        if (IN_FLIGHT.isEmpty()) {
+          LockSupport.park(AttemptDeadlines.class);
+        }
+        idle = false;
         continue;
       }
-      if (++idleTicks < IDLE_TICKS_BEFORE_PARKING) {
-        continue;
+      nextWakeNanos = earliest;
+      long wait = earliest - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(AttemptDeadlines.class, wait);
       }
-      // Nothing in flight for a while: park until watch() wakes this thread. PARKED is set before
-      // the queue is looked at again, so a call added in between is either seen here or unparks.
-      PARKED.set(true);
-      if (!IN_FLIGHT.isEmpty()) {
-        PARKED.set(false);
-        continue;
-      }
-      while (PARKED.get()) {
-        LockSupport.park(AttemptDeadlines.class);
-      }
-      idleTicks = 0;
     }
   }
 
-  /** Cancels the calls past their deadline, drops the ended ones: whether any call was in flight. */
-  private static boolean sweep() {
-    boolean any = false;
+  /**
+   * Cancels the calls past their deadline: the earliest deadline of those still in flight
+   * ({@link #sweptAny} tells whether there is one).
+   */
+  private static long sweep() {
     long now = System.nanoTime();
+    long earliest = Long.MAX_VALUE;
+    boolean any = false;
     for (Iterator<Watch> it = IN_FLIGHT.iterator(); it.hasNext(); ) {
       Watch w = it.next();
-      if (w.done) {
-        it.remove();
-        continue;
-      }
-      any = true;
       if (now - w.deadlineNanos >= 0) {
         w.expired = true;
         it.remove();
@@ -148,8 +166,12 @@ public final class AttemptDeadlines {
         } catch (RuntimeException e) {
           // cancel() only closes sockets; nothing a failure here could change
         }
+      } else if (!any || w.deadlineNanos - earliest < 0) {
+        earliest = w.deadlineNanos;
+        any = true;
       }
     }
-    return any;
+    sweptAny = any;
+    return earliest;
   }
 }

@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The attempt deadlines that replace OkHttp's per-call watchdog (issue 18): a call past its
- * deadline is cancelled within a few ticks, a call that ends in time is left alone and forgotten,
- * and the thread that parks when nothing is in flight wakes for the next call.
+ * deadline is cancelled soon after it, a call that ends in time is left alone and forgotten, the
+ * thread that parks when nothing is in flight wakes for the next call, and one that sleeps until a
+ * later deadline wakes for a call with an earlier one.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AttemptDeadlinesTest {
@@ -129,5 +130,35 @@ class AttemptDeadlinesTest {
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(AttemptDeadlines::parked);
     long took = timedOut(hangingCall(), 200);
     assertTrue(took < 2_000, "cancelled although the thread was parked: " + took + " ms");
+  }
+
+  @Test
+  void aShorterDeadlineWakesTheThreadSleepingUntilALaterOne() throws Exception {
+    // The thread sleeps until the earliest deadline in flight: here the long call's, 20 s away.
+    Call longCall = hangingCall();
+    AttemptDeadlines.Watch longWatch = AttemptDeadlines.watch(longCall, TimeUnit.SECONDS.toNanos(20));
+    Thread running = new Thread(() -> {
+      try (Response r = longCall.execute()) {
+        r.body().string();
+      } catch (IOException expected) {
+        // cancelled below
+      }
+    }, "long-call");
+    running.setDaemon(true);
+    running.start();
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+        synchronized (accepted) {
+          return !accepted.isEmpty();
+        }
+      });
+      long took = timedOut(hangingCall(), 200);
+      assertTrue(took < 2_000, "the 200 ms call waited for the 20 s one's deadline: " + took + " ms");
+      assertFalse(longWatch.expired(), "the long call is not cancelled with it");
+    } finally {
+      longWatch.done();
+      longCall.cancel();
+      running.join(TimeUnit.SECONDS.toMillis(5));
+    }
   }
 }
