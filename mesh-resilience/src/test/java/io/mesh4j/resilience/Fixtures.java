@@ -8,6 +8,7 @@ import io.mesh4j.api.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
@@ -131,6 +132,38 @@ public final class Fixtures {
       return e.getCause();
     }
     throw new AssertionError("expected the call to fail, it returned " + value);
+  }
+
+  /** One attempt of a hedged-call test that the test answers by hand. */
+  public record Pending(ServiceInstance instance, AttemptContext ctx, CompletableFuture<String> future) {}
+
+  /** An attempt the test answers by hand: records it in {@code sink} and returns its open future. */
+  public static CompletableFuture<String> pending(List<Pending> sink, ServiceInstance instance, AttemptContext ctx) {
+    CompletableFuture<String> f = new CompletableFuture<>();
+    sink.add(new Pending(instance, ctx, f));
+    return f;
+  }
+
+  /**
+   * The executor of the hedged-call tests over {@code instances}: a hedge after 10 ms, 2 attempts
+   * with no backoff, a 10 s attempt timeout, every other policy off, events into {@code sink}.
+   */
+  public static ResilientExecutor.Builder hedgedExecutor(List<ServiceInstance> instances, List<MeshEvent> sink) {
+    return ResilientExecutor.builder().instances(s -> instances)
+        .loadBalancer(io.mesh4j.api.LoadBalancer.roundRobin())
+        .hedging(HedgingConfig.fixedDelay(Duration.ofMillis(10)))
+        .retry(RetryConfig.builder().maxAttempts(2).backoff(Duration.ZERO, Duration.ZERO).build())
+        .retryBudget(RetryBudgetConfig.disabled())
+        .circuitBreaker(CircuitBreakerConfig.disabled())
+        .outlierEjection(OutlierEjectionConfig.disabled())
+        .bulkhead(BulkheadConfig.disabled())
+        .timeouts(TimeoutConfig.builder().attemptTimeout(Duration.ofSeconds(10)).build())
+        .listener(collecting(sink));
+  }
+
+  /** The events of {@code type} in {@code events}, in order. */
+  public static <E> List<E> eventsOf(List<MeshEvent> events, Class<E> type) {
+    return events.stream().filter(type::isInstance).map(type::cast).toList();
   }
 
   /** Polls every 5 ms until {@code condition} holds, failing after {@code timeout}. */

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mesh4j.api.CircuitOpenException;
 import io.mesh4j.api.MeshEvent;
 import io.mesh4j.api.MeshTimeoutException;
 import io.mesh4j.api.NoInstanceAvailableException;
-import io.mesh4j.api.RejectedException;
 import io.mesh4j.api.ServiceInstance;
 import java.io.IOException;
 import java.time.Duration;
@@ -23,10 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The steps of a hedged call one by one, with attempts the test completes by hand: admission
- * (rate limiter, bulkhead, breaker), the hedge and what it reports, waiting for an attempt still
- * in flight, the retry and the deadline, cancellation, the fallback. Every wait is bounded well
- * below the class timeout, so a step that never happens fails the test rather than hanging it.
+ * The steps of a hedged call one by one, with attempts the test completes by hand: the hedge and
+ * what it reports, waiting for an attempt still in flight, the retry and the deadline, cancellation
+ * of an attempt, the fallback. Admission (rate limiter, bulkhead, breaker, retry budget) is in
+ * {@link HedgedCallAdmissionTest}. Every wait is bounded well below the class timeout, so a step
+ * that never happens fails the test rather than hanging it.
  */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class HedgedCallStepsTest {
@@ -34,28 +33,14 @@ class HedgedCallStepsTest {
   private static final Duration WAIT = Fixtures.WAIT;
   private final List<ServiceInstance> two = Fixtures.instances(SVC, 2);
   private final List<MeshEvent> events = new CopyOnWriteArrayList<>();
-  private final List<Pending> attempts = new CopyOnWriteArrayList<>();
-
-  /** One attempt the test answers by hand. */
-  record Pending(ServiceInstance instance, AttemptContext ctx, CompletableFuture<String> future) {}
+  private final List<Fixtures.Pending> attempts = new CopyOnWriteArrayList<>();
 
   private CompletableFuture<String> pending(ServiceInstance instance, AttemptContext ctx) {
-    CompletableFuture<String> f = new CompletableFuture<>();
-    attempts.add(new Pending(instance, ctx, f));
-    return f;
+    return Fixtures.pending(attempts, instance, ctx);
   }
 
   private ResilientExecutor.Builder executor() {
-    return ResilientExecutor.builder().instances(s -> two)
-        .loadBalancer(io.mesh4j.api.LoadBalancer.roundRobin())
-        .hedging(HedgingConfig.fixedDelay(Duration.ofMillis(10)))
-        .retry(RetryConfig.builder().maxAttempts(2).backoff(Duration.ZERO, Duration.ZERO).build())
-        .retryBudget(RetryBudgetConfig.disabled())
-        .circuitBreaker(CircuitBreakerConfig.disabled())
-        .outlierEjection(OutlierEjectionConfig.disabled())
-        .bulkhead(BulkheadConfig.disabled())
-        .timeouts(TimeoutConfig.builder().attemptTimeout(Duration.ofSeconds(10)).build())
-        .listener(Fixtures.collecting(events));
+    return Fixtures.hedgedExecutor(two, events);
   }
 
   private void awaitAttempts(int n) {
@@ -63,7 +48,7 @@ class HedgedCallStepsTest {
   }
 
   private <E> List<E> eventsOf(Class<E> type) {
-    return events.stream().filter(type::isInstance).map(type::cast).toList();
+    return Fixtures.eventsOf(events, type);
   }
 
   @Test
@@ -71,8 +56,8 @@ class HedgedCallStepsTest {
     ResilientExecutor ex = executor().build();
     CompletableFuture<String> call = ex.executeAsync(SVC, CallOptions.idempotent(), this::pending);
     awaitAttempts(2);
-    Pending first = attempts.get(0);
-    Pending hedge = attempts.get(1);
+    Fixtures.Pending first = attempts.get(0);
+    Fixtures.Pending hedge = attempts.get(1);
     assertEquals(1, first.ctx().attempt());
     assertEquals(2, hedge.ctx().attempt());
     assertTrue(hedge.ctx().idempotent());
@@ -176,7 +161,7 @@ class HedgedCallStepsTest {
     CompletableFuture<String> call = ex.executeAsync(SVC, CallOptions.<String>builder().idempotent(true)
         .maxAttempts(2).build(), (i, c) -> {
           CompletableFuture<String> f = new CompletableFuture<>();
-          attempts.add(new Pending(i, c, f));
+          attempts.add(new Fixtures.Pending(i, c, f));
           if (attempts.size() == 1) {
             f.cancel(false);
           }
@@ -295,35 +280,6 @@ class HedgedCallStepsTest {
     assertSame(last, Fixtures.failure(failed), "the last error ends the call");
   }
 
-  @Test
-  /** Hung before the fix: start() ended a call the rate limiter refused without completing its promise. */
-  void hedgedCallsAreRateLimited() {
-    ResilientExecutor ex = executor().rateLimiter(RateLimiterConfig.bursty(1, Duration.ofHours(1))
-        .withMaxWait(Duration.ofMillis(100))).build();
-    CompletableFuture<String> first = ex.executeAsync(SVC, CallOptions.idempotent(),
-        (i, c) -> CompletableFuture.completedFuture("ok"));
-    assertEquals("ok", assertDoesNotThrowGet(first));
-    RejectedException e = assertInstanceOf(RejectedException.class,
-        Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(), this::pending)));
-    assertEquals(RejectedException.Reason.RATE_LIMIT, e.reason());
-    assertTrue(attempts.isEmpty(), "a rejected call makes no attempt");
-    assertEquals(1, eventsOf(ResilienceEvent.CallRejected.class).size());
-  }
-
-  @Test
-  void aHedgedCallWaitsForItsRatePermitWhenAllowedTo() throws Exception {
-    ResilientExecutor ex = executor().rateLimiter(RateLimiterConfig.smooth(1, Duration.ofMillis(300))
-        .withMaxWait(Duration.ofSeconds(2))).build();
-    assertEquals("a", Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(),
-        (i, c) -> CompletableFuture.completedFuture("a"))));
-    long start = System.nanoTime();
-    CompletableFuture<String> second = ex.executeAsync(SVC, CallOptions.idempotent(),
-        (i, c) -> CompletableFuture.completedFuture("b"));
-    assertFalse(second.isDone(), "waits for the next permit");
-    assertEquals("b", Fixtures.result(second, Duration.ofMillis(300)));
-    assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(150), "admitted after the wait");
-  }
-
   /** Fails if more than {@code n} attempts start within {@code d} (many hedge delays). */
   private void noMoreAttemptsThan(int n, Duration d) throws InterruptedException {
     long end = System.nanoTime() + d.toNanos();
@@ -357,115 +313,6 @@ class HedgedCallStepsTest {
     noMoreAttemptsThan(2, Duration.ofMillis(250));
     attempts.get(1).future().complete("retry");
     assertEquals("retry", Fixtures.result(retried));
-  }
-
-  @Test
-  void aHedgeTheRetryBudgetRefusesIsNotSentAndIsReported() throws Exception {
-    ResilientExecutor ex = executor()
-        .retryBudget(RetryBudgetConfig.builder().ratio(0).minRetriesPerSecond(0).build()).build();
-    CompletableFuture<String> call = ex.executeAsync(SVC, CallOptions.idempotent(), this::pending);
-    Fixtures.await(WAIT, () -> !eventsOf(ResilienceEvent.RetryBudgetExhausted.class).isEmpty(), "the refused hedge");
-    assertEquals(1, eventsOf(ResilienceEvent.RetryBudgetExhausted.class).get(0).attempts());
-    assertEquals(1, attempts.size(), "no hedge sent");
-    assertTrue(eventsOf(ResilienceEvent.HedgeSent.class).isEmpty());
-    attempts.get(0).future().complete("alone");
-    assertEquals("alone", Fixtures.result(call));
-  }
-
-  @Test
-  void aHedgedCallHoldsOneBulkheadSlotUntilItEnds() throws Exception {
-    ResilientExecutor ex = executor().bulkhead(BulkheadConfig.builder().maxConcurrentCalls(1).build()).build();
-    CompletableFuture<String> call = ex.executeAsync(SVC, CallOptions.idempotent(), this::pending);
-    awaitAttempts(2);
-    RejectedException e = assertInstanceOf(RejectedException.class,
-        Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(), this::pending)));
-    assertEquals(RejectedException.Reason.BULKHEAD, e.reason());
-    attempts.get(0).future().complete("ok");
-    assertEquals("ok", Fixtures.result(call));
-    assertEquals("again", Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(),
-        (i, c) -> CompletableFuture.completedFuture("again"))), "the slot was given back");
-  }
-
-  private ResilientExecutor.Builder withBreaker(FakeTicker ticker) {
-    return executor().ticker(ticker).circuitBreaker(CircuitBreakerConfig.builder()
-        .failureRate(50, 2, Duration.ofSeconds(10)).openFor(Duration.ofSeconds(5)).openJitter(0)
-        .halfOpenTrials(1).build());
-  }
-
-  @Test
-  void theBreakerIsFedTheCallsVerdictAndRefusesHedgedCallsWhenOpen() {
-    FakeTicker ticker = new FakeTicker();
-    ResilientExecutor ex = withBreaker(ticker).build();
-    for (int i = 0; i < 2; i++) {
-      Fixtures.failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(),
-          (inst, c) -> CompletableFuture.failedFuture(new IllegalStateException("down"))));
-    }
-    assertEquals(CircuitState.OPEN, ex.circuitState(SVC));
-    assertInstanceOf(CircuitOpenException.class, Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(),
-        this::pending)));
-    assertTrue(attempts.isEmpty());
-  }
-
-  @Test
-  void successesKeepTheBreakerClosed() throws Exception {
-    ResilientExecutor ex = withBreaker(new FakeTicker()).build();
-    for (int i = 0; i < 4; i++) {
-      assertEquals("ok", Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(),
-          (inst, c) -> CompletableFuture.completedFuture("ok"))));
-    }
-    assertEquals(CircuitState.CLOSED, ex.circuitState(SVC));
-  }
-
-  @Test
-  void aHalfOpenTrialThatFoundNoInstanceIsHandedBack() throws Exception {
-    FakeTicker ticker = new FakeTicker();
-    AtomicReference<List<ServiceInstance>> listed = new AtomicReference<>(two);
-    ResilientExecutor ex = withBreaker(ticker).instances(s -> listed.get()).build();
-    for (int i = 0; i < 2; i++) {
-      Fixtures.failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(),
-          (inst, c) -> CompletableFuture.failedFuture(new IllegalStateException("down"))));
-    }
-    ticker.advance(Duration.ofSeconds(6));
-    listed.set(List.of());
-    assertInstanceOf(NoInstanceAvailableException.class, Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(),
-        this::pending)));
-    listed.set(two);
-    assertEquals("trial", Fixtures.result(ex.executeAsync(SVC, CallOptions.idempotent(),
-        (inst, c) -> CompletableFuture.completedFuture("trial"))), "the unused trial is still there");
-    assertEquals(CircuitState.CLOSED, ex.circuitState(SVC));
-  }
-
-  @Test
-  void aCancelledCallCancelsItsAttemptsAndIsNoVerdictForTheBreaker() throws Exception {
-    FakeTicker ticker = new FakeTicker();
-    ResilientExecutor ex = withBreaker(ticker).build();
-    for (int i = 0; i < 3; i++) {
-      attempts.clear();
-      CompletableFuture<String> call = ex.executeAsync(SVC, CallOptions.idempotent(), this::pending);
-      awaitAttempts(2);
-      assertTrue(call.cancel(true));
-      assertTrue(attempts.get(0).future().isCancelled(), "the first attempt is cancelled");
-      assertTrue(attempts.get(1).future().isCancelled(), "the hedge is cancelled");
-    }
-    assertEquals(CircuitState.CLOSED, ex.circuitState(SVC), "cancelled calls are not failures");
-    assertTrue(eventsOf(ResilienceEvent.AttemptFinished.class).isEmpty(), "cancelled attempts are not judged");
-  }
-
-  @Test
-  void aCancelledHalfOpenTrialIsAbandonedNotHandedBack() throws Exception {
-    FakeTicker ticker = new FakeTicker();
-    ResilientExecutor ex = withBreaker(ticker).build();
-    for (int i = 0; i < 2; i++) {
-      Fixtures.failure(ex.executeAsync(SVC, CallOptions.<String>idempotent(),
-          (inst, c) -> CompletableFuture.failedFuture(new IllegalStateException("down"))));
-    }
-    ticker.advance(Duration.ofSeconds(6));
-    CompletableFuture<String> trial = ex.executeAsync(SVC, CallOptions.idempotent(), this::pending);
-    awaitAttempts(1);
-    trial.cancel(true);
-    // The trial's request went out: its slot is not handed back, so the breaker does not admit another now.
-    assertInstanceOf(CircuitOpenException.class, Fixtures.failure(ex.executeAsync(SVC, CallOptions.idempotent(),
-        (inst, c) -> CompletableFuture.completedFuture("x"))));
   }
 
   @Test
