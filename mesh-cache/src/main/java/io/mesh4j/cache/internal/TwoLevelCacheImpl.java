@@ -1,7 +1,5 @@
 package io.mesh4j.cache.internal;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.mesh4j.api.MeshEventListener;
 import io.mesh4j.cache.CacheEvent;
 import io.mesh4j.cache.DistributedCache;
@@ -37,27 +35,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
   private static final Logger LOG = LoggerFactory.getLogger(TwoLevelCache.class);
-  private static final long MIN_SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final L2Store<V> l2;
-  /**
-   * Holds the values themselves, so that a hit costs what a plain Caffeine read costs: no wrapper
-   * to load, no clock of our own to read. {@code expireAfterWrite(l1Ttl)} on the L1 clock
-   * ({@link CoarseTicker}, one volatile field, with the default ticker: a {@code System.nanoTime()}
-   * per read made a Caffeine cache with expiry run at a fraction of a plain one's speed in
-   * {@code cache-l1-hit}, issue 18). The rare entry whose L2 TTL runs out before {@code l1Ttl} is
-   * held as a {@link ShortLived} and checked against its own deadline when read.
-   */
-  private final Cache<String, Object> l1;
-  private final long l1TtlNanos;
-  /** The default ticker: L1 deadlines read the coarse clock instead of {@code ticker}. */
-  private final boolean coarseClock;
-  private final io.mesh4j.api.Ticker ticker;
+  /** The values themselves, with their expiry: see {@link L1Store}. */
+  private final L1Store l1;
   private final MeshEventListener listener;
-  /** How often expired L1 entries are swept out: the L1 TTL, at least a second. */
-  private final long sweepIntervalNanos;
-  /** The checker thread's last sweep, on the L1 clock. */
-  private long lastSweepNanos;
   private final AtomicLong generation = new AtomicLong();
   private final InvalidationChannel channel;
 
@@ -73,21 +55,9 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
   public TwoLevelCacheImpl(L2Store<V> l2, long l1MaximumSize, Duration l1Ttl,
       Duration checkInterval, boolean recordStats, MeshEventListener listener) {
     this.l2 = l2;
-    this.l1TtlNanos = l1Ttl.toNanos();
     this.listener = listener;
-    this.ticker = l2.runtime().ticker();
-    // With the default ticker, deadlines are read on a coarse clock (one volatile read, refreshed
-    // every millisecond) instead of a System.nanoTime() call per hit. A test's injected ticker
-    // still moves L1 expiry.
-    this.coarseClock = ticker == io.mesh4j.api.Ticker.system();
-    this.l1 = Caffeine.newBuilder()
-        .maximumSize(l1MaximumSize)
-        .expireAfterWrite(l1Ttl)
-        .ticker(coarseClock ? CoarseTicker::read : ticker::read)
-        .build();
+    this.l1 = new L1Store(l1MaximumSize, l1Ttl, l2.runtime().ticker());
     this.l1Hits = recordStats ? new StripedHitCounter() : null;
-    this.sweepIntervalNanos = Math.max(l1TtlNanos, MIN_SWEEP_INTERVAL_NANOS);
-    this.lastSweepNanos = l1Now();
     this.channel = new InvalidationChannel(l2, new Local(), checkInterval.toMillis(), this::emit);
     channel.start();
   }
@@ -103,13 +73,13 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     // The hit path: one Caffeine read and a type check. L1 is empty while it is not active (it is
     // cleared when deactivated and refuses fills until active again), so no flag is read here.
     Object o = l1.getIfPresent(key);
-    if (o != null && !(o instanceof ShortLived)) {
+    if (o != null && !(o instanceof L1Store.ShortLived)) {
       if (l1Hits != null) {
         l1Hits.increment();
       }
       return cast(o);
     }
-    V v = o == null ? null : shortLived(key, (ShortLived) o);
+    V v = o == null ? null : cast(l1.shortLived(key, (L1Store.ShortLived) o));
     if (v != null) {
       countHit();
       return v;
@@ -125,38 +95,10 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
     return getFromL2(key);
   }
 
-  /**
-   * An L1 value whose L2 TTL runs out before the L1 TTL would, and the L1 clock reading from which
-   * it is no longer served. Never a value of type V: it is private to this class.
-   */
-  private static final class ShortLived {
-    final Object value;
-    final long deadlineNanos;
-
-    ShortLived(Object value, long deadlineNanos) {
-      this.value = value;
-      this.deadlineNanos = deadlineNanos;
-    }
-  }
-
   private void countHit() {
     if (l1Hits != null) {
       l1Hits.increment();
     }
-  }
-
-  /** The value of a short-lived entry before its deadline; past it, drops the entry and returns null. */
-  private V shortLived(String key, ShortLived e) {
-    if (l1Now() - e.deadlineNanos < 0) {
-      return cast(e.value);
-    }
-    l1.asMap().remove(key, e); // expired: not served, and not kept
-    return null;
-  }
-
-  /** The clock of L1 deadlines: the coarse clock with the default ticker, else the ticker. */
-  private long l1Now() {
-    return coarseClock ? CoarseTicker.read() : ticker.read();
   }
 
   /** L1 entries hold only values of type V (put by {@link #fill}). */
@@ -167,11 +109,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
 
   /** The value L1 holds for {@code key}, or null (always null while L1 is not active). */
   private V l1Value(String key) {
-    Object o = l1.getIfPresent(key);
-    if (o instanceof ShortLived) {
-      return shortLived(key, (ShortLived) o);
-    }
-    return cast(o);
+    return cast(l1.value(key));
   }
 
   private V getFromL2(String key) {
@@ -203,11 +141,10 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
       return;
     }
     long remaining = TimeUnit.MILLISECONDS.toNanos(hit.expiresAtMillis() - l2.runtime().clock().millis());
-    long ttl = Math.min(l1TtlNanos, remaining);
-    if (ttl <= 0) {
+    Object stored = l1.entryFor(hit.value(), remaining);
+    if (stored == null) {
       return;
     }
-    Object stored = remaining < l1TtlNanos ? new ShortLived(hit.value(), l1Now() + ttl) : hit.value();
     // The check and the put are one atomic step for this key, as the eviction of one key is: an
     // invalidation applied before it stops the put, one applied after it removes what was put.
     // A put followed by a check left the old value visible to other readers in between, after its
@@ -376,28 +313,12 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
 
   private void evictMatching(Glob glob) {
     generation.incrementAndGet();
-    l1.asMap().keySet().removeIf(glob::matches);
+    l1.removeMatching(glob::matches);
   }
 
   private void clear() {
     generation.incrementAndGet();
     l1.invalidateAll();
-  }
-
-  /**
-   * Drops the short-lived L1 entries past their deadline and lets Caffeine drop those past
-   * {@code l1Ttl}, at most once per {@link #sweepIntervalNanos}. Reads never serve them anyway; the
-   * sweep only frees what nobody reads again before the size bound would evict it. Runs on the
-   * channel's checker thread.
-   */
-  void sweepExpired() {
-    long now = l1Now();
-    if (now - lastSweepNanos < sweepIntervalNanos) {
-      return;
-    }
-    lastSweepNanos = now;
-    l1.asMap().values().removeIf(o -> o instanceof ShortLived && now - ((ShortLived) o).deadlineNanos >= 0);
-    l1.cleanUp();
   }
 
   /** This L1, as the invalidation channel's threads see it. */
@@ -447,7 +368,7 @@ public final class TwoLevelCacheImpl<V> implements TwoLevelCache<V> {
 
     @Override
     public void afterCheck() {
-      sweepExpired();
+      l1.sweepExpired();
     }
   }
 
