@@ -26,22 +26,41 @@ final class HealthEntries {
    * @param previous the last instances of the service, or null
    */
   static List<ServiceInstance> toInstances(String service, List<HealthEntry> answer, List<ServiceInstance> previous) {
+    return toInstances(service, answer, previous, Map.of(), null);
+  }
+
+  /**
+   * As {@link #toInstances(String, List, List)}, and first by identity: an entry that is the very
+   * object of the last answer (an {@link IncrementalHealthParser} reuses the entries whose bytes did
+   * not change) is the instance it became then, with no lookup nor comparison.
+   *
+   * @param lastBuilt the instance each entry of the last answer became (an identity map)
+   * @param nowBuilt filled with the instance each entry of {@code answer} becomes; null: not kept
+   */
+  static List<ServiceInstance> toInstances(String service, List<HealthEntry> answer, List<ServiceInstance> previous,
+      Map<HealthEntry, ServiceInstance> lastBuilt, Map<HealthEntry, ServiceInstance> nowBuilt) {
     if (answer == null || answer.isEmpty()) {
       return List.of();
     }
-    Map<String, ServiceInstance> known = null;
-    if (previous != null && !previous.isEmpty()) {
-      known = new HashMap<>(previous.size() * 2);
-      for (ServiceInstance i : previous) {
-        known.put(i.id(), i);
-      }
-    }
+    Map<String, ServiceInstance> known = null; // built on the first entry that is not the last answer's
     List<ServiceInstance> out = new ArrayList<>(answer.size());
     for (HealthEntry h : answer) {
-      ServiceInstance same = known == null ? null : sameAs(known, h);
-      ServiceInstance i = same != null ? same : toInstance(service, h);
+      ServiceInstance i = lastBuilt.get(h);
+      if (i == null) {
+        if (known == null && previous != null && !previous.isEmpty()) {
+          known = new HashMap<>(previous.size() * 2);
+          for (ServiceInstance p : previous) {
+            known.put(p.id(), p);
+          }
+        }
+        ServiceInstance same = known == null ? null : sameAs(known, h);
+        i = same != null ? same : toInstance(service, h);
+      }
       if (i != null) {
         out.add(i);
+        if (nowBuilt != null) {
+          nowBuilt.put(h, i);
+        }
       }
     }
     return List.copyOf(out);
