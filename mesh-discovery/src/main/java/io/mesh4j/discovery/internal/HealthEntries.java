@@ -13,6 +13,10 @@ import org.slf4j.LoggerFactory;
 final class HealthEntries {
   private static final Logger LOG = LoggerFactory.getLogger(HealthEntries.class);
 
+  // Up to this many entries that are not the last answer's objects are looked up in the previous
+  // list one by one; beyond, a map of it by id is built once.
+  private static final int FEW = 4;
+
   private HealthEntries() {}
 
   /**
@@ -42,18 +46,22 @@ final class HealthEntries {
     if (answer == null || answer.isEmpty()) {
       return List.of();
     }
-    Map<String, ServiceInstance> known = null; // built on the first entry that is not the last answer's
+    Map<String, ServiceInstance> known = null; // built when more than a few entries are not the last answer's
+    int misses = 0;
     List<ServiceInstance> out = new ArrayList<>(answer.size());
     for (HealthEntry h : answer) {
       ServiceInstance i = lastBuilt.get(h);
       if (i == null) {
-        if (known == null && previous != null && !previous.isEmpty()) {
-          known = new HashMap<>(previous.size() * 2);
-          for (ServiceInstance p : previous) {
-            known.put(p.id(), p);
+        ServiceInstance same = null;
+        if (previous != null && !previous.isEmpty()) {
+          if (known == null && ++misses > FEW) {
+            known = new HashMap<>(previous.size() * 2);
+            for (ServiceInstance p : previous) {
+              known.put(p.id(), p);
+            }
           }
+          same = sameAs(h.id() == null ? null : known == null ? lastWithId(previous, h.id()) : known.get(h.id()), h);
         }
-        ServiceInstance same = known == null ? null : sameAs(known, h);
         i = same != null ? same : toInstance(service, h);
       }
       if (i != null) {
@@ -66,10 +74,22 @@ final class HealthEntries {
     return List.copyOf(out);
   }
 
-  /** The known instance that {@code h} describes unchanged, or null. */
-  private static ServiceInstance sameAs(Map<String, ServiceInstance> known, HealthEntry h) {
+  /** The last instance of {@code previous} with this id (as a map keyed by id would keep), or null. */
+  private static ServiceInstance lastWithId(List<ServiceInstance> previous, String id) {
+    if (id == null) {
+      return null;
+    }
+    for (int j = previous.size() - 1; j >= 0; j--) {
+      if (id.equals(previous.get(j).id())) {
+        return previous.get(j);
+      }
+    }
+    return null;
+  }
+
+  /** {@code k} when {@code h} describes it unchanged, else null. */
+  private static ServiceInstance sameAs(ServiceInstance k, HealthEntry h) {
     try {
-      ServiceInstance k = h.id() == null ? null : known.get(h.id());
       if (k == null || h.port() != k.port()) {
         return null;
       }

@@ -20,8 +20,10 @@ import java.util.Map;
  * entry's {@code HealthEntry} object is reused and the walk jumps past it unscanned; the same
  * object then lets {@link HealthEntries} reuse its instance by identity. An entry that matches
  * neither is found by a byte scan (strings and escapes aware) and read by Jackson on its range
- * alone ({@link HealthAnswerParser#entry(byte[], int, int, String)}); its service ID then puts the
- * expected index back in step when entries were inserted, removed or reordered.
+ * alone ({@link HealthAnswerParser#entry(byte[], int, int, String)}). The expected index then stays
+ * (an entry changed in place or inserted: the next entry is the last answer's next or expected one);
+ * on a second miss in a row, the service ID of the entry just read puts it back in step (entries
+ * removed in a row, or moved).
  *
  * <p>A reused entry is only ever one whose bytes are equal to an object Jackson read whole, so it
  * ends at the same offset; what follows it must be a comma or the closing bracket (JSON whitespace
@@ -88,7 +90,8 @@ final class IncrementalHealthParser {
     HealthEntry[] newEntries = new HealthEntry[cap];
     int m = 0;
     int expected = 0; // the index in the last answer that the next entry most likely equals
-    Map<String, Integer> byKey = null; // built on the first entry that is not where expected
+    int misses = 0; // entries in a row that matched neither candidate
+    Map<String, Integer> byKey = null; // built on the second miss in a row
     if (i < n && b[i] == ']') {
       i++;
     } else {
@@ -104,6 +107,7 @@ final class IncrementalHealthParser {
           end = start + (ends[k] - starts[k]);
           e = entries[k];
           expected = k + 1;
+          misses = 0;
         } else {
           end = objectEnd(b, start, n);
           if (end < 0) {
@@ -114,13 +118,16 @@ final class IncrementalHealthParser {
           if (e == null) {
             return null;
           }
-          if (count > 0) {
+          // One miss keeps the expected index: an entry changed in place is followed by the last
+          // answer's next one (the second candidate), an inserted one by the expected one itself.
+          // Two in a row (entries removed in a row, or moved) put it back in step by service ID.
+          if (++misses >= 2 && count > 0) {
             if (byKey == null) {
               byKey = indexByKey();
             }
             Integer at = byKey.get(key(e));
             if (at != null) {
-              expected = at + 1; // changed in place, or moved: the next entry likely follows it
+              expected = at + 1;
             }
           }
         }
