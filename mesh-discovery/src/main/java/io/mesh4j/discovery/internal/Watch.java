@@ -348,7 +348,7 @@ public final class Watch {
 
   /** Applies a good answer; true when its content differed from the snapshot. */
   boolean applied(List<HealthEntry> answer, long index, boolean knownLeader, long lastContactMillis) {
-    Map<HealthEntry, ServiceInstance> nowBuilt = new IdentityHashMap<>(answer.size() * 2);
+    Map<HealthEntry, ServiceInstance> nowBuilt = new IdentityHashMap<>(answer.size()); // sized for that many entries
     List<ServiceInstance> next = HealthEntries.toInstances(service, answer, snapshot, built, nowBuilt);
     built = nowBuilt;
     boolean changed;
