@@ -11,6 +11,9 @@ import java.util.Set;
  * removed compared with the previous one. Immutable.
  */
 public final class ServiceChange {
+  // Up to this many instances outside the common head and tail are looked up one by one.
+  private static final int FEW_DIFFERENT = 8;
+
   private final String serviceName;
   private final List<ServiceInstance> instances;
   private final List<ServiceInstance> added;
@@ -33,6 +36,34 @@ public final class ServiceChange {
   /** The change from {@code previous} to {@code current}, computed by instance equality. */
   public static ServiceChange between(String serviceName, List<ServiceInstance> previous,
       List<ServiceInstance> current) {
+    // A watch's update of a large service keeps the same instance objects in the same order but for
+    // one or two: only what lies between the common head and tail (same objects) can be added or
+    // removed, and a few such instances are looked up in the other list without building sets.
+    int n = previous.size();
+    int m = current.size();
+    int head = 0;
+    while (head < n && head < m && previous.get(head) == current.get(head)) {
+      head++;
+    }
+    int tail = 0;
+    while (tail < n - head && tail < m - head && previous.get(n - 1 - tail) == current.get(m - 1 - tail)) {
+      tail++;
+    }
+    if ((n - head - tail) + (m - head - tail) <= FEW_DIFFERENT) {
+      List<ServiceInstance> added = new ArrayList<>();
+      for (ServiceInstance i : current.subList(head, m - tail)) {
+        if (!previous.contains(i)) {
+          added.add(i);
+        }
+      }
+      List<ServiceInstance> removed = new ArrayList<>();
+      for (ServiceInstance i : previous.subList(head, n - tail)) {
+        if (!current.contains(i)) {
+          removed.add(i);
+        }
+      }
+      return new ServiceChange(serviceName, current, added, removed);
+    }
     Set<ServiceInstance> before = new HashSet<>(previous);
     Set<ServiceInstance> after = new HashSet<>(current);
     List<ServiceInstance> added = new ArrayList<>();

@@ -42,23 +42,54 @@ final class HealthAnswerParser {
    */
   static List<HealthEntry> parse(InputStream body, String endpoint) throws IOException {
     try (JsonParser p = JSON.createParser(body)) {
-      JsonToken t = p.nextToken();
-      if (t == JsonToken.VALUE_NULL) {
-        return null;
-      }
-      expect(p, t, JsonToken.START_ARRAY, "the answer", endpoint);
-      List<HealthEntry> out = new ArrayList<>();
-      while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-        expect(p, t, JsonToken.START_OBJECT, "an entry", endpoint);
-        out.add(entry(p, endpoint));
-      }
-      if (p.nextToken() != null) {
-        throw malformed(p, "more after the end of the list", endpoint, null);
-      }
-      return out;
+      return parse(p, endpoint);
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw malformed(e.getLocation(), e.getOriginalMessage(), endpoint, e);
     }
+  }
+
+  /** As {@link #parse(InputStream, String)}, for a body already read whole. */
+  static List<HealthEntry> parse(byte[] body, String endpoint) throws IOException {
+    try (JsonParser p = JSON.createParser(body)) {
+      return parse(p, endpoint);
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw malformed(e.getLocation(), e.getOriginalMessage(), endpoint, e);
+    }
+  }
+
+  /**
+   * The one entry that {@code body[offset, offset + length)} holds, for
+   * {@link IncrementalHealthParser}; null when those bytes are not exactly one well-formed entry
+   * (the caller then reads the whole body with {@link #parse(byte[], String)}, whose error names
+   * the place in the body).
+   */
+  static HealthEntry entry(byte[] body, int offset, int length, String endpoint) {
+    try (JsonParser p = JSON.createParser(body, offset, length)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      HealthEntry e = entry(p, endpoint);
+      return p.nextToken() == null ? e : null;
+    } catch (IOException | RuntimeException e) { // MalformedAnswerException and Jackson's own
+      return null;
+    }
+  }
+
+  private static List<HealthEntry> parse(JsonParser p, String endpoint) throws IOException {
+    JsonToken t = p.nextToken();
+    if (t == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    expect(p, t, JsonToken.START_ARRAY, "the answer", endpoint);
+    List<HealthEntry> out = new ArrayList<>();
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+      expect(p, t, JsonToken.START_OBJECT, "an entry", endpoint);
+      out.add(entry(p, endpoint));
+    }
+    if (p.nextToken() != null) {
+      throw malformed(p, "more after the end of the list", endpoint, null);
+    }
+    return out;
   }
 
   private static HealthEntry entry(JsonParser p, String endpoint) throws IOException {

@@ -13,6 +13,10 @@ import org.slf4j.LoggerFactory;
 final class HealthEntries {
   private static final Logger LOG = LoggerFactory.getLogger(HealthEntries.class);
 
+  // Up to this many entries that are not the last answer's objects are looked up in the previous
+  // list one by one; beyond, a map of it by id is built once.
+  private static final int FEW = 4;
+
   private HealthEntries() {}
 
   /**
@@ -26,31 +30,66 @@ final class HealthEntries {
    * @param previous the last instances of the service, or null
    */
   static List<ServiceInstance> toInstances(String service, List<HealthEntry> answer, List<ServiceInstance> previous) {
+    return toInstances(service, answer, previous, Map.of(), null);
+  }
+
+  /**
+   * As {@link #toInstances(String, List, List)}, and first by identity: an entry that is the very
+   * object of the last answer (an {@link IncrementalHealthParser} reuses the entries whose bytes did
+   * not change) is the instance it became then, with no lookup nor comparison.
+   *
+   * @param lastBuilt the instance each entry of the last answer became (an identity map)
+   * @param nowBuilt filled with the instance each entry of {@code answer} becomes; null: not kept
+   */
+  static List<ServiceInstance> toInstances(String service, List<HealthEntry> answer, List<ServiceInstance> previous,
+      Map<HealthEntry, ServiceInstance> lastBuilt, Map<HealthEntry, ServiceInstance> nowBuilt) {
     if (answer == null || answer.isEmpty()) {
       return List.of();
     }
-    Map<String, ServiceInstance> known = null;
-    if (previous != null && !previous.isEmpty()) {
-      known = new HashMap<>(previous.size() * 2);
-      for (ServiceInstance i : previous) {
-        known.put(i.id(), i);
-      }
-    }
+    Map<String, ServiceInstance> known = null; // built when more than a few entries are not the last answer's
+    int misses = 0;
     List<ServiceInstance> out = new ArrayList<>(answer.size());
     for (HealthEntry h : answer) {
-      ServiceInstance same = known == null ? null : sameAs(known, h);
-      ServiceInstance i = same != null ? same : toInstance(service, h);
+      ServiceInstance i = lastBuilt.get(h);
+      if (i == null) {
+        ServiceInstance same = null;
+        if (previous != null && !previous.isEmpty()) {
+          if (known == null && ++misses > FEW) {
+            known = new HashMap<>(previous.size() * 2);
+            for (ServiceInstance p : previous) {
+              known.put(p.id(), p);
+            }
+          }
+          same = sameAs(h.id() == null ? null : known == null ? lastWithId(previous, h.id()) : known.get(h.id()), h);
+        }
+        i = same != null ? same : toInstance(service, h);
+      }
       if (i != null) {
         out.add(i);
+        if (nowBuilt != null) {
+          nowBuilt.put(h, i);
+        }
       }
     }
     return List.copyOf(out);
   }
 
-  /** The known instance that {@code h} describes unchanged, or null. */
-  private static ServiceInstance sameAs(Map<String, ServiceInstance> known, HealthEntry h) {
+  /** The last instance of {@code previous} with this id (as a map keyed by id would keep), or null. */
+  private static ServiceInstance lastWithId(List<ServiceInstance> previous, String id) {
+    if (id == null) {
+      return null;
+    }
+    for (int j = previous.size() - 1; j >= 0; j--) {
+      if (id.equals(previous.get(j).id())) {
+        return previous.get(j);
+      }
+    }
+    return null;
+  }
+
+  /** {@code k} when {@code h} describes it unchanged, else null. */
+  private static ServiceInstance sameAs(ServiceInstance k, HealthEntry h) {
     try {
-      ServiceInstance k = h.id() == null ? null : known.get(h.id());
       if (k == null || h.port() != k.port()) {
         return null;
       }

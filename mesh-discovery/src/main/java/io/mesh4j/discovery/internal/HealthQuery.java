@@ -12,7 +12,8 @@ import okhttp3.ResponseBody;
 
 /**
  * One {@code GET /v1/health/service/<name>} on {@link ConsulHandle}'s own OkHttp client, its body
- * read by {@link HealthAnswerParser} as it arrives rather than bound to consul-client's model.
+ * read whole and handed to the watch's {@link IncrementalHealthParser} (which reads only the entries
+ * that changed since the last answer) rather than bound to consul-client's model.
  * It sends what consul-client's {@code getHealthyServiceInstances}/{@code getAllServiceInstances}
  * sent for a watch: {@code passing}, one {@code tag} per tag, {@code dc}, {@code near=_agent},
  * {@code stale} or {@code consistent}, and for a blocking query {@code index} and {@code wait}
@@ -33,9 +34,10 @@ final class HealthQuery {
    *
    * @param index the blocking query's index, or null for a plain read
    * @param wait the blocking query's wait in Consul's form ({@code "55s"}); ignored without index
+   * @param parser the watch's reader of successive answers, which re-reads only changed entries
    */
-  static HealthAnswer read(ConsulHandle consul, String service, WatchSettings settings, BigInteger index, String wait)
-      throws IOException {
+  static HealthAnswer read(ConsulHandle consul, String service, WatchSettings settings, BigInteger index, String wait,
+      IncrementalHealthParser parser) throws IOException {
     HttpUrl.Builder u = consul.baseUrl().newBuilder()
         .addPathSegments("v1/health/service")
         .addPathSegment(service);
@@ -74,10 +76,9 @@ final class HealthQuery {
       if (!response.isSuccessful()) {
         throw new ConsulHttpException(endpoint, response.code(), errorBody(body));
       }
-      List<HealthEntry> entries;
-      try (InputStream in = body.byteStream()) {
-        entries = HealthAnswerParser.parse(in, endpoint);
-      }
+      // Whole, as bytes: the parser compares each entry's bytes with the last answer's. OkHttp reads
+      // into one array of the announced length, or grows one for a chunked body.
+      List<HealthEntry> entries = parser.parse(body.bytes(), endpoint);
       String got = response.header("X-Consul-Index");
       return new HealthAnswer(entries, got == null ? null : new BigInteger(got.trim()),
           Boolean.parseBoolean(response.header("X-Consul-KnownLeader")), lastContact(response));

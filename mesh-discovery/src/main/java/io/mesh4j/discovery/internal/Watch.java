@@ -10,7 +10,9 @@ import io.mesh4j.discovery.WatchFailedEvent;
 import io.mesh4j.discovery.WatchSyncedEvent;
 import java.math.BigInteger;
 import java.time.Duration;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +74,9 @@ public final class Watch {
 
   private volatile List<ServiceInstance> snapshot; // null until the first good answer
   private final WatchFailures failures;
+  private final IncrementalHealthParser answers = new IncrementalHealthParser(); // the last answer, entry by entry
+  // The instance each entry of the last applied answer became; only the thread applying answers uses it.
+  private Map<HealthEntry, ServiceInstance> built = new IdentityHashMap<>();
   private volatile boolean stopped;
   private volatile boolean used = true; // set by readers, cleared by the loop
   private long idleSinceNanos; // the loop thread's own
@@ -338,12 +343,14 @@ public final class Watch {
    */
   HealthAnswer query(BigInteger index) throws java.io.IOException {
     String wait = index == null ? null : Backoff.jitteredWait(settings.queryWait(), settings.nextRandom());
-    return HealthQuery.read(consul, service, settings, index, wait);
+    return HealthQuery.read(consul, service, settings, index, wait, answers);
   }
 
   /** Applies a good answer; true when its content differed from the snapshot. */
   boolean applied(List<HealthEntry> answer, long index, boolean knownLeader, long lastContactMillis) {
-    List<ServiceInstance> next = HealthEntries.toInstances(service, answer, snapshot);
+    Map<HealthEntry, ServiceInstance> nowBuilt = new IdentityHashMap<>(answer.size()); // sized for that many entries
+    List<ServiceInstance> next = HealthEntries.toInstances(service, answer, snapshot, built, nowBuilt);
+    built = nowBuilt;
     boolean changed;
     synchronized (lock) {
       List<ServiceInstance> previous = snapshot;

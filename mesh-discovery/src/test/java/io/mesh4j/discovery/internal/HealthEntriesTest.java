@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mesh4j.api.ServiceInstance;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -89,5 +90,28 @@ class HealthEntriesTest {
     assertSame(first.get(4), second.get(3));
     assertEquals("big-new", second.get(9).id());
     assertEquals(Set.of(), second.get(9).tags());
+  }
+
+  @Test
+  void anEntryObjectOfTheLastAnswerIsItsInstanceByIdentity() {
+    List<HealthEntry> answer = answer(5);
+    Map<HealthEntry, ServiceInstance> built = new IdentityHashMap<>();
+    List<ServiceInstance> first = HealthEntries.toInstances("big", answer, null, Map.of(), built);
+    assertEquals(5, built.size());
+    for (int i = 0; i < 5; i++) {
+      assertSame(first.get(i), built.get(answer.get(i)));
+    }
+    // The identity path takes the instance as it is: no lookup, no comparison. Shown with an instance
+    // that the entry would not give, which only identity can return.
+    ServiceInstance other = HealthEntries.toInstance("big", entry("elsewhere", "10.9.9.9", 1, List.of(), Map.of()));
+    built.put(answer.get(2), other);
+    Map<HealthEntry, ServiceInstance> now = new IdentityHashMap<>();
+    List<ServiceInstance> second = HealthEntries.toInstances("big", answer, first, built, now);
+    assertSame(other, second.get(2));
+    assertSame(first.get(3), second.get(3));
+    // An equal entry that is another object goes the content way.
+    List<HealthEntry> copies = answer(5);
+    List<ServiceInstance> third = HealthEntries.toInstances("big", copies, first, built, null);
+    assertSame(first.get(2), third.get(2));
   }
 }
