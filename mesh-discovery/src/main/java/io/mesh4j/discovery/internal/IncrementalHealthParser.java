@@ -30,9 +30,17 @@ import java.util.Map;
  * allowed). Anything else, anywhere (JSON {@code null}, a body that is not an array, an entry Jackson
  * refuses, bytes after the list), and the whole body is read by {@link HealthAnswerParser} as
  * before, which gives the same answer or the same {@link MalformedAnswerException}; the kept state
- * is then dropped. Thread safe (one answer at a time); holds one answer's bytes per watch.
+ * is then dropped. Thread safe (one answer at a time).
+ *
+ * <p>Only answers of {@link #DEFAULT_MIN_BYTES} or more are kept: a smaller one (a service of up to
+ * some fifty instances) is parsed whole in well under a millisecond, and a client watching a
+ * thousand such services would otherwise hold a thousand answers' bytes for nothing.
  */
 final class IncrementalHealthParser {
+  /** The smallest answer whose bytes are kept for the next: 32 KiB, some fifty instances. */
+  static final int DEFAULT_MIN_BYTES = 32 * 1024;
+
+  private final int minBytes;
   private byte[] lastBody;
   private int[] starts = new int[0];
   private int[] ends = new int[0];
@@ -51,13 +59,23 @@ final class IncrementalHealthParser {
    * @throws IOException when reading fails
    */
   synchronized List<HealthEntry> parse(byte[] body, String endpoint) throws IOException {
-    List<HealthEntry> out = split(body, endpoint);
+    List<HealthEntry> out = body.length < minBytes ? null : split(body, endpoint);
     if (out != null) {
       return out;
     }
     forget();
     fullParses++;
     return HealthAnswerParser.parse(body, endpoint);
+  }
+
+  /** Keeps answers of {@link #DEFAULT_MIN_BYTES} or more. */
+  IncrementalHealthParser() {
+    this(DEFAULT_MIN_BYTES);
+  }
+
+  /** Keeps answers of {@code minBytes} or more (0: every answer, for tests). */
+  IncrementalHealthParser(int minBytes) {
+    this.minBytes = minBytes;
   }
 
   synchronized long entryParses() {

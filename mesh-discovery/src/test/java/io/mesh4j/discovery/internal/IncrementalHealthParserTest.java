@@ -72,7 +72,7 @@ class IncrementalHealthParserTest {
 
   @Test
   void anIdenticalAnswerReusesEveryEntryAndParsesNone() throws IOException {
-    IncrementalHealthParser p = new IncrementalHealthParser();
+    IncrementalHealthParser p = new IncrementalHealthParser(0);
     byte[] body = body(entries(200));
     List<HealthEntry> first = both(p, body);
     assertEquals(200, p.entryParses(), "the first answer: every entry read once");
@@ -85,8 +85,23 @@ class IncrementalHealthParserTest {
   }
 
   @Test
+  void anAnswerUnderTheSizeLimitIsReadWholeAndNotKept() throws IOException {
+    byte[] small = body(entries(3));
+    byte[] large = body(entries(200));
+    IncrementalHealthParser p = new IncrementalHealthParser(small.length + 1);
+    both(p, small);
+    both(p, small);
+    assertEquals(2, p.fullParses(), "a small answer is read whole each time");
+    assertEquals(0, p.entryParses(), "nothing of it kept to compare the next with");
+    both(p, large);
+    both(p, large);
+    assertEquals(2, p.fullParses());
+    assertEquals(200, p.entryParses(), "a large answer is kept: its repeat reads nothing");
+  }
+
+  @Test
   void oneChangedEntryIsTheOnlyOneRead() throws IOException {
-    IncrementalHealthParser p = new IncrementalHealthParser();
+    IncrementalHealthParser p = new IncrementalHealthParser(0);
     List<String> e = entries(100);
     List<HealthEntry> first = both(p, body(e));
     e.set(40, entry(40, "critical", "\"zone\":\"z1\""));
@@ -103,7 +118,7 @@ class IncrementalHealthParserTest {
 
   @Test
   void insertedRemovedAndMovedEntriesReadOnlyWhatIsNew() throws IOException {
-    IncrementalHealthParser p = new IncrementalHealthParser();
+    IncrementalHealthParser p = new IncrementalHealthParser(0);
     List<String> e = entries(100);
     both(p, body(e));
     long read = p.entryParses();
@@ -135,7 +150,7 @@ class IncrementalHealthParserTest {
 
   @Test
   void trickyBytesReadAsTheFullParserReadsThem() throws IOException {
-    IncrementalHealthParser p = new IncrementalHealthParser();
+    IncrementalHealthParser p = new IncrementalHealthParser(0);
     List<String> e = entries(10);
     both(p, body(e));
     e.set(1, entry(1, "passing", "\"x\":\"{\\\"Node\\\":{\\\"Address\\\":\\\"6.6.6.6\\\"}},{\""));
@@ -153,7 +168,7 @@ class IncrementalHealthParserTest {
 
   @Test
   void theRecordedAgentAnswersReadAsTheFullParserReadsThem() throws IOException {
-    IncrementalHealthParser p = new IncrementalHealthParser();
+    IncrementalHealthParser p = new IncrementalHealthParser(0);
     for (String name : List.of("health-service-web.json", "health-service-web-passing.json",
         "health-service-web.json")) {
       try (InputStream in = getClass().getResourceAsStream("/consul-1.8.7/" + name)) {
@@ -165,7 +180,7 @@ class IncrementalHealthParserTest {
 
   @Test
   void nullIsNoAnswerAndTheNextIsReadWhole() throws IOException {
-    IncrementalHealthParser p = new IncrementalHealthParser();
+    IncrementalHealthParser p = new IncrementalHealthParser(0);
     both(p, body(entries(4)));
     assertNull(p.parse("null".getBytes(StandardCharsets.UTF_8), ENDPOINT));
     long read = p.entryParses();
@@ -204,7 +219,7 @@ class IncrementalHealthParserTest {
     List<String> good = entries(5);
     String prefix = "[" + String.join(",", good.subList(0, 4));
     byte[] body = template.replace("@PREFIX@", prefix).replace("@E4@", good.get(4)).getBytes(StandardCharsets.UTF_8);
-    IncrementalHealthParser p = new IncrementalHealthParser();
+    IncrementalHealthParser p = new IncrementalHealthParser(0);
     both(p, body(good)); // the prefix's entries are then reused, up to where the body goes wrong
     MalformedAnswerException want = assertThrows(MalformedAnswerException.class, () -> full(body));
     MalformedAnswerException got = assertThrows(MalformedAnswerException.class, () -> p.parse(body, ENDPOINT));
@@ -216,7 +231,7 @@ class IncrementalHealthParserTest {
   @Test
   void randomEditsAlwaysReadAsTheFullParserReadsThem() throws IOException {
     Random r = new Random(15);
-    IncrementalHealthParser p = new IncrementalHealthParser();
+    IncrementalHealthParser p = new IncrementalHealthParser(0);
     List<String> e = entries(60);
     int next = 60;
     for (int round = 0; round < 400; round++) {

@@ -1,6 +1,7 @@
 package io.mesh4j.discovery.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.mesh4j.api.ServiceInstance;
@@ -76,12 +77,17 @@ class IncrementalWatchTest {
     ConsulAgent agent = CONSUL.agent();
     String base = agent.baseUrl();
     String svc = "incr-" + UUID.randomUUID().toString().substring(0, 8);
-    int n = 12;
+    // Enough instances for the answer to be one the watch keeps and compares (DEFAULT_MIN_BYTES).
+    int n = 48;
     try (ConsulDiscovery d = ConsulDiscovery.builder().url(base).build()) {
       for (int i = 0; i < n; i++) {
         register(base, svc, i, "\"zone\":\"z" + (i % 3) + "\"");
       }
       awaitSame(d, base, svc, n, "all registered");
+      int bytes = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/health/service/" + svc + "?passing"))
+          .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body().length;
+      assertTrue(bytes >= IncrementalHealthParser.DEFAULT_MIN_BYTES, "an answer of " + bytes + " bytes is read whole: "
+          + "the test would not exercise the incremental reader");
       put(base, "/v1/agent/check/fail/service:" + svc + "-5", "");
       awaitSame(d, base, svc, n - 1, "one critical, out of ?passing");
       put(base, "/v1/agent/check/pass/service:" + svc + "-5", "");
