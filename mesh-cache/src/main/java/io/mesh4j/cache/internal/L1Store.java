@@ -65,9 +65,12 @@ final class L1Store {
     }
   }
 
-  /** What L1 holds for {@code key}: a value, a {@link ShortLived}, or null. The hit path. */
-  Object getIfPresent(String key) {
-    return cache.getIfPresent(key);
+  /**
+   * The Caffeine cache: what it holds for a key is a value, a {@link ShortLived}, or nothing. The
+   * hit path reads it directly, one call level less for the JIT to inline.
+   */
+  Cache<String, Object> cache() {
+    return cache;
   }
 
   /** The value L1 holds for {@code key}, a short-lived one only before its deadline, or null. */
