@@ -6,18 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mesh4j.api.CircuitOpenException;
-import io.mesh4j.api.MeshEvent;
 import io.mesh4j.api.NoInstanceAvailableException;
 import io.mesh4j.api.RejectedException;
 import io.mesh4j.api.ServiceInstance;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * What lets a hedged call in and what it holds while it runs, with attempts the test completes by
@@ -25,30 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * and the retry budget that pays for the hedge. The steps of the call itself are in
  * {@link HedgedCallStepsTest}. Every wait is bounded well below the class timeout.
  */
-@Timeout(value = 20, unit = TimeUnit.SECONDS)
-class HedgedCallAdmissionTest {
-  private static final String SVC = "hedged";
-  private static final Duration WAIT = Fixtures.WAIT;
-  private final List<ServiceInstance> two = Fixtures.instances(SVC, 2);
-  private final List<MeshEvent> events = new CopyOnWriteArrayList<>();
-  private final List<Fixtures.Pending> attempts = new CopyOnWriteArrayList<>();
-
-  private CompletableFuture<String> pending(ServiceInstance instance, AttemptContext ctx) {
-    return Fixtures.pending(attempts, instance, ctx);
-  }
-
-  private ResilientExecutor.Builder executor() {
-    return Fixtures.hedgedExecutor(two, events);
-  }
-
-  private void awaitAttempts(int n) {
-    Fixtures.await(WAIT, () -> attempts.size() >= n, n + " attempts started");
-  }
-
-  private <E> List<E> eventsOf(Class<E> type) {
-    return Fixtures.eventsOf(events, type);
-  }
-
+class HedgedCallAdmissionTest extends HedgedCallHarness {
   @Test
   /** Hung before the fix: start() ended a call the rate limiter refused without completing its promise. */
   void hedgedCallsAreRateLimited() throws Exception {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mesh4j.api.MeshEvent;
 import io.mesh4j.api.MeshTimeoutException;
 import io.mesh4j.api.NoInstanceAvailableException;
 import io.mesh4j.api.ServiceInstance;
@@ -15,10 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * The steps of a hedged call one by one, with attempts the test completes by hand: the hedge and
@@ -27,30 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * {@link HedgedCallAdmissionTest}. Every wait is bounded well below the class timeout, so a step
  * that never happens fails the test rather than hanging it.
  */
-@Timeout(value = 20, unit = TimeUnit.SECONDS)
-class HedgedCallStepsTest {
-  private static final String SVC = "hedged";
-  private static final Duration WAIT = Fixtures.WAIT;
-  private final List<ServiceInstance> two = Fixtures.instances(SVC, 2);
-  private final List<MeshEvent> events = new CopyOnWriteArrayList<>();
-  private final List<Fixtures.Pending> attempts = new CopyOnWriteArrayList<>();
-
-  private CompletableFuture<String> pending(ServiceInstance instance, AttemptContext ctx) {
-    return Fixtures.pending(attempts, instance, ctx);
-  }
-
-  private ResilientExecutor.Builder executor() {
-    return Fixtures.hedgedExecutor(two, events);
-  }
-
-  private void awaitAttempts(int n) {
-    Fixtures.await(WAIT, () -> attempts.size() >= n, n + " attempts started");
-  }
-
-  private <E> List<E> eventsOf(Class<E> type) {
-    return Fixtures.eventsOf(events, type);
-  }
-
+class HedgedCallStepsTest extends HedgedCallHarness {
   @Test
   void theHedgeGoesToAnotherInstanceAndReportsTheSlowOneItsNumberAndItsDelay() throws Exception {
     ResilientExecutor ex = executor().build();
