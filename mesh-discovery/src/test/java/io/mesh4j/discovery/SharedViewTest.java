@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mesh4j.discovery.internal.NamedThreadFactory;
 import io.mesh4j.testkit.ConsulExtension;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,26 @@ class SharedViewTest {
       CONSUL.agent().catalogRegister("shared-node", "outage-1", 21_101, "passing");
       await(T, "the new instance", () -> discovery.instances("outage-1").size() == 1
           && discovery.instances("outage-1").get(0).port() == 21_101);
+    }
+  }
+
+  /**
+   * One catalog answer can hold several registrations. A new service names itself in the
+   * catalog's service list; an instance without checks added to a watched service in the same
+   * write names nothing, and no check moves: the view must not take the first as the whole story.
+   */
+  @Test
+  void anUnnamedRegistrationBesideANamedOneInTheSameAnswerIsSeen() {
+    CONSUL.agent().catalogRegisterInOneWrite("txn-node", Map.of("beside", 21_300));
+    try (ConsulDiscovery discovery = shared().build()) {
+      assertEquals(1, discovery.instances("beside").size());
+      // Alone, it is an unnamed change: every watch is fetched. Seen, it also shows the view's
+      // loops past their first answers, whose baselines would fetch every watch anyway.
+      CONSUL.agent().catalogRegisterInOneWrite("txn-node", Map.of("beside", 21_301));
+      await(T, "the second instance of 'beside', alone", () -> discovery.instances("beside").size() == 2);
+      CONSUL.agent().catalogRegisterInOneWrite("txn-node", Map.of("beside", 21_302, "beside-new", 21_303));
+      await(T, "the third instance of 'beside', written with a new service",
+          () -> discovery.instances("beside").size() == 3);
     }
   }
 

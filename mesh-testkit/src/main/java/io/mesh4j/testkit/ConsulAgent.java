@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -295,6 +296,33 @@ public final class ConsulAgent implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while registering " + id, e);
+    }
+  }
+
+  /**
+   * Registers one instance of each of {@code servicePorts}' services on node {@code node} at
+   * 127.0.0.1 and the given port, without checks, in one transaction ({@code PUT /v1/txn}): one
+   * Raft write, so every blocking query sees all of them at once or none. Ids are
+   * {@code service + "-" + port}, as {@link #catalogRegister}'s.
+   */
+  public void catalogRegisterInOneWrite(String node, Map<String, Integer> servicePorts) {
+    StringBuilder ops = new StringBuilder("[{\"Node\":{\"Verb\":\"set\",\"Node\":{\"Node\":")
+        .append(ConsulHttp.json(node)).append(",\"Address\":\"127.0.0.1\"}}}");
+    servicePorts.forEach((service, port) -> ops.append(",{\"Service\":{\"Verb\":\"set\",\"Node\":")
+        .append(ConsulHttp.json(node)).append(",\"Service\":{\"ID\":").append(ConsulHttp.json(service + "-" + port))
+        .append(",\"Service\":").append(ConsulHttp.json(service)).append(",\"Port\":").append(port).append("}}}"));
+    ops.append(']');
+    try {
+      HttpResponse<String> r = http.send("PUT", "/v1/txn", ops.toString(), acl == null ? null : acl.masterToken());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("catalog transaction on node " + node + " answered " + r.statusCode() + ": "
+            + r.body());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("catalog transaction on node " + node + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted during a catalog transaction on node " + node, e);
     }
   }
 

@@ -38,10 +38,14 @@ import org.slf4j.LoggerFactory;
  *       digest changed is fetched again. A node-level check that changed (serfHealth) may change
  *       every service on the node, so every watched service is fetched.</li>
  *   <li>{@code /v1/catalog/services?index=} answers when any registration changes (the services
- *       table). A service whose tags changed, or that appeared or vanished, is fetched. A
- *       registration change that neither view can name (an instance without checks added, an
- *       address changed) fetches every watched service: correct, and rare in a mesh whose
- *       instances carry checks, since a new instance's check names its service first.</li>
+ *       table). A service whose tags changed, or that appeared or vanished, is fetched. Unless the
+ *       health view has named a changed service by the time it reaches the catalog's index, every
+ *       watched service is fetched too, even when the catalog's own diff named one: the answer may
+ *       hold registrations that neither view names (an instance without checks added, an address
+ *       changed), possibly in the same write as a new service. Rare in a mesh whose instances
+ *       carry checks, since a new instance's check names its service. Known limit: such an
+ *       unnamed registration whose catalog answer also holds a health change of another watched
+ *       service is taken as explained, and waits for the service's next change.</li>
  *   <li>Fetches are plain reads of {@code /v1/health/service/<name>} with the watch's filters,
  *       on {@link #FETCH_THREADS} threads; a failed fetch is retried after the watch's backoff,
  *       unless a view query is failing too (the agent is away: the view's recovery fetches all).
@@ -314,14 +318,14 @@ final class SharedView {
         BigInteger got = index(r);
         Map<String, List<String>> next = r.getResponse();
         if (!fresh && last != null && got.compareTo(index) > 0) {
-          boolean named = false;
           for (String s : union(last, next)) {
             if (!Objects.equals(last.get(s), next.get(s))) {
-              named = true;
               fetch(s);
             }
           }
-          if (!named && !explainedByHealth(got, namedBefore)) {
+          // What the diff names is not the whole answer: it may hold other registrations (one
+          // write can register a new service and an instance without checks of a watched one).
+          if (!explainedByHealth(got, namedBefore)) {
             fetchAll();
           }
         } else if (fresh) {
