@@ -11,7 +11,8 @@ import java.util.Set;
  * removed compared with the previous one. Immutable.
  */
 public final class ServiceChange {
-  // Up to this many instances outside the common head and tail are looked up one by one.
+  // Up to this many instances outside the common head and tail, or in places where the two lists
+  // differ, are looked up one by one.
   private static final int FEW_DIFFERENT = 8;
 
   private final String serviceName;
@@ -48,6 +49,33 @@ public final class ServiceChange {
     int tail = 0;
     while (tail < n - head && tail < m - head && previous.get(n - 1 - tail) == current.get(m - 1 - tail)) {
       tail++;
+    }
+    // Consul's ?passing filter moves the last instance into the place of one that stopped passing:
+    // everything else stays in place, so few positions differ though the tails do not match.
+    int common = Math.min(n, m);
+    int differing = Math.abs(n - m);
+    for (int j = head; j < common && differing <= FEW_DIFFERENT; j++) {
+      if (previous.get(j) != current.get(j)) {
+        differing += 2;
+      }
+    }
+    if (differing <= FEW_DIFFERENT) {
+      List<ServiceInstance> added = new ArrayList<>();
+      List<ServiceInstance> removed = new ArrayList<>();
+      for (int j = head; j < Math.max(n, m); j++) {
+        ServiceInstance was = j < n ? previous.get(j) : null;
+        ServiceInstance now = j < m ? current.get(j) : null;
+        if (was == now) {
+          continue;
+        }
+        if (now != null && !previous.contains(now)) {
+          added.add(now);
+        }
+        if (was != null && !current.contains(was)) {
+          removed.add(was);
+        }
+      }
+      return new ServiceChange(serviceName, current, added, removed);
     }
     if ((n - head - tail) + (m - head - tail) <= FEW_DIFFERENT) {
       List<ServiceInstance> added = new ArrayList<>();

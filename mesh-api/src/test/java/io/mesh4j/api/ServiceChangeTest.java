@@ -63,6 +63,59 @@ class ServiceChangeTest {
     assertEquals(true, ServiceChange.between("users", all, copy).isEmpty());
   }
 
+  /**
+   * Consul's {@code ?passing} filter takes an instance that stopped passing out by moving the last
+   * instance into its place; when it passes again, the natural order comes back.
+   */
+  @Test
+  void theLastInstanceMovedIntoTheGoneOnesPlaceAndBack() {
+    List<ServiceInstance> all = new ArrayList<>();
+    for (int p = 0; p < 2000; p++) {
+      all.add(instance(10_000 + p));
+    }
+    List<ServiceInstance> passing = new ArrayList<>(all);
+    ServiceInstance gone = passing.get(700);
+    passing.set(700, passing.remove(passing.size() - 1));
+    ServiceChange down = ServiceChange.between("users", all, passing);
+    assertEquals(List.of(), down.added());
+    assertEquals(List.of(gone), down.removed());
+    ServiceChange up = ServiceChange.between("users", passing, all);
+    assertEquals(List.of(gone), up.added());
+    assertEquals(List.of(), up.removed());
+    check(all, passing);
+    check(passing, all);
+    // Two gone at once, one of them the last: still a few places.
+    List<ServiceInstance> two = new ArrayList<>(all);
+    two.set(5, two.remove(two.size() - 1));
+    two.set(1500, two.remove(two.size() - 1));
+    check(all, two);
+    check(two, all);
+  }
+
+  /** Edits that move instances across a large list: places, head and tail, and sets all agree. */
+  @Test
+  void movesInALargeListGiveWhatSetsGive() {
+    Random r = new Random(18);
+    for (int round = 0; round < 300; round++) {
+      List<ServiceInstance> previous = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        previous.add(instance(1 + r.nextInt(400)));
+      }
+      List<ServiceInstance> current = new ArrayList<>(previous);
+      for (int k = r.nextInt(5); k >= 0; k--) {
+        int at = r.nextInt(current.size());
+        switch (r.nextInt(4)) {
+          case 0 -> current.set(at, current.remove(current.size() - 1));
+          case 1 -> current.add(instance(1 + r.nextInt(400)));
+          case 2 -> current.set(at, instance(1 + r.nextInt(400)));
+          default -> Collections.swap(current, at, r.nextInt(current.size()));
+        }
+      }
+      check(previous, current);
+      check(current, previous);
+    }
+  }
+
   @Test
   void randomEditsGiveWhatSetsGive() {
     Random r = new Random(15);

@@ -50,7 +50,12 @@ final class HealthAnswerParser {
 
   /** As {@link #parse(InputStream, String)}, for a body already read whole. */
   static List<HealthEntry> parse(byte[] body, String endpoint) throws IOException {
-    try (JsonParser p = JSON.createParser(body)) {
+    return parse(body, body.length, endpoint);
+  }
+
+  /** As {@link #parse(InputStream, String)}, for a body read whole into {@code body[0, length)}. */
+  static List<HealthEntry> parse(byte[] body, int length, String endpoint) throws IOException {
+    try (JsonParser p = JSON.createParser(body, 0, length)) {
       return parse(p, endpoint);
     } catch (com.fasterxml.jackson.core.JacksonException e) {
       throw malformed(e.getLocation(), e.getOriginalMessage(), endpoint, e);

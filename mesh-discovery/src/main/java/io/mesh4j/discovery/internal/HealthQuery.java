@@ -4,11 +4,13 @@ import io.mesh4j.discovery.ConsistencyMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.List;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.BufferedSource;
 
 /**
  * One {@code GET /v1/health/service/<name>} on {@link ConsulHandle}'s own OkHttp client, its body
@@ -76,13 +78,48 @@ final class HealthQuery {
       if (!response.isSuccessful()) {
         throw new ConsulHttpException(endpoint, response.code(), errorBody(body));
       }
-      // Whole, as bytes: the parser compares each entry's bytes with the last answer's. OkHttp reads
-      // into one array of the announced length, or grows one for a chunked body.
-      List<HealthEntry> entries = parser.parse(body.bytes(), endpoint);
+      List<HealthEntry> entries = parseWhole(body, parser, endpoint);
       String got = response.header("X-Consul-Index");
       return new HealthAnswer(entries, got == null ? null : new BigInteger(got.trim()),
           Boolean.parseBoolean(response.header("X-Consul-KnownLeader")), lastContact(response));
     }
+  }
+
+  /**
+   * Reads the body whole, as bytes (the parser compares each entry's bytes with the last answer's),
+   * into the parser's spare buffer when it has one: a watch of a large service then reads each answer
+   * into one of two arrays, straight from OkHttp's pooled segments, instead of allocating the
+   * answer's size, and OkHttp's segments for all of it, at every change.
+   */
+  private static List<HealthEntry> parseWhole(ResponseBody body, IncrementalHealthParser parser, String endpoint)
+      throws IOException {
+    byte[] buffer = parser.takeBuffer();
+    int length = 0;
+    try (BufferedSource source = body.source()) {
+      long declared = body.contentLength();
+      // One byte more than the answer: the read that finds the end then needs no larger array.
+      int last = parser.sizeHint();
+      int need = declared >= 0 ? (int) Math.min(declared + 1, Integer.MAX_VALUE - 16) : last + 1;
+      if (buffer == null || buffer.length < need) {
+        // Room for an answer somewhat larger than the last, so that the next ones fit the same array.
+        buffer = new byte[declared >= 0 ? need : (int) Math.min((long) last + last / 8 + 8192, Integer.MAX_VALUE - 16)];
+      }
+      for (int n; (n = source.read(buffer, length, buffer.length - length)) != -1; ) {
+        length += n;
+        if (length == buffer.length) {
+          buffer = Arrays.copyOf(buffer, grown(buffer.length));
+        }
+      }
+    }
+    return parser.parse(buffer, length, endpoint);
+  }
+
+  /** The next size of a full read buffer: half again, past what an array can hold refused. */
+  private static int grown(int length) throws IOException {
+    if (length >= Integer.MAX_VALUE - 16) {
+      throw new IOException("a Consul health answer larger than 2 GiB");
+    }
+    return (int) Math.min((long) length + (length >> 1) + 8192, Integer.MAX_VALUE - 16);
   }
 
   /** Seconds of a wait written by {@link Backoff#jitteredWait} ({@code "55s"}). */

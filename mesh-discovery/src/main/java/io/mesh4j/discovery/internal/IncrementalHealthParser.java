@@ -41,7 +41,9 @@ final class IncrementalHealthParser {
   static final int DEFAULT_MIN_BYTES = 32 * 1024;
 
   private final int minBytes;
-  private byte[] lastBody;
+  private byte[] lastBody; // the last kept answer is lastBody[0, lastLength)
+  private int lastLength;
+  private byte[] spare; // the array of the answer before, free to read the next into
   private int[] starts = new int[0];
   private int[] ends = new int[0];
   private HealthEntry[] entries = new HealthEntry[0];
@@ -59,13 +61,44 @@ final class IncrementalHealthParser {
    * @throws IOException when reading fails
    */
   synchronized List<HealthEntry> parse(byte[] body, String endpoint) throws IOException {
-    List<HealthEntry> out = body.length < minBytes ? null : split(body, endpoint);
+    return parse(body, body.length, endpoint);
+  }
+
+  /**
+   * The entries of {@code body[0, length)}; as {@link #parse(byte[], String)}. The array may be one
+   * from {@link #takeBuffer()}: kept with the answer, it goes back to being the spare buffer once a
+   * newer answer replaces it.
+   */
+  synchronized List<HealthEntry> parse(byte[] body, int length, String endpoint) throws IOException {
+    byte[] previous = lastBody;
+    List<HealthEntry> out = length < minBytes ? null : split(body, length, endpoint);
     if (out != null) {
+      if (previous != null && previous != body) {
+        spare = previous; // no range points into it any more
+      }
       return out;
     }
     forget();
     fullParses++;
-    return HealthAnswerParser.parse(body, endpoint);
+    return HealthAnswerParser.parse(body, length, endpoint);
+  }
+
+  /**
+   * A buffer to read the next answer into, no longer holding a kept answer: the one the answer
+   * before the last was read into, or null (then the caller allocates, sized by {@link #sizeHint()}).
+   * Handed over, not shared: a second caller before the next {@link #parse} gets null. A watch of a
+   * large service thus reads every answer into one of two arrays instead of allocating the answer's
+   * size (and OkHttp's 8 KiB segments for it) each time.
+   */
+  synchronized byte[] takeBuffer() {
+    byte[] b = spare;
+    spare = null;
+    return b;
+  }
+
+  /** The length of the last kept answer, 0 when none is kept: what the next answer likely needs. */
+  synchronized int sizeHint() {
+    return lastBody == null ? 0 : lastLength;
   }
 
   /** Keeps answers of {@link #DEFAULT_MIN_BYTES} or more. */
@@ -88,6 +121,8 @@ final class IncrementalHealthParser {
 
   private void forget() {
     lastBody = null;
+    lastLength = 0;
+    spare = null;
     count = 0;
     starts = new int[0];
     ends = new int[0];
@@ -95,8 +130,7 @@ final class IncrementalHealthParser {
   }
 
   /** The entries, keeping this body's ranges for the next; null when the body needs the full parser. */
-  private List<HealthEntry> split(byte[] b, String endpoint) {
-    int n = b.length;
+  private List<HealthEntry> split(byte[] b, int n, String endpoint) {
     int i = skipSpace(b, 0, n);
     if (i >= n || b[i] != '[') {
       return null;
@@ -120,7 +154,7 @@ final class IncrementalHealthParser {
         int start = i;
         int end;
         HealthEntry e;
-        int k = sameAs(b, start, expected);
+        int k = sameAs(b, n, start, expected);
         if (k >= 0) {
           end = start + (ends[k] - starts[k]);
           e = entries[k];
@@ -176,6 +210,7 @@ final class IncrementalHealthParser {
       return null;
     }
     lastBody = b;
+    lastLength = n;
     starts = newStarts;
     ends = newEnds;
     entries = newEntries;
@@ -184,10 +219,10 @@ final class IncrementalHealthParser {
   }
 
   /** The last answer's index, {@code expected} or the one after, whose bytes are at {@code start}; or -1. */
-  private int sameAs(byte[] b, int start, int expected) {
+  private int sameAs(byte[] b, int n, int start, int expected) {
     for (int k = expected; k < count && k <= expected + 1; k++) {
       int len = ends[k] - starts[k];
-      if (start + len <= b.length && Arrays.equals(b, start, start + len, lastBody, starts[k], ends[k])) {
+      if (start + len <= n && Arrays.equals(b, start, start + len, lastBody, starts[k], ends[k])) {
         return k;
       }
     }

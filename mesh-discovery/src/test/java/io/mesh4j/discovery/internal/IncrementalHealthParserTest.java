@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -97,6 +98,63 @@ class IncrementalHealthParserTest {
     both(p, large);
     assertEquals(2, p.fullParses());
     assertEquals(200, p.entryParses(), "a large answer is kept: its repeat reads nothing");
+  }
+
+  /** Copies {@code body} to the start of {@code into} (a new array when null or short), garbage after it. */
+  private static byte[] into(byte[] into, byte[] body) {
+    byte[] b = into == null || into.length < body.length + 5 ? new byte[body.length + 64] : into;
+    java.util.Arrays.fill(b, (byte) '#'); // what an older, longer answer left past the end
+    System.arraycopy(body, 0, b, 0, body.length);
+    return b;
+  }
+
+  /**
+   * A watch reads each answer into the array of the answer before the last ({@code takeBuffer}):
+   * never the kept answer's own array, which the next comparison reads, and only the given length
+   * of it counts.
+   */
+  @Test
+  void answersReadIntoTheSpareBufferCompareWithTheKeptOneOnly() throws IOException {
+    IncrementalHealthParser p = new IncrementalHealthParser(0);
+    List<String> e = entries(100);
+    assertNull(p.takeBuffer(), "no spare before two answers");
+    byte[] a1 = body(e);
+    byte[] first = into(null, a1);
+    assertEquals(full(a1), p.parse(first, a1.length, ENDPOINT));
+    assertNull(p.takeBuffer(), "the only array holds the kept answer");
+    assertEquals(a1.length, p.sizeHint());
+
+    e.set(10, entry(10, "critical", "\"zone\":\"z1\""));
+    byte[] a2 = body(e);
+    byte[] second = into(null, a2);
+    assertEquals(full(a2), p.parse(second, a2.length, ENDPOINT));
+    byte[] spare = p.takeBuffer();
+    assertTrue(first == spare, "the first answer's array, free once the second is kept");
+    assertNull(p.takeBuffer(), "handed over once");
+
+    for (int round = 0; round < 6; round++) {
+      e.set(20 + round, entry(20 + round, round % 2 == 0 ? "warning" : "critical", "\"zone\":\"z2\""));
+      byte[] next = body(e);
+      long parsedBefore = p.entryParses();
+      byte[] buffer = into(spare, next);
+      assertEquals(full(next), p.parse(buffer, next.length, ENDPOINT), "round " + round);
+      assertEquals(parsedBefore + 1, p.entryParses(), "round " + round + ": only the changed entry read");
+      spare = p.takeBuffer();
+      assertTrue(buffer != spare, "round " + round + ": never the kept answer's array");
+    }
+    assertEquals(0, p.fullParses());
+  }
+
+  @Test
+  void anAnswerUnderTheLimitDropsBothArrays() throws IOException {
+    byte[] large = body(entries(200));
+    byte[] small = body(entries(2));
+    IncrementalHealthParser p = new IncrementalHealthParser(small.length + 1);
+    p.parse(into(null, large), large.length, ENDPOINT);
+    p.parse(into(null, large), large.length, ENDPOINT);
+    assertEquals(full(small), p.parse(into(null, small), small.length, ENDPOINT));
+    assertNull(p.takeBuffer(), "a small service keeps no array");
+    assertEquals(0, p.sizeHint());
   }
 
   @Test
