@@ -29,7 +29,7 @@ class BreakerTransitionsTest {
   private ServiceBreaker breaker(int trials, double jitter) {
     return new ServiceBreaker("svc", CircuitBreakerConfig.builder()
         .failureRate(50, 4, Duration.ofSeconds(10)).openFor(Duration.ofSeconds(30)).openJitter(jitter)
-        .halfOpenTrials(trials).build(), ticker, FixedRandom.fixed(0.5),
+        .halfOpenTrials(trials).build(), ticker, Fixtures.fixedRandom(0.5),
         new Events(List.of(Fixtures.collecting(events))));
   }
 

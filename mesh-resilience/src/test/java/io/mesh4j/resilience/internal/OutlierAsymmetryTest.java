@@ -29,7 +29,7 @@ class OutlierAsymmetryTest {
   private final ServiceInstance one = all.get(1);
 
   private DefaultOutlierDetector detector(OutlierEjectionConfig.Builder config) {
-    DefaultOutlierDetector d = new DefaultOutlierDetector(config.returnJitter(0).build(), ticker, FixedRandom.fixed(0.5),
+    DefaultOutlierDetector d = new DefaultOutlierDetector(config.returnJitter(0).build(), ticker, Fixtures.fixedRandom(0.5),
         new Events(List.of(Fixtures.collecting(events))));
     d.selectable("svc", all);
     return d;
