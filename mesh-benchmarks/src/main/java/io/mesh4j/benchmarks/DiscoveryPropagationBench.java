@@ -70,9 +70,10 @@ public final class DiscoveryPropagationBench {
       // per block only, the discovery's code (OkHttp, Kotlin, the parser), run once per change, was
       // still being compiled during the measured blocks, while the bare loop's JDK client was warm
       // from the benchmark's own PUTs: the agent's answer to the PUT itself, timed on the same
-      // client, had a p90 of 4.7 ms in the discovery's blocks against 3.7 in the bare loop's (p99
-      // 13.6 against 7.3), and that gap went into the discovery's figure. After 2,000 warm-up
-      // changes per watcher, the PUT's figures were alike in both (p90 9.2 / 9.3 ms).
+      // client, had a p90 of 9.3 ms in the discovery's blocks against 6.7 in the bare loop's (4.7
+      // against 3.7 after 300 warm-up changes), and that gap went into the discovery's figure. After
+      // 2,000 warm-up changes per watcher, the PUT's figures were alike in one run (p90 9.2 / 9.3
+      // ms), not in another (6.4 / 3.2 ms): the warm-up is not the whole story.
       for (int side = 0; side < 2; side++) {
         Observer observer = new Observer();
         if (side == 0) {
