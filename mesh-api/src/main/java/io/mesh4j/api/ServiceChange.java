@@ -2,9 +2,9 @@ package io.mesh4j.api;
 
 import io.mesh4j.api.internal.Checks;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * What changed in a service's instance list: the new list, and which instances were added and
@@ -51,62 +51,42 @@ public final class ServiceChange {
       tail++;
     }
     // Consul's ?passing filter moves the last instance into the place of one that stopped passing:
-    // everything else stays in place, so few positions differ though the tails do not match.
-    int common = Math.min(n, m);
-    int differing = Math.abs(n - m);
-    for (int j = head; j < common && differing <= FEW_DIFFERENT; j++) {
-      if (previous.get(j) != current.get(j)) {
-        differing += 2;
+    // everything else stays in place, so few places differ though the tails do not match. Only the
+    // instances in those places can be added or removed.
+    List<ServiceInstance> now = new ArrayList<>();
+    List<ServiceInstance> was = new ArrayList<>();
+    for (int j = head; j < Math.max(n, m) && now.size() + was.size() <= FEW_DIFFERENT; j++) {
+      ServiceInstance p = j < n ? previous.get(j) : null;
+      ServiceInstance c = j < m ? current.get(j) : null;
+      if (p != c) {
+        if (c != null) {
+          now.add(c);
+        }
+        if (p != null) {
+          was.add(p);
+        }
       }
     }
-    if (differing <= FEW_DIFFERENT) {
-      List<ServiceInstance> added = new ArrayList<>();
-      List<ServiceInstance> removed = new ArrayList<>();
-      for (int j = head; j < Math.max(n, m); j++) {
-        ServiceInstance was = j < n ? previous.get(j) : null;
-        ServiceInstance now = j < m ? current.get(j) : null;
-        if (was == now) {
-          continue;
-        }
-        if (now != null && !previous.contains(now)) {
-          added.add(now);
-        }
-        if (was != null && !current.contains(was)) {
-          removed.add(was);
-        }
-      }
-      return new ServiceChange(serviceName, current, added, removed);
+    if (now.size() + was.size() <= FEW_DIFFERENT) {
+      return new ServiceChange(serviceName, current, notIn(now, previous), notIn(was, current));
     }
     if ((n - head - tail) + (m - head - tail) <= FEW_DIFFERENT) {
-      List<ServiceInstance> added = new ArrayList<>();
-      for (ServiceInstance i : current.subList(head, m - tail)) {
-        if (!previous.contains(i)) {
-          added.add(i);
-        }
-      }
-      List<ServiceInstance> removed = new ArrayList<>();
-      for (ServiceInstance i : previous.subList(head, n - tail)) {
-        if (!current.contains(i)) {
-          removed.add(i);
-        }
-      }
-      return new ServiceChange(serviceName, current, added, removed);
+      return new ServiceChange(serviceName, current, notIn(current.subList(head, m - tail), previous),
+          notIn(previous.subList(head, n - tail), current));
     }
-    Set<ServiceInstance> before = new HashSet<>(previous);
-    Set<ServiceInstance> after = new HashSet<>(current);
-    List<ServiceInstance> added = new ArrayList<>();
-    for (ServiceInstance i : current) {
-      if (!before.contains(i)) {
-        added.add(i);
+    return new ServiceChange(serviceName, current, notIn(current, new HashSet<>(previous)),
+        notIn(previous, new HashSet<>(current)));
+  }
+
+  /** The instances of {@code candidates}, in order, that {@code other} does not contain (by equality). */
+  private static List<ServiceInstance> notIn(List<ServiceInstance> candidates, Collection<ServiceInstance> other) {
+    List<ServiceInstance> out = new ArrayList<>();
+    for (ServiceInstance i : candidates) {
+      if (!other.contains(i)) {
+        out.add(i);
       }
     }
-    List<ServiceInstance> removed = new ArrayList<>();
-    for (ServiceInstance i : previous) {
-      if (!after.contains(i)) {
-        removed.add(i);
-      }
-    }
-    return new ServiceChange(serviceName, current, added, removed);
+    return out;
   }
 
   /** The service. */

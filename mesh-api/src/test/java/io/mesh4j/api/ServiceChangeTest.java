@@ -24,6 +24,15 @@ class ServiceChangeTest {
     return ServiceInstance.newBuilder().serviceName("users").host("127.0.0.1").port(port).build();
   }
 
+  /** {@code n} instances on ports 10000 and up. */
+  private static List<ServiceInstance> consecutive(int n) {
+    List<ServiceInstance> out = new ArrayList<>();
+    for (int p = 0; p < n; p++) {
+      out.add(instance(10_000 + p));
+    }
+    return out;
+  }
+
   /** The change by sets, as {@code between} computes it for lists that differ much. */
   private static List<List<ServiceInstance>> bySets(List<ServiceInstance> previous, List<ServiceInstance> current) {
     Set<ServiceInstance> before = new HashSet<>(previous);
@@ -46,10 +55,7 @@ class ServiceChangeTest {
 
   @Test
   void oneInstanceGoneOrBackInALargeList() {
-    List<ServiceInstance> all = new ArrayList<>();
-    for (int p = 0; p < 2000; p++) {
-      all.add(instance(10_000 + p));
-    }
+    List<ServiceInstance> all = consecutive(2000);
     List<ServiceInstance> less = new ArrayList<>(all);
     ServiceInstance gone = less.remove(700);
     ServiceChange down = ServiceChange.between("users", all, less);
@@ -69,10 +75,7 @@ class ServiceChangeTest {
    */
   @Test
   void theLastInstanceMovedIntoTheGoneOnesPlaceAndBack() {
-    List<ServiceInstance> all = new ArrayList<>();
-    for (int p = 0; p < 2000; p++) {
-      all.add(instance(10_000 + p));
-    }
+    List<ServiceInstance> all = consecutive(2000);
     List<ServiceInstance> passing = new ArrayList<>(all);
     ServiceInstance gone = passing.get(700);
     passing.set(700, passing.remove(passing.size() - 1));
