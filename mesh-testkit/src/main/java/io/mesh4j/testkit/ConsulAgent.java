@@ -286,17 +286,7 @@ public final class ConsulAgent implements AutoCloseable {
         + ConsulHttp.json(id) + ",\"Service\":" + ConsulHttp.json(service) + ",\"Port\":" + port
         + "},\"Check\":{\"CheckID\":" + ConsulHttp.json("check-" + id) + ",\"Name\":\"testkit\",\"Status\":"
         + ConsulHttp.json(checkStatus) + ",\"ServiceID\":" + ConsulHttp.json(id) + "}}";
-    try {
-      HttpResponse<String> r = http.send("PUT", "/v1/catalog/register", body, acl == null ? null : acl.masterToken());
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException("catalog register of " + id + " answered " + r.statusCode() + ": " + r.body());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("catalog register of " + id + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while registering " + id, e);
-    }
+    catalogWrite("/v1/catalog/register", body, "catalog register of " + id);
   }
 
   /**
@@ -312,17 +302,21 @@ public final class ConsulAgent implements AutoCloseable {
         .append(ConsulHttp.json(node)).append(",\"Service\":{\"ID\":").append(ConsulHttp.json(service + "-" + port))
         .append(",\"Service\":").append(ConsulHttp.json(service)).append(",\"Port\":").append(port).append("}}}"));
     ops.append(']');
+    catalogWrite("/v1/txn", ops.toString(), "catalog transaction on node " + node);
+  }
+
+  /** PUTs {@code body} to {@code path} with the master token when ACLs are on; anything but 200 throws. */
+  private void catalogWrite(String path, String body, String what) {
     try {
-      HttpResponse<String> r = http.send("PUT", "/v1/txn", ops.toString(), acl == null ? null : acl.masterToken());
+      HttpResponse<String> r = http.send("PUT", path, body, acl == null ? null : acl.masterToken());
       if (r.statusCode() != 200) {
-        throw new IllegalStateException("catalog transaction on node " + node + " answered " + r.statusCode() + ": "
-            + r.body());
+        throw new IllegalStateException(what + " answered " + r.statusCode() + ": " + r.body());
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("catalog transaction on node " + node + " failed", e);
+      throw new UncheckedIOException(what + " failed", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted during a catalog transaction on node " + node, e);
+      throw new IllegalStateException("interrupted during " + what, e);
     }
   }
 
