@@ -74,32 +74,13 @@ public final class DiscoveryPropagationBench {
       // against 3.7 after 300 warm-up changes), and that gap went into the discovery's figure. After
       // 2,000 warm-up changes per watcher, the PUT's figures were alike in one run (p90 9.2 / 9.3
       // ms), not in another (6.4 / 3.2 ms): the warm-up is not the whole story.
-      for (int side = 0; side < 2; side++) {
-        Observer observer = new Observer();
-        if (side == 0) {
-          try (ConsulDiscovery discovery = ConsulDiscovery.builder().url(agent.baseUrl()).build()) {
-            discovery.subscribe(SERVICE, change -> observer.saw(ids(change.instances())));
-            changes.warmUp(observer, WARMUP_CHANGES, WARMUP_GAP_MS);
-          }
-        } else {
-          try (BareWatch raw = new BareWatch(agent.baseUrl(), observer)) {
-            raw.start();
-            changes.warmUp(observer, WARMUP_CHANGES, WARMUP_GAP_MS);
-          }
-        }
-      }
+      watching(true, agent, o -> changes.warmUp(o, WARMUP_CHANGES, WARMUP_GAP_MS));
+      watching(false, agent, o -> changes.warmUp(o, WARMUP_CHANGES, WARMUP_GAP_MS));
       for (int block = 0; block < 2 * BLOCKS; block++) {
-        Observer observer = new Observer();
         if (block % 2 == 0) {
-          try (ConsulDiscovery discovery = ConsulDiscovery.builder().url(agent.baseUrl()).build()) {
-            discovery.subscribe(SERVICE, change -> observer.saw(ids(change.instances())));
-            changes.measure(observer, meshMs, ackMs, PER_BLOCK, GAP_MS);
-          }
+          watching(true, agent, o -> changes.measure(o, meshMs, ackMs, PER_BLOCK, GAP_MS));
         } else {
-          try (BareWatch raw = new BareWatch(agent.baseUrl(), observer)) {
-            raw.start();
-            changes.measure(observer, bareMs, bareAckMs, PER_BLOCK, GAP_MS);
-          }
+          watching(false, agent, o -> changes.measure(o, bareMs, bareAckMs, PER_BLOCK, GAP_MS));
         }
       }
       report("mesh4j ConsulDiscovery listener", meshMs);
@@ -174,6 +155,27 @@ public final class DiscoveryPropagationBench {
           acks.add((ack - sent) / 1e6);
           seenBeforeAck += seen < ack ? 1 : 0;
         }
+      }
+    }
+  }
+
+  /** What a block does with its watcher's observer. */
+  private interface Block {
+    void run(Observer observer) throws Exception;
+  }
+
+  /** Runs {@code block} while a new ConsulDiscovery ({@code mesh}) or a bare loop watches the service. */
+  private static void watching(boolean mesh, ConsulAgent agent, Block block) throws Exception {
+    Observer observer = new Observer();
+    if (mesh) {
+      try (ConsulDiscovery discovery = ConsulDiscovery.builder().url(agent.baseUrl()).build()) {
+        discovery.subscribe(SERVICE, change -> observer.saw(ids(change.instances())));
+        block.run(observer);
+      }
+    } else {
+      try (BareWatch raw = new BareWatch(agent.baseUrl(), observer)) {
+        raw.start();
+        block.run(observer);
       }
     }
   }
